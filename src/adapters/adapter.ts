@@ -1,0 +1,54 @@
+// This module is browser compatible.
+/**
+ * The seam between the runtime-agnostic core and the runtimes. The core
+ * knows a worker only through {@linkcode WorkerAdapter} and
+ * {@linkcode WorkerHandle}; every adapter (`web`, `bun`, `node`) implements
+ * them in its own small file.
+ *
+ * @module
+ */
+
+/** Why a worker ended, normalised across runtimes. */
+export interface WorkerExit {
+  /** Exit code where the runtime reports one (Node `exit`, Bun `close`). */
+  readonly code?: number;
+  /** The error that ended the worker, where the runtime reports one. */
+  readonly error?: unknown;
+}
+
+/** What a worker tells the core; the adapter calls these. */
+export interface WorkerEvents {
+  /** A message posted by the worker entry. */
+  message(data: unknown): void;
+  /**
+   * The worker is gone. Called at most once per worker, for any reason:
+   * exit, crash, fatal error event. Not called after `terminate()`.
+   */
+  exit(info: WorkerExit): void;
+}
+
+/** One running worker, wrapped. Never a foreign worker object. */
+export interface WorkerHandle {
+  /** Post a message; throws synchronously when a value cannot be cloned. */
+  post(data: unknown, transfer?: Transferable[]): void;
+  /** Stop the worker now, even in a busy loop where the runtime allows it. */
+  terminate(): Promise<void>;
+  /** Keep the process alive while this worker exists (where supported). */
+  ref(): void;
+  /** Let the process exit even if this worker is alive (where supported). */
+  unref(): void;
+}
+
+/** Options for spawning one worker. */
+export interface SpawnOptions {
+  /** Worker name, such as `"PoolWorker-3"`. */
+  readonly name: string;
+}
+
+/** A way of starting workers on one runtime. */
+export interface WorkerAdapter {
+  /** The `context` value this adapter answers to. */
+  readonly name: "web" | "bun" | "node";
+  /** Start a worker running the module at `url`. */
+  spawn(url: URL, options: SpawnOptions, events: WorkerEvents): WorkerHandle;
+}

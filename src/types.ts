@@ -1,0 +1,121 @@
+// This module is browser compatible.
+/**
+ * Option and handle types of the public API.
+ *
+ * @module
+ */
+
+import type { ModuleTask } from "./module_task.ts";
+
+// deno-lint-ignore no-explicit-any
+export type AnyFunction = (...args: any[]) => any;
+
+/**
+ * Something that can run as a task: a self-contained function (sent to the
+ * worker as source) or a {@linkcode ModuleTask} handle.
+ *
+ * @typeParam F The function's type.
+ */
+export type Task<F extends AnyFunction> = F | ModuleTask<F>;
+
+/**
+ * Which adapter starts workers: `"web"` (the global `Worker`: Deno,
+ * browsers, Bun), `"bun"` (Bun's `Worker` with its extras), `"node"`
+ * (`node:worker_threads`: Node, also Bun and Deno).
+ */
+export type Context = "web" | "bun" | "node";
+
+/** Options of `new Pool(options)`. */
+export interface PoolOptions {
+  /**
+   * Number of workers.
+   *
+   * @default {cpuCount()}
+   */
+  processes?: number;
+  /**
+   * Runs as `initializer(...initargs)` once in every worker before its first
+   * task, replacement workers included. May be async. If it throws, pending
+   * and later tasks reject with an error naming the failure.
+   */
+  initializer?: Task<AnyFunction>;
+  /**
+   * Arguments for `initializer`.
+   *
+   * @default {[]}
+   */
+  initargs?: unknown[];
+  /**
+   * Retire and replace a worker after this many tasks (a chunk counts as one
+   * task, as in Python).
+   *
+   * @default {undefined} (workers live as long as the pool)
+   */
+  maxtasksperchild?: number;
+  /** Alias of {@linkcode PoolOptions.maxtasksperchild}. */
+  maxTasksPerChild?: number;
+  /**
+   * The adapter that starts workers.
+   *
+   * @default {"node" on Node and Deno, "bun" on Bun, "web" in browsers}
+   */
+  context?: Context;
+}
+
+/** Options of `apply` and `apply_async`. */
+export interface ApplyOptions<R = unknown, K = unknown> {
+  /** Keyword arguments: passed to the function as one extra trailing argument. */
+  kwds?: K;
+  /** Runs with the result on the calling side, before the result settles. */
+  callback?: (result: R) => void;
+  /** Runs with the error on the calling side, before the result settles. */
+  error_callback?: (error: unknown) => void;
+  /** Alias of {@linkcode ApplyOptions.error_callback}. */
+  errorCallback?: (error: unknown) => void;
+  /**
+   * `ArrayBuffer`s (or other transferables) inside `args` to move to the
+   * worker instead of copying. The caller's buffers are detached.
+   */
+  transfer?: Transferable[];
+}
+
+/** Options of `map`, `map_async`, `starmap` and `starmap_async`. */
+export interface MapOptions<R = unknown> {
+  /**
+   * Items per task sent to a worker.
+   *
+   * @default {ceil(length / (processes * 4))}, as in Python
+   */
+  chunksize?: number;
+  /** Runs with the whole result list on the calling side, before the result settles. */
+  callback?: (result: R[]) => void;
+  /** Runs once with the first error on the calling side, before the result settles. */
+  error_callback?: (error: unknown) => void;
+  /** Alias of {@linkcode MapOptions.error_callback}. */
+  errorCallback?: (error: unknown) => void;
+}
+
+/** Options of `imap` and `imap_unordered`. */
+export interface ImapOptions {
+  /**
+   * Items per task sent to a worker.
+   *
+   * @default {1}
+   */
+  chunksize?: number;
+  /**
+   * At most this many chunks are submitted and not yet consumed; the input
+   * is read lazily to keep within it (CPython 3.15's `buffersize`).
+   *
+   * @default {processes * 4}
+   */
+  buffersize?: number;
+}
+
+/** Who is running: `currentProcess()` in a worker or on the main side. */
+export interface ProcessInfo {
+  /** `"PoolWorker-N"` in a worker, `"MainProcess"` on the main side. */
+  readonly name: string;
+  /** The worker's number (1, 2, ...); `0` on the main side. */
+  readonly id: number;
+}
