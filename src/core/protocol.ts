@@ -45,10 +45,14 @@ export interface ErrorRecord {
   stack?: string;
   /** The constructor name, e.g. `"MyError"`. */
   ctor?: string;
-  /** The error's cause: another record, or a cloneable value. */
-  cause?: unknown;
+  /** The error's cause, when it was itself an error. */
+  causeRecord?: ErrorRecord;
+  /** The error's cause, when it was another value (cloned, or as text). */
+  causeValue?: unknown;
   /** Whether the error had a cause at all. */
   hasCause?: boolean;
+  /** An AggregateError's `errors`, as records. */
+  errors?: ErrorRecord[];
   /** JSON-safe own enumerable properties (`code`, `errno`, ...). */
   props?: Record<string, unknown>;
   /** Set when a non-Error value was thrown: the value, if it clones. */

@@ -1,0 +1,67 @@
+/**
+ * The `"node"` adapter: `node:worker_threads` (Node, and also Bun and Deno,
+ * which ship it). Loaded only when chosen, never from the browser build.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter, WorkerHandle } from "../core/adapter.ts";
+
+interface NodeWorker {
+  postMessage(data: unknown, transfer?: readonly unknown[]): void;
+  on(event: "message", listener: (data: unknown) => void): void;
+  on(event: "error", listener: (error: unknown) => void): void;
+  on(event: "exit", listener: (code: number) => void): void;
+  terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
+}
+
+/** The parts of `node:worker_threads` the adapter uses. */
+export interface WorkerThreads {
+  Worker: new (url: URL, options?: Record<string, unknown>) => NodeWorker;
+}
+
+/** Makes the `"node"` adapter from a loaded `node:worker_threads`. */
+export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
+  return {
+    name: "node",
+    spawn(url, _options, events): WorkerHandle {
+      // worker_threads takes file: and data: URLs only; start remote code
+      // (https, as when imported from a registry) through a data: module.
+      const entry = url.protocol === "file:" || url.protocol === "data:"
+        ? url
+        : new URL(
+          "data:text/javascript," +
+            encodeURIComponent(`import ${JSON.stringify(url.href)};`),
+        );
+      const worker = new wt.Worker(entry);
+      let ended = false;
+      let lastError: unknown;
+      worker.on("message", (data) => events.message(data));
+      worker.on("error", (error) => {
+        lastError = error;
+      });
+      worker.on("exit", (code) => {
+        if (ended) return;
+        ended = true;
+        events.exit(lastError === undefined ? { code } : { code, error: lastError });
+      });
+      return {
+        post(data, transfer) {
+          worker.postMessage(data, transfer);
+        },
+        async terminate() {
+          ended = true;
+          await worker.terminate();
+        },
+        ref() {
+          worker.ref();
+        },
+        unref() {
+          worker.unref();
+        },
+      };
+    },
+  };
+}

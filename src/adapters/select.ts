@@ -1,0 +1,56 @@
+/**
+ * Chooses the adapter for a `context`, checking at construction time that
+ * the runtime has it.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter } from "../core/adapter.ts";
+import type { Context } from "../types.ts";
+import { bunAdapter } from "./bun.ts";
+import { builtin, defaultContext, hasNodeWorkers, hasWebWorker, runtime } from "./env.ts";
+import { nodeAdapter, type WorkerThreads } from "./node.ts";
+import { webAdapter } from "./web.ts";
+
+export { cpus, defaultContext } from "./env.ts";
+
+const CONTEXTS: readonly Context[] = ["web", "bun", "node"];
+
+/**
+ * The adapter for `context` (the runtime's default when undefined), or a
+ * promise of it when it has to be imported.
+ *
+ * @throws {TypeError} If `context` is not one of `"web"`, `"bun"`, `"node"`.
+ * @throws {Error} If this runtime lacks that kind of worker.
+ */
+export function selectAdapter(
+  context: Context | undefined,
+): WorkerAdapter | Promise<WorkerAdapter> {
+  const chosen = context ?? defaultContext();
+  if (!CONTEXTS.includes(chosen)) {
+    throw new TypeError(
+      `Cannot create pool as 'context' must be "web", "bun" or "node": received ${
+        JSON.stringify(chosen)
+      }`,
+    );
+  }
+  const lacks = (what: string) =>
+    new Error(
+      `Cannot create pool with context "${chosen}" as this runtime (${runtime}) has no ${what}: omit 'context' to use the default`,
+    );
+  switch (chosen) {
+    case "web":
+      if (!hasWebWorker()) throw lacks("global Worker");
+      return webAdapter;
+    case "bun":
+      if (runtime !== "bun") throw lacks("Bun Worker");
+      return bunAdapter;
+    case "node": {
+      if (!hasNodeWorkers()) throw lacks("node:worker_threads");
+      const wt = builtin<WorkerThreads>("node:worker_threads");
+      if (wt) return nodeAdapter(wt);
+      const specifier = "node:worker_threads";
+      return import(specifier).then((m) => nodeAdapter(m as WorkerThreads));
+    }
+  }
+}

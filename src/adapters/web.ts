@@ -1,0 +1,81 @@
+/**
+ * The `"web"` adapter: the global `Worker` with `{ type: "module" }`
+ * (Deno, browsers, Bun).
+ *
+ * @module
+ */
+
+import type { WorkerAdapter, WorkerEvents, WorkerHandle } from "../core/adapter.ts";
+
+/** Extra wiring a runtime-specific adapter adds to a web Worker. */
+export type WebWorkerHook = (worker: Worker, exited: (code?: number) => void) => void;
+
+/**
+ * Starts a module Web Worker. A cross-origin URL (a CDN) throws
+ * `SecurityError`; the worker is then started from a same-origin blob that
+ * imports it (the target must send CORS headers).
+ */
+export function startWebWorker(
+  url: URL,
+  name: string,
+  events: WorkerEvents,
+  hook?: WebWorkerHook,
+): WorkerHandle {
+  let worker: Worker;
+  let blobUrl: string | undefined;
+  try {
+    worker = new Worker(url, { type: "module", name });
+  } catch (error) {
+    if ((error as { name?: string })?.name !== "SecurityError") throw error;
+    blobUrl = URL.createObjectURL(
+      new Blob([`import ${JSON.stringify(url.href)};`], { type: "text/javascript" }),
+    );
+    worker = new Worker(blobUrl, { type: "module", name });
+  }
+  let ended = false;
+  const end = (info: { code?: number; error?: unknown }) => {
+    if (ended) return;
+    ended = true;
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
+    events.exit(info);
+  };
+  worker.onmessage = (event: MessageEvent) => events.message(event.data);
+  worker.onerror = (event: ErrorEvent) => {
+    // Without preventDefault, Deno ends the whole process.
+    event.preventDefault();
+    if (ended) return;
+    worker.terminate();
+    const error = event.error ?? new Error(
+      event.message || "Worker failed to load or crashed (no details from the runtime)",
+    );
+    end({ error });
+  };
+  hook?.(worker, (code) => end({ code }));
+  const w = worker as Worker & { ref?: () => void; unref?: () => void };
+  return {
+    post(data, transfer) {
+      if (transfer) worker.postMessage(data, transfer);
+      else worker.postMessage(data);
+    },
+    terminate() {
+      ended = true;
+      if (blobUrl) URL.revokeObjectURL(blobUrl);
+      worker.terminate();
+      return Promise.resolve();
+    },
+    ref() {
+      w.ref?.();
+    },
+    unref() {
+      w.unref?.();
+    },
+  };
+}
+
+/** The `"web"` adapter. */
+export const webAdapter: WorkerAdapter = {
+  name: "web",
+  spawn(url, options, events) {
+    return startWebWorker(url, options.name, events);
+  },
+};

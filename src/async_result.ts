@@ -1,0 +1,351 @@
+// This module is browser compatible.
+/**
+ * {@linkcode AsyncResult}: the handle `apply_async`, `map_async` and
+ * `starmap_async` return; and the sinks that fill it from worker results.
+ *
+ * @module
+ */
+
+import { fromRecord } from "./core/error_wire.ts";
+import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
+import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
+import type { TaskSink } from "./core/scheduler.ts";
+import { TimeoutError } from "./errors.ts";
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+let settle: (result: AsyncResult<unknown>, ok: boolean, value: unknown) => void;
+
+/** Converts seconds to a timer delay; `undefined` means wait forever. */
+export function timeoutMs(timeout: number | undefined, what: string): number | undefined {
+  if (timeout === undefined || timeout === null) return undefined;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw new TypeError(
+      `Cannot ${what} as 'timeout' must be a number of seconds: received ${typeof timeout}`,
+    );
+  }
+  if (timeout === Infinity) return undefined;
+  return Math.max(0, timeout * 1000);
+}
+
+/** Callbacks run on the calling side before an {@linkcode AsyncResult} settles. */
+export interface ResultCallbacks<T> {
+  /** Called with the value. */
+  callback?: ((result: T) => void) | undefined;
+  /** Called with the error. */
+  errorCallback?: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * The result of `apply_async`, `map_async` or `starmap_async`: Python's
+ * `AsyncResult`, and also a `PromiseLike`, so `await pool.apply_async(f, [1])`
+ * gives the value. Timeouts are in **seconds**, as in Python.
+ *
+ * Created by the pool; you do not construct it yourself.
+ *
+ * @typeParam T The task's result type.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Pool } from "@x/pool";
+ *
+ * const pool = new Pool(2);
+ * const result = pool.apply_async((x: number) => x * x, [7]);
+ * console.log(await result.get(5)); // 49
+ * console.log(result.ready(), result.successful()); // true true
+ * await pool.terminate();
+ * ```
+ */
+export class AsyncResult<T> implements PromiseLike<T> {
+  #state = PENDING;
+  #promise: Promise<T>;
+  #resolve: (value: T) => void;
+  #reject: (error: unknown) => void;
+  #callbacks: ResultCallbacks<T>;
+
+  static {
+    settle = (result, ok, value) => result.#settle(ok, value);
+  }
+
+  /**
+   * Creates a pending result. The pool does this; user code has no need to.
+   *
+   * @param callbacks `callback` and `errorCallback`, run before settling.
+   */
+  constructor(callbacks: ResultCallbacks<T> = {}) {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.#promise = promise;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#callbacks = callbacks;
+    promise.catch(() => {}); // an ignored failure must not crash the process
+  }
+
+  #settle(ok: boolean, value: unknown): void {
+    if (this.#state !== PENDING) return;
+    try {
+      if (ok) this.#callbacks.callback?.(value as T);
+      else this.#callbacks.errorCallback?.(value);
+    } catch (error) {
+      // A throwing callback must not vanish: the result carries its error.
+      ok = false;
+      value = error;
+    }
+    this.#state = ok ? FULFILLED : REJECTED;
+    if (ok) this.#resolve(value as T);
+    else this.#reject(value);
+  }
+
+  /**
+   * Waits for the result and returns it; rejects with the task's error.
+   *
+   * @param timeout Seconds to wait (fractions allowed); wait forever if omitted.
+   * @returns The task's result.
+   * @throws {TimeoutError} If the result is not ready within `timeout`
+   *   seconds. The task keeps running.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(1);
+   * const value: number = await pool.apply_async((x: number) => x + 1, [1]).get(10);
+   * await pool.terminate();
+   * ```
+   */
+  get(timeout?: number): Promise<T> {
+    let ms: number | undefined;
+    try {
+      ms = timeoutMs(timeout, "get result");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.#state !== PENDING || ms === undefined) return this.#promise.then();
+    return this.#race(ms).then(
+      (ready) => {
+        if (!ready) {
+          throw new TimeoutError(
+            `Result not ready within ${timeout} seconds; the task keeps running`,
+          );
+        }
+        return this.#promise;
+      },
+    );
+  }
+
+  /**
+   * Waits until the result is ready, or `timeout` seconds pass. Never
+   * rejects: use {@linkcode AsyncResult.ready} afterwards to tell.
+   *
+   * @param timeout Seconds to wait (fractions allowed); wait forever if omitted.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(1);
+   * const result = pool.apply_async(() => 1);
+   * await result.wait(1);
+   * console.log(result.ready()); // true (most likely)
+   * await pool.terminate();
+   * ```
+   */
+  async wait(timeout?: number): Promise<void> {
+    let ms: number | undefined;
+    try {
+      ms = timeoutMs(timeout, "wait for result");
+    } catch {
+      ms = undefined;
+    }
+    if (this.#state !== PENDING) return;
+    if (ms === undefined) {
+      await this.#promise.then(() => {}, () => {});
+      return;
+    }
+    await this.#race(ms);
+  }
+
+  /** Resolves `true` when settled within `ms`, else `false`; clears its timer. */
+  #race(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#promise.then(done, done);
+    });
+  }
+
+  /**
+   * Whether the task has finished (successfully or not).
+   *
+   * @returns `true` once settled.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(1);
+   * const result = pool.apply_async(() => 1);
+   * console.log(result.ready()); // false: it was just submitted
+   * await pool.terminate();
+   * ```
+   */
+  ready(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /**
+   * Whether the task finished without error.
+   *
+   * @returns `true` if it succeeded.
+   * @throws {Error} If the result is not ready yet (as Python's `ValueError`).
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(1);
+   * const result = pool.apply_async(() => 1);
+   * await result.wait();
+   * console.log(result.successful()); // true
+   * await pool.terminate();
+   * ```
+   */
+  successful(): boolean {
+    if (this.#state === PENDING) {
+      throw new Error(
+        "Cannot tell if the result is successful as it is not ready: await wait() or check ready() first",
+      );
+    }
+    return this.#state === FULFILLED;
+  }
+
+  /**
+   * Makes the result awaitable: `await pool.apply_async(f, [1])`.
+   *
+   * @typeParam R1 Type of the fulfilled branch.
+   * @typeParam R2 Type of the rejected branch.
+   * @param onfulfilled Called with the value.
+   * @param onrejected Called with the error.
+   * @returns A promise of what the callbacks return.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(1);
+   * const value = await pool.apply_async((x: number) => x * 2, [21]);
+   * console.log(value); // 42
+   * await pool.terminate();
+   * ```
+   */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#promise.then(onfulfilled, onrejected);
+  }
+
+  /** The current state, for debugging: `"pending"`, `"fulfilled"` or `"rejected"`. */
+  get [Symbol.toStringTag](): string {
+    return this.#state === PENDING
+      ? "AsyncResult(pending)"
+      : this.#state === FULFILLED
+      ? "AsyncResult(fulfilled)"
+      : "AsyncResult(rejected)";
+  }
+}
+
+/** Settles `result` (used by the sinks; not part of the public API). */
+export function settleResult<T>(
+  result: AsyncResult<T>,
+  ok: boolean,
+  value: unknown,
+): void {
+  settle(result as AsyncResult<unknown>, ok, value);
+}
+
+/** Sink for one `apply` task. */
+export class ApplySink implements TaskSink {
+  #result: AsyncResult<unknown>;
+
+  /** @param result The result to settle. */
+  constructor(result: AsyncResult<unknown>) {
+    this.#result = result;
+  }
+
+  /** A worker answered. */
+  resolve(_index: number, status: number, payload: unknown): void {
+    if (status === STATUS_OK) settle(this.#result, true, payload);
+    else settle(this.#result, false, fromRecord(payload as ErrorRecord));
+  }
+
+  /** The task failed on the calling side. */
+  reject(_index: number, error: unknown): void {
+    settle(this.#result, false, error);
+  }
+}
+
+/**
+ * Sink for the chunks of one `map`: writes each chunk into its slice, keeps
+ * the first failure to arrive, and settles once every chunk has finished
+ * (Python's `MapResult`).
+ */
+export class MapSink implements TaskSink {
+  #result: AsyncResult<unknown[]>;
+  #values: unknown[];
+  #chunksize: number;
+  #remaining: number;
+  #error: unknown;
+  #failed = false;
+
+  /**
+   * @param result The result to settle.
+   * @param length Number of items.
+   * @param chunksize Items per chunk.
+   */
+  constructor(result: AsyncResult<unknown[]>, length: number, chunksize: number) {
+    this.#result = result;
+    this.#values = new Array(length);
+    this.#chunksize = chunksize;
+    this.#remaining = Math.ceil(length / chunksize);
+    if (this.#remaining === 0) settle(result as AsyncResult<unknown>, true, this.#values);
+  }
+
+  /** A worker answered for chunk `index`. */
+  resolve(index: number, status: number, payload: unknown): void {
+    if (status === STATUS_OK) {
+      const values = payload as unknown[];
+      const base = index * this.#chunksize;
+      for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
+    } else if (status === STATUS_ERROR) {
+      this.#fail(fromRecord(payload as ErrorRecord));
+    } else {
+      this.#fail(fromRecord((payload as ChunkFailure).errors[0][1]));
+    }
+    this.#finishOne();
+  }
+
+  /** Chunk `index` failed on the calling side. */
+  reject(_index: number, error: unknown): void {
+    this.#fail(error);
+    this.#finishOne();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#error = error;
+  }
+
+  #finishOne(): void {
+    if (--this.#remaining > 0) return;
+    const result = this.#result as AsyncResult<unknown>;
+    if (this.#failed) settle(result, false, this.#error);
+    else settle(result, true, this.#values);
+  }
+}

@@ -1,0 +1,585 @@
+// This module is browser compatible.
+/**
+ * The runtime-agnostic engine: a task queue, worker records, dispatch with
+ * an adaptive in-flight window, result routing, retirement after
+ * `maxtasksperchild`, replacement of dead workers, and shutdown. It talks to
+ * workers only through {@linkcode WorkerAdapter}.
+ *
+ * Tasks are pipelined: a worker holds up to `window` tasks at once, and the
+ * window adapts to measured task duration (many for tiny tasks, one for slow
+ * ones) so tiny tasks are batched into few messages while slow tasks are
+ * spread evenly.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter, WorkerExit, WorkerHandle } from "./adapter.ts";
+import { fromRecord } from "./error_wire.ts";
+import type {
+  ErrorRecord,
+  FnSpec,
+  InitMessage,
+  TaskMode,
+  WorkerMessage,
+} from "./protocol.ts";
+import { TaskQueue } from "./task_queue.ts";
+import { WorkerLostError } from "../errors.ts";
+
+/** Receives the outcome of tasks. One sink may serve many tasks (chunks). */
+export interface TaskSink {
+  /** A worker answered: `status`/`payload` as in the protocol. */
+  resolve(index: number, status: number, payload: unknown): void;
+  /** The task failed on the calling side (worker lost, terminate, clone). */
+  reject(index: number, error: unknown): void;
+}
+
+interface TaskRecord {
+  seq: number;
+  fid: number;
+  mode: TaskMode;
+  payload: unknown;
+  sink: TaskSink;
+  index: number;
+  transfer: Transferable[] | undefined;
+}
+
+type WorkerState = "starting" | "ready" | "retiring" | "dead";
+
+interface WorkerRecord {
+  id: number;
+  name: string;
+  handle: WorkerHandle | undefined;
+  state: WorkerState;
+  inflight: Map<number, TaskRecord>;
+  known: Set<number>;
+  assigned: number;
+  done: number;
+  progress: Int32Array | undefined;
+  since: number;
+  fatal: unknown;
+}
+
+/** Settings of an {@linkcode Engine}. */
+export interface EngineOptions {
+  /** Number of workers. */
+  processes: number;
+  /** The adapter (or a promise of it, when loading it is async). */
+  adapter: WorkerAdapter | Promise<WorkerAdapter>;
+  /** URL of the worker entry module. */
+  workerUrl: URL;
+  /** Initializer, if any. */
+  initializer?: FnSpec;
+  /** Initializer arguments. */
+  initargs: unknown[];
+  /** Tasks per worker before it is replaced; `Infinity` for never. */
+  maxTasks: number;
+}
+
+/** Upper bound of tasks in flight per worker. */
+const MAX_WINDOW = 1024;
+/** Aim for this much queued work (ms) per worker. */
+const WINDOW_TARGET_MS = 4;
+
+const canShare = typeof SharedArrayBuffer === "function" &&
+  (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !==
+    false;
+
+/** The pool engine. `Pool` validates arguments and delegates here. */
+export class Engine {
+  #opts: EngineOptions;
+  #adapter: WorkerAdapter | undefined;
+  #queue = new TaskQueue<TaskRecord>();
+  #workers: WorkerRecord[] = [];
+  #specs: FnSpec[] = [];
+  #fids = new Map<string, number>();
+  #seq = 0;
+  #nextWorkerId = 0;
+  #unsettled = 0;
+  #state: "run" | "close" | "terminate" = "run";
+  #broken: Error | undefined;
+  #perTaskMs: number | undefined;
+  #dispatchQueued = false;
+  #joined = Promise.withResolvers<void>();
+  #stopping: Promise<void> | undefined;
+  #stopped = false;
+  #closeListeners: (() => void)[] = [];
+
+  /** @param options Engine settings. */
+  constructor(options: EngineOptions) {
+    this.#opts = options;
+    const { adapter } = options;
+    if (adapter instanceof Promise) {
+      adapter.then(
+        (a) => this.#start(a),
+        (error) =>
+          this.#break(
+            new Error(
+              `Cannot start workers as the adapter failed to load: ${error}`,
+              { cause: error },
+            ),
+          ),
+      );
+    } else {
+      this.#start(adapter);
+    }
+  }
+
+  /** `"run"`, `"close"` or `"terminate"`. */
+  get state(): "run" | "close" | "terminate" {
+    return this.#state;
+  }
+
+  /** The error that broke the pool (initializer failure), if any. */
+  get broken(): Error | undefined {
+    return this.#broken;
+  }
+
+  /** Names of live workers (for tests and diagnostics). */
+  get workerNames(): string[] {
+    return this.#workers.filter((w) => w.state !== "dead").map((w) => w.name);
+  }
+
+  /** Registers a function spec; returns its id (stable per source/module). */
+  fid(spec: FnSpec): number {
+    const key = spec.kind === "source"
+      ? spec.source
+      : `\0module:${spec.url}#${spec.name}`;
+    let fid = this.#fids.get(key);
+    if (fid === undefined) {
+      fid = this.#specs.length;
+      this.#specs.push(spec);
+      this.#fids.set(key, fid);
+    }
+    return fid;
+  }
+
+  /**
+   * Queues one task. The caller has checked that the pool accepts work;
+   * a broken or terminated pool rejects the task through its sink.
+   */
+  submit(
+    fid: number,
+    mode: TaskMode,
+    payload: unknown,
+    sink: TaskSink,
+    index: number,
+    transfer?: Transferable[],
+  ): void {
+    if (this.#state === "terminate") {
+      sink.reject(index, abortError());
+      return;
+    }
+    if (this.#broken) {
+      sink.reject(index, this.#broken);
+      return;
+    }
+    this.#unsettled++;
+    this.#queue.push({
+      seq: ++this.#seq,
+      fid,
+      mode,
+      payload,
+      sink,
+      index,
+      transfer,
+    });
+    if (!this.#dispatchQueued) {
+      this.#dispatchQueued = true;
+      queueMicrotask(() => {
+        this.#dispatchQueued = false;
+        this.#dispatch();
+      });
+    }
+  }
+
+  /**
+   * Keeps the pool from finishing a `close()` while more work may still be
+   * submitted (an async input being read). Returns the release function.
+   */
+  hold(): () => void {
+    this.#unsettled++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#unsettled--;
+      this.#maybeFinish();
+    };
+  }
+
+  /** Runs `listener` once when `close()` is called (imap switches to eager reading). */
+  onClose(listener: () => void): () => void {
+    this.#closeListeners.push(listener);
+    return () => {
+      const i = this.#closeListeners.indexOf(listener);
+      if (i >= 0) this.#closeListeners.splice(i, 1);
+    };
+  }
+
+  /** No new work; queued work still runs, then the workers exit. */
+  close(): void {
+    if (this.#state !== "run") return;
+    this.#state = "close";
+    for (const listener of this.#closeListeners.splice(0)) listener();
+    this.#maybeFinish();
+    this.#resolveJoin();
+  }
+
+  /** Stops every worker now; every unfinished task rejects. */
+  async terminate(): Promise<void> {
+    if (this.#state !== "terminate") {
+      this.#state = "terminate";
+      this.#closeListeners.length = 0;
+      this.#rejectAll(() => abortError());
+      await this.#stopWorkers();
+    }
+    return this.#joined.promise;
+  }
+
+  /** Resolves when every worker has exited after `close()`/`terminate()`. */
+  join(): Promise<void> {
+    return this.#joined.promise;
+  }
+
+  // ---- workers -----------------------------------------------------------
+
+  #start(adapter: WorkerAdapter): void {
+    if (this.#state === "terminate") return;
+    this.#adapter = adapter;
+    if (this.#broken) return;
+    for (let i = 0; i < this.#opts.processes; i++) this.#spawn();
+    this.#dispatch();
+  }
+
+  #spawn(): void {
+    if (this.#stopping !== undefined || this.#broken !== undefined) return;
+    const adapter = this.#adapter!;
+    const id = ++this.#nextWorkerId;
+    const worker: WorkerRecord = {
+      id,
+      name: `PoolWorker-${id}`,
+      handle: undefined,
+      state: "starting",
+      inflight: new Map(),
+      known: new Set(),
+      assigned: 0,
+      done: 0,
+      progress: canShare ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
+      since: 0,
+      fatal: undefined,
+    };
+    this.#workers.push(worker);
+    try {
+      worker.handle = adapter.spawn(this.#opts.workerUrl, {
+        name: worker.name,
+      }, {
+        message: (data) => this.#onMessage(worker, data as WorkerMessage),
+        exit: (info) => this.#onExit(worker, info),
+      });
+      worker.handle.unref();
+      const init: InitMessage = {
+        type: "init",
+        id,
+        name: worker.name,
+        initargs: this.#opts.initargs,
+      };
+      if (this.#opts.initializer) init.initializer = this.#opts.initializer;
+      if (worker.progress) init.progress = worker.progress;
+      worker.handle.post(init);
+    } catch (error) {
+      worker.state = "dead";
+      this.#removeWorker(worker);
+      worker.handle?.terminate();
+      this.#break(
+        new Error(
+          `Cannot start worker '${worker.name}': ${errorText(error)}`,
+          { cause: error },
+        ),
+      );
+    }
+  }
+
+  #removeWorker(worker: WorkerRecord): void {
+    const i = this.#workers.indexOf(worker);
+    if (i >= 0) this.#workers.splice(i, 1);
+  }
+
+  #onMessage(worker: WorkerRecord, msg: WorkerMessage): void {
+    if (worker.state === "dead") return;
+    switch (msg.type) {
+      case "results":
+        this.#onResults(worker, msg.results);
+        break;
+      case "ready":
+        if (worker.state === "starting") worker.state = "ready";
+        worker.since = now();
+        break;
+      case "initError":
+        this.#break(initializerError(worker.name, msg.error));
+        break;
+      case "fatal": {
+        const error = msg.error ? fromRecord(msg.error) : undefined;
+        const exit: WorkerExit = error === undefined
+          ? { code: msg.code }
+          : { error };
+        worker.handle?.terminate();
+        this.#onExit(worker, exit);
+        break;
+      }
+    }
+  }
+
+  #onResults(worker: WorkerRecord, results: unknown[]): void {
+    let count = 0;
+    for (let i = 0; i < results.length; i += 3) {
+      const task = worker.inflight.get(results[i] as number);
+      if (task === undefined) continue;
+      worker.inflight.delete(task.seq);
+      worker.done++;
+      count++;
+      this.#unsettled--;
+      task.sink.resolve(task.index, results[i + 1] as number, results[i + 2]);
+    }
+    if (count > 0) {
+      const t = now();
+      const perTask = (t - worker.since) / count;
+      worker.since = t;
+      this.#perTaskMs = this.#perTaskMs === undefined
+        ? perTask
+        : this.#perTaskMs * 0.5 + perTask * 0.5;
+    }
+    if (worker.inflight.size === 0) {
+      worker.handle?.unref();
+      if (worker.done >= this.#opts.maxTasks) this.#retire(worker);
+    }
+    if (this.#state === "terminate") return;
+    this.#dispatch();
+    this.#maybeFinish();
+  }
+
+  #retire(worker: WorkerRecord): void {
+    worker.state = "retiring";
+    this.#removeWorker(worker);
+    worker.state = "dead";
+    worker.handle?.terminate();
+    if (this.#state === "run" || this.#queue.size > 0) this.#spawn();
+  }
+
+  #onExit(worker: WorkerRecord, info: WorkerExit): void {
+    if (worker.state === "dead") return;
+    const wasStarting = worker.state === "starting";
+    worker.state = "dead";
+    this.#removeWorker(worker);
+    if (this.#state === "terminate") return;
+    const detail = exitDetail(info);
+    if (wasStarting) {
+      const reason = new WorkerLostError(
+        `Cannot start worker '${worker.name}' as it exited during start-up${detail}`,
+        { cause: info.error, workerName: worker.name, exitCode: info.code },
+      );
+      this.#break(reason);
+      return;
+    }
+    // Which task was running: the one whose start the worker last announced
+    // (shared counter), else the oldest unanswered one.
+    let running = worker.progress ? Atomics.load(worker.progress, 0) : 0;
+    if (running === 0) {
+      for (const seq of worker.inflight.keys()) {
+        running = seq;
+        break;
+      }
+    }
+    const requeue: TaskRecord[] = [];
+    for (const task of worker.inflight.values()) {
+      if (task.seq > running) {
+        requeue.push(task);
+        continue;
+      }
+      this.#unsettled--;
+      const message = task.seq === running
+        ? `Worker '${worker.name}' died while running this task${detail}`
+        : `Worker '${worker.name}' died before sending this task's result${detail}`;
+      task.sink.reject(
+        task.index,
+        new WorkerLostError(message, {
+          cause: info.error,
+          workerName: worker.name,
+          exitCode: info.code,
+        }),
+      );
+    }
+    worker.inflight.clear();
+    for (let i = requeue.length - 1; i >= 0; i--) {
+      this.#queue.unshift(requeue[i]);
+    }
+    if (this.#broken === undefined) {
+      if (this.#state === "run" || this.#queue.size > 0) this.#spawn();
+      this.#dispatch();
+    }
+    this.#maybeFinish();
+  }
+
+  // ---- dispatch ----------------------------------------------------------
+
+  #window(): number {
+    const per = this.#perTaskMs;
+    if (per === undefined) return 1;
+    if (per <= 0) return MAX_WINDOW;
+    return Math.max(1, Math.min(MAX_WINDOW, Math.floor(WINDOW_TARGET_MS / per)));
+  }
+
+  #dispatch(): void {
+    if (this.#queue.size === 0 || this.#state === "terminate") return;
+    const window = this.#window();
+    const maxTasks = this.#opts.maxTasks;
+    const eligible: [WorkerRecord, number][] = [];
+    for (const w of this.#workers) {
+      if (w.state !== "starting" && w.state !== "ready") continue;
+      if (w.handle === undefined) continue;
+      const room = Math.min(
+        window - w.inflight.size,
+        maxTasks - w.assigned,
+      );
+      if (room > 0) eligible.push([w, room]);
+    }
+    if (eligible.length === 0) return;
+    eligible.sort((a, b) => a[0].inflight.size - b[0].inflight.size);
+    let left = eligible.length;
+    for (const [worker, room] of eligible) {
+      const share = Math.ceil(this.#queue.size / left--);
+      const n = Math.min(room, share);
+      if (n > 0) this.#send(worker, n);
+      if (this.#queue.size === 0) break;
+    }
+  }
+
+  #send(worker: WorkerRecord, n: number): void {
+    const handle = worker.handle!;
+    const batch: TaskRecord[] = [];
+    const flat: unknown[] = [];
+    let defs: unknown[] | undefined;
+    let transfer: Transferable[] | undefined;
+    for (let i = 0; i < n; i++) {
+      const task = this.#queue.shift()!;
+      if (!worker.known.has(task.fid)) {
+        worker.known.add(task.fid);
+        (defs ??= []).push(task.fid, this.#specs[task.fid]);
+      }
+      if (task.transfer) (transfer ??= []).push(...task.transfer);
+      batch.push(task);
+      flat.push(task.seq, task.fid, task.mode, task.payload);
+    }
+    if (defs) handle.post({ type: "define", defs });
+    try {
+      handle.post({ type: "tasks", tasks: flat }, transfer);
+      for (const task of batch) this.#track(worker, task);
+    } catch {
+      // Some argument cannot be cloned: send one by one, reject the culprits.
+      for (const task of batch) {
+        try {
+          handle.post(
+            {
+              type: "tasks",
+              tasks: [task.seq, task.fid, task.mode, task.payload],
+            },
+            task.transfer,
+          );
+          this.#track(worker, task);
+        } catch (error) {
+          this.#unsettled--;
+          task.sink.reject(
+            task.index,
+            new TypeError(
+              `Cannot send task arguments to a worker as structured clone cannot copy them: ${
+                errorText(error)
+              }; pass plain data (no functions, symbols or class instances)`,
+              { cause: error },
+            ),
+          );
+        }
+      }
+      this.#maybeFinish();
+    }
+  }
+
+  #track(worker: WorkerRecord, task: TaskRecord): void {
+    if (worker.inflight.size === 0) {
+      worker.handle!.ref();
+      worker.since = now();
+    }
+    worker.inflight.set(task.seq, task);
+    worker.assigned++;
+  }
+
+  // ---- ending ------------------------------------------------------------
+
+  #break(error: Error): void {
+    if (this.#broken !== undefined || this.#state === "terminate") return;
+    this.#broken = error;
+    this.#rejectAll(() => error);
+    void this.#stopWorkers();
+  }
+
+  #rejectAll(makeError: () => unknown): void {
+    const tasks = this.#queue.drain();
+    for (const w of this.#workers) tasks.push(...w.inflight.values());
+    for (const w of this.#workers) w.inflight.clear();
+    this.#unsettled -= tasks.length;
+    for (const task of tasks) task.sink.reject(task.index, makeError());
+  }
+
+  #maybeFinish(): void {
+    if (this.#state === "close" && this.#unsettled === 0) {
+      void this.#stopWorkers();
+    }
+  }
+
+  #stopWorkers(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const workers = this.#workers.splice(0);
+      const stopping: Promise<void>[] = [];
+      for (const w of workers) {
+        w.state = "dead";
+        if (w.handle) stopping.push(w.handle.terminate().catch(() => {}));
+      }
+      await Promise.all(stopping);
+      this.#stopped = true;
+      this.#resolveJoin();
+    })();
+    return this.#stopping;
+  }
+
+  #resolveJoin(): void {
+    if (this.#stopped && this.#state !== "run") this.#joined.resolve();
+  }
+}
+
+function now(): number {
+  return performance.now();
+}
+
+function abortError(): DOMException {
+  return new DOMException(
+    "Pool terminated before this task finished: terminate() stops workers and rejects unfinished work",
+    "AbortError",
+  );
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function exitDetail(info: WorkerExit): string {
+  const parts: string[] = [];
+  if (info.code !== undefined) parts.push(`exit code ${info.code}`);
+  if (info.error !== undefined) parts.push(errorText(info.error));
+  return parts.length > 0 ? ` (${parts.join(": ")})` : "";
+}
+
+function initializerError(name: string, record: ErrorRecord): Error {
+  const cause = fromRecord(record);
+  return new Error(
+    `Pool initializer failed in worker '${name}': ${record.name}: ${record.message}; no task can run, fix the initializer and create a new pool`,
+    { cause },
+  );
+}

@@ -1,0 +1,825 @@
+/**
+ * {@linkcode Pool}: Python's `multiprocessing.Pool`. Validates arguments,
+ * maps Python and camelCase options, and delegates to the engine.
+ *
+ * @module
+ */
+
+import { ApplySink, AsyncResult, MapSink, settleResult } from "./async_result.ts";
+import { selectAdapter } from "./adapters/select.ts";
+import { chunkArray, collect, defaultChunksize, isAsyncIterable, isIterable } from "./core/chunking.ts";
+import { sourceSpec } from "./core/function_source.ts";
+import { type FnSpec, MODE_CALL, MODE_MAP, MODE_STARMAP, type TaskMode } from "./core/protocol.ts";
+import { Engine } from "./core/scheduler.ts";
+import { cpuCount } from "./cpu_count.ts";
+import { IMapIterator } from "./imap_iterator.ts";
+import { isModuleTask } from "./module_task.ts";
+import type {
+  AnyFunction,
+  ApplyOptions,
+  Context,
+  ImapOptions,
+  MapOptions,
+  PoolOptions,
+  Task,
+} from "./types.ts";
+import { workerUrl } from "./worker_url.ts";
+
+/** Chunks submitted and not consumed, per worker, by default in `imap`. */
+const BUFFER_PER_PROCESS = 16;
+
+function positiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1;
+}
+
+function received(value: unknown): string {
+  return typeof value === "number" || typeof value === "boolean" || value == null
+    ? String(value)
+    : typeof value === "string"
+    ? `'${value}'`
+    : typeof value;
+}
+
+function taskSpec(fn: unknown, role: string): FnSpec {
+  if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
+  return sourceSpec(fn, role);
+}
+
+interface ParsedMapOptions {
+  chunksize: number | undefined;
+  buffersize: number | undefined;
+  callback: ((result: unknown[]) => void) | undefined;
+  errorCallback: ((error: unknown) => void) | undefined;
+}
+
+function mapOptions(
+  method: string,
+  arg: number | (MapOptions & ImapOptions) | undefined | null,
+): ParsedMapOptions {
+  const opts: MapOptions & ImapOptions = typeof arg === "number"
+    ? { chunksize: arg }
+    : arg ?? {};
+  if (typeof opts !== "object") {
+    throw new TypeError(
+      `Cannot call ${method}() as its third argument must be a chunksize or an options object: received ${
+        received(arg)
+      }`,
+    );
+  }
+  const { chunksize, buffersize } = opts;
+  if (chunksize !== undefined && chunksize !== null && !positiveInteger(chunksize)) {
+    throw new RangeError(
+      `Cannot call ${method}() as 'chunksize' must be a positive integer: received ${
+        received(chunksize)
+      }`,
+    );
+  }
+  if (buffersize !== undefined && buffersize !== null && !positiveInteger(buffersize)) {
+    throw new RangeError(
+      `Cannot call ${method}() as 'buffersize' must be a positive integer: received ${
+        received(buffersize)
+      }`,
+    );
+  }
+  return {
+    chunksize: chunksize ?? undefined,
+    buffersize: buffersize ?? undefined,
+    callback: opts.callback,
+    errorCallback: opts.error_callback ?? opts.errorCallback,
+  };
+}
+
+function checkIterable(method: string, iterable: unknown): void {
+  if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
+    throw new TypeError(
+      `Cannot call ${method}() as 'iterable' must be an Iterable or AsyncIterable: received ${
+        received(iterable)
+      }`,
+    );
+  }
+}
+
+/**
+ * A pool of workers, with the API of Python's `multiprocessing.Pool`.
+ * Workers are threads (Web Workers or `node:worker_threads`), started at
+ * construction. Methods keep the Python names (`apply_async`,
+ * `imap_unordered`, ...), each with a camelCase alias. Keyword arguments of
+ * Python go in a trailing options object; timeouts are in seconds.
+ *
+ * Tasks are functions sent by source (self-contained: no variables of the
+ * enclosing scope) or {@linkcode moduleTask} handles. Arguments and results
+ * cross by structured clone.
+ *
+ * An idle pool does not keep the process alive; a busy one does. Still,
+ * end a pool with `close()` + `join()`, `terminate()`, or `await using`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Pool } from "@x/pool";
+ *
+ * const pool = new Pool(4);
+ * const squares = await pool.map((x: number) => x * x, [1, 2, 3]);
+ * console.log(squares); // [1, 4, 9]
+ * pool.close();
+ * await pool.join();
+ * ```
+ */
+export class Pool {
+  #engine: Engine;
+  #processes: number;
+  #context: Context | undefined;
+  #fids = new WeakMap<object, number>();
+
+  /**
+   * Starts the workers.
+   *
+   * @param options The number of workers (Python's `Pool(4)`), or
+   *   {@linkcode PoolOptions}.
+   * @throws {RangeError} If `processes` or `maxtasksperchild` is not a
+   *   positive integer.
+   * @throws {TypeError} If an option has the wrong type, the initializer
+   *   cannot be sent, or `initargs` cannot be cloned.
+   * @throws {Error} If this runtime lacks the adapter named by `context`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool({
+   *   processes: 2,
+   *   initializer: (n: number) => {
+   *     (globalThis as any).base = n;
+   *   },
+   *   initargs: [10],
+   *   maxtasksperchild: 100,
+   * });
+   * await pool.terminate();
+   * ```
+   */
+  constructor(options?: number | PoolOptions) {
+    const opts: PoolOptions = typeof options === "number"
+      ? { processes: options }
+      : options ?? {};
+    if (typeof opts !== "object") {
+      throw new TypeError(
+        `Cannot create pool as its argument must be a number of processes or an options object: received ${
+          received(options)
+        }`,
+      );
+    }
+    const processes = opts.processes ?? cpuCount();
+    if (!positiveInteger(processes)) {
+      throw new RangeError(
+        `Cannot create pool as 'processes' must be a positive integer: received ${
+          received(processes)
+        }`,
+      );
+    }
+    const max = opts.maxtasksperchild ?? opts.maxTasksPerChild;
+    if (max !== undefined && max !== null && !positiveInteger(max)) {
+      throw new RangeError(
+        `Cannot create pool as 'maxtasksperchild' must be a positive integer: received ${
+          received(max)
+        }`,
+      );
+    }
+    const initargs = opts.initargs ?? [];
+    if (!Array.isArray(initargs)) {
+      throw new TypeError(
+        `Cannot create pool as 'initargs' must be an array: received ${received(initargs)}`,
+      );
+    }
+    let initializer: FnSpec | undefined;
+    if (opts.initializer !== undefined && opts.initializer !== null) {
+      initializer = taskSpec(opts.initializer, "initializer");
+      try {
+        structuredClone(initargs);
+      } catch (error) {
+        throw new TypeError(
+          `Cannot create pool as 'initargs' cannot be cloned to workers: ${
+            (error as Error).message
+          }`,
+          { cause: error },
+        );
+      }
+    }
+    const adapter = selectAdapter(opts.context);
+    this.#processes = processes;
+    this.#context = opts.context;
+    this.#engine = new Engine({
+      processes,
+      adapter,
+      workerUrl: workerUrl(),
+      initializer,
+      initargs,
+      maxTasks: max ?? Infinity,
+    });
+  }
+
+  /**
+   * The number of workers (read-only).
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(3);
+   * console.log(pool.processes); // 3
+   * await pool.terminate();
+   * ```
+   */
+  get processes(): number {
+    return this.#processes;
+  }
+
+  // ---- apply -------------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` in a worker and waits for the result (Python's
+   * `apply`). Argument errors reject the returned promise.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments (Python's `args` tuple).
+   * @param options `kwds`: passed to `fn` as one extra trailing argument.
+   * @returns The result.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const sum = await pool.apply((a: number, b: number) => a + b, [1, 2]);
+   * console.log(sum); // 3
+   * await pool.terminate();
+   * ```
+   */
+  apply<F extends AnyFunction>(
+    fn: Task<F>,
+    args?: Parameters<F> | unknown[],
+    options?: Pick<ApplyOptions, "kwds" | "transfer">,
+  ): Promise<Awaited<ReturnType<F>>> {
+    try {
+      return this.apply_async(fn, args, options).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Runs `fn(...args)` in a worker without waiting (Python's
+   * `apply_async`). The {@linkcode AsyncResult} is awaitable.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments (Python's `args` tuple).
+   * @param options `kwds`, `callback`, `error_callback` (both run on the
+   *   calling side before the result settles) and `transfer`.
+   * @returns The pending result.
+   * @throws {TypeError} If `fn` cannot be sent or `args` is not an array.
+   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const result = pool.apply_async((x: number) => x * x, [4], {
+   *   callback: (value) => console.log("got", value),
+   * });
+   * console.log(await result.get(10)); // 16
+   * await pool.terminate();
+   * ```
+   */
+  apply_async<F extends AnyFunction>(
+    fn: Task<F>,
+    args?: Parameters<F> | unknown[],
+    options?: ApplyOptions<Awaited<ReturnType<F>>>,
+  ): AsyncResult<Awaited<ReturnType<F>>> {
+    this.#checkRunning("apply_async");
+    const fid = this.#fid(fn);
+    const list = args ?? [];
+    if (!Array.isArray(list)) {
+      throw new TypeError(
+        `Cannot call apply_async() as 'args' must be an array of arguments: received ${
+          received(args)
+        }; wrap a single argument as [x]`,
+      );
+    }
+    const opts = options ?? {};
+    const callArgs = opts.kwds !== undefined ? [...list, opts.kwds] : list;
+    const result = new AsyncResult<Awaited<ReturnType<F>>>({
+      callback: opts.callback,
+      errorCallback: opts.error_callback ?? opts.errorCallback,
+    });
+    this.#engine.submit(
+      fid,
+      MODE_CALL,
+      callArgs,
+      new ApplySink(result as AsyncResult<unknown>),
+      0,
+      opts.transfer,
+    );
+    return result;
+  }
+
+  /**
+   * Alias of {@linkcode Pool.apply_async}.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments.
+   * @param options As for `apply_async`.
+   * @returns The pending result.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.applyAsync((x: number) => -x, [1])); // -1
+   * await pool.terminate();
+   * ```
+   */
+  applyAsync<F extends AnyFunction>(
+    fn: Task<F>,
+    args?: Parameters<F> | unknown[],
+    options?: ApplyOptions<Awaited<ReturnType<F>>>,
+  ): AsyncResult<Awaited<ReturnType<F>>> {
+    return this.apply_async(fn, args, options);
+  }
+
+  // ---- map ---------------------------------------------------------------
+
+  /**
+   * Applies `fn` to every item, in parallel, and returns the results in
+   * input order (Python's `map`). The input may be async; it is read whole
+   * first. Rejects with the first failure once every chunk has finished.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items.
+   * @param chunksize Items per task, or `{ chunksize }`; Python's default
+   *   `ceil(length / (processes * 4))` when omitted.
+   * @returns The results in input order.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.map((x: number) => x * 2, [1, 2, 3])); // [2, 4, 6]
+   * await pool.terminate();
+   * ```
+   */
+  map<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | Pick<MapOptions, "chunksize">,
+  ): Promise<Awaited<R>[]> {
+    try {
+      return this.#mapAsync("map", fn, iterable, chunksize, MODE_MAP).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Like {@linkcode Pool.map} without waiting (Python's `map_async`).
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items.
+   * @param chunksize Items per task, or `{ chunksize, callback, error_callback }`;
+   *   `callback` gets the whole result list, `error_callback` the first error.
+   * @returns The pending list of results.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const result = pool.map_async((x: number) => x + 1, [1, 2], {
+   *   callback: (values) => console.log(values), // [2, 3]
+   * });
+   * await result.wait();
+   * await pool.terminate();
+   * ```
+   */
+  map_async<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | MapOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync("map_async", fn, iterable, chunksize, MODE_MAP);
+  }
+
+  /**
+   * Alias of {@linkcode Pool.map_async}.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items.
+   * @param chunksize As for `map_async`.
+   * @returns The pending list of results.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.mapAsync((x: number) => x * 3, [1])); // [3]
+   * await pool.terminate();
+   * ```
+   */
+  mapAsync<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | MapOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.map_async(fn, iterable, chunksize);
+  }
+
+  /**
+   * Like {@linkcode Pool.map}, but each item is an argument list spread
+   * into `fn` (Python's `starmap`).
+   *
+   * @typeParam A The argument list type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The argument lists.
+   * @param chunksize Items per task, or `{ chunksize }`.
+   * @returns The results in input order.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.starmap((a: number, b: number) => a * b, [[1, 2], [3, 4]])); // [2, 12]
+   * await pool.terminate();
+   * ```
+   */
+  starmap<A extends unknown[], R>(
+    fn: Task<(...args: A) => R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    chunksize?: number | Pick<MapOptions, "chunksize">,
+  ): Promise<Awaited<R>[]> {
+    try {
+      return this.#mapAsync("starmap", fn, iterable, chunksize, MODE_STARMAP).get();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Like {@linkcode Pool.starmap} without waiting (Python's `starmap_async`).
+   *
+   * @typeParam A The argument list type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The argument lists.
+   * @param chunksize Items per task, or `{ chunksize, callback, error_callback }`.
+   * @returns The pending list of results.
+   * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.starmap_async((a: number, b: number) => a - b, [[3, 1]])); // [2]
+   * await pool.terminate();
+   * ```
+   */
+  starmap_async<A extends unknown[], R>(
+    fn: Task<(...args: A) => R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    chunksize?: number | MapOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync("starmap_async", fn, iterable, chunksize, MODE_STARMAP);
+  }
+
+  /**
+   * Alias of {@linkcode Pool.starmap_async}.
+   *
+   * @typeParam A The argument list type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The argument lists.
+   * @param chunksize As for `starmap_async`.
+   * @returns The pending list of results.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.starmapAsync((a: number, b: number) => a + b, [[1, 1]])); // [2]
+   * await pool.terminate();
+   * ```
+   */
+  starmapAsync<A extends unknown[], R>(
+    fn: Task<(...args: A) => R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    chunksize?: number | MapOptions<Awaited<R>>,
+  ): AsyncResult<Awaited<R>[]> {
+    return this.starmap_async(fn, iterable, chunksize);
+  }
+
+  // ---- imap --------------------------------------------------------------
+
+  /**
+   * Lazy `map`: results in input order as they become ready (Python's
+   * `imap`). The input is read lazily, at most `buffersize` chunks ahead of
+   * the consumer, so infinite generators work; `break` stops reading.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items (sync or async, possibly infinite).
+   * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
+   * @returns An async iterator of results.
+   * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
+   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * for await (const r of pool.imap((x: number) => x * 10, [1, 2, 3])) {
+   *   console.log(r); // 10, 20, 30
+   * }
+   * await pool.terminate();
+   * ```
+   */
+  imap<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions,
+  ): IMapIterator<Awaited<R>> {
+    return this.#imap("imap", fn, iterable, chunksize, true);
+  }
+
+  /**
+   * Like {@linkcode Pool.imap}, but results come in completion order
+   * (Python's `imap_unordered`).
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items (sync or async, possibly infinite).
+   * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
+   * @returns An async iterator of results.
+   * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
+   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * for await (const r of pool.imap_unordered((x: number) => x, [3, 1, 2])) {
+   *   console.log(r);
+   * }
+   * await pool.terminate();
+   * ```
+   */
+  imap_unordered<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions,
+  ): IMapIterator<Awaited<R>> {
+    return this.#imap("imap_unordered", fn, iterable, chunksize, false);
+  }
+
+  /**
+   * Alias of {@linkcode Pool.imap_unordered}.
+   *
+   * @typeParam T The item type.
+   * @typeParam R The function's return type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param iterable The items.
+   * @param chunksize As for `imap_unordered`.
+   * @returns An async iterator of results.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * for await (const r of pool.imapUnordered((x: number) => x, [1])) console.log(r);
+   * await pool.terminate();
+   * ```
+   */
+  imapUnordered<T, R>(
+    fn: Task<(item: T) => R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize?: number | ImapOptions,
+  ): IMapIterator<Awaited<R>> {
+    return this.imap_unordered(fn, iterable, chunksize);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------
+
+  /**
+   * Accepts no new work; queued work still runs, then the workers exit.
+   * Open `imap` iterators read the rest of their input at once, as Python's
+   * do. Calling it again does nothing.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const result = pool.apply_async(() => 1);
+   * pool.close();
+   * await pool.join();
+   * console.log(await result); // 1
+   * ```
+   */
+  close(): void {
+    this.#engine.close();
+  }
+
+  /**
+   * Stops the workers now, even in the middle of a task, and rejects every
+   * unfinished result with an `AbortError` (Python leaves them hanging).
+   * Resolves when every worker has stopped.
+   *
+   * @returns When the workers are gone.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const busy = pool.apply_async(() => {
+   *   for (;;) {}
+   * });
+   * await pool.terminate();
+   * console.log(busy.ready()); // true: rejected with AbortError
+   * ```
+   */
+  terminate(): Promise<void> {
+    return this.#engine.terminate();
+  }
+
+  /**
+   * Waits for the workers to exit, after {@linkcode Pool.close} (once queued
+   * work is done) or {@linkcode Pool.terminate}.
+   *
+   * @returns When every worker has exited.
+   * @throws {Error} "Pool is still running" (as a rejection) if neither
+   *   `close()` nor `terminate()` was called.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * pool.close();
+   * await pool.join();
+   * ```
+   */
+  join(): Promise<void> {
+    if (this.#engine.state === "run") {
+      return Promise.reject(
+        new Error("Pool is still running: call close() or terminate() before join()"),
+      );
+    }
+    return this.#engine.join();
+  }
+
+  /**
+   * `await using pool = new Pool()`: closes the pool and waits for queued
+   * work and the workers (graceful; Python's `with` block terminates).
+   *
+   * @returns When the work is done and the workers have exited.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * {
+   *   await using pool = new Pool(2);
+   *   console.log(await pool.map((x: number) => x + 1, [1])); // [2]
+   * } // close() + join() here
+   * ```
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return this.join();
+  }
+
+  // ---- internals ---------------------------------------------------------
+
+  #checkRunning(method: string): void {
+    const state = this.#engine.state;
+    if (state !== "run") {
+      throw new Error(
+        `Pool not running: cannot call ${method}() after ${
+          state === "close" ? "close()" : "terminate()"
+        }; create a new Pool`,
+      );
+    }
+  }
+
+  #fid(fn: unknown): number {
+    if ((typeof fn === "function" || typeof fn === "object") && fn !== null) {
+      const known = this.#fids.get(fn);
+      if (known !== undefined) return known;
+      const fid = this.#engine.fid(taskSpec(fn, "task"));
+      this.#fids.set(fn, fid);
+      return fid;
+    }
+    return this.#engine.fid(taskSpec(fn, "task"));
+  }
+
+  #mapAsync<R>(
+    method: string,
+    fn: unknown,
+    iterable: unknown,
+    chunksizeArg: unknown,
+    mode: TaskMode,
+  ): AsyncResult<R[]> {
+    this.#checkRunning(method);
+    const fid = this.#fid(fn);
+    const opts = mapOptions(method, chunksizeArg as number | MapOptions);
+    checkIterable(method, iterable);
+    const result = new AsyncResult<R[]>({
+      callback: opts.callback as ((values: R[]) => void) | undefined,
+      errorCallback: opts.errorCallback,
+    });
+    const submit = (items: unknown[]) => {
+      const chunksize = opts.chunksize ??
+        Math.max(1, defaultChunksize(items.length, this.#processes));
+      const sink = new MapSink(result as AsyncResult<unknown[]>, items.length, chunksize);
+      const chunks = chunkArray(items, chunksize);
+      for (let i = 0; i < chunks.length; i++) {
+        this.#engine.submit(fid, mode, chunks[i], sink, i);
+      }
+    };
+    if (isIterable(iterable)) {
+      submit(Array.isArray(iterable) ? iterable : Array.from(iterable));
+    } else {
+      const release = this.#engine.hold();
+      collect(iterable as AsyncIterable<unknown>).then(
+        (items) => {
+          if (this.#engine.state === "terminate") {
+            settleResult(result, false, new Error("Pool not running: terminated while reading the input"));
+          } else {
+            submit(items);
+          }
+          release();
+        },
+        (error) => {
+          settleResult(result, false, error);
+          release();
+        },
+      );
+    }
+    return result;
+  }
+
+  #imap<R>(
+    method: string,
+    fn: unknown,
+    iterable: unknown,
+    chunksizeArg: unknown,
+    ordered: boolean,
+  ): IMapIterator<R> {
+    this.#checkRunning(method);
+    const fid = this.#fid(fn);
+    const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
+    checkIterable(method, iterable);
+    const engine = this.#engine;
+    return new IMapIterator<R>({
+      iterable: iterable as Iterable<unknown>,
+      chunksize: opts.chunksize ?? 1,
+      buffersize: opts.buffersize ?? this.#processes * BUFFER_PER_PROCESS,
+      ordered,
+      submit(chunk, index, sink) {
+        if (engine.state === "terminate") {
+          throw new Error(`Pool not running: ${method}() input stopped by terminate()`);
+        }
+        if (engine.broken) throw engine.broken;
+        engine.submit(fid, MODE_MAP, chunk, sink, index);
+      },
+      hold: () => engine.hold(),
+      onClose: (listener) => engine.onClose(listener),
+    });
+  }
+
+  /** For debugging: `Pool(processes=N, context=...)`. */
+  get [Symbol.toStringTag](): string {
+    return `Pool(processes=${this.#processes}${this.#context ? `, context=${this.#context}` : ""})`;
+  }
+}

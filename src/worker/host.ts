@@ -1,0 +1,117 @@
+/**
+ * Inside a worker: how to talk to the pool. `parentPort` where
+ * `node:worker_threads` provides one (Node, Bun, Deno's worker_threads),
+ * else the worker global `self` (Deno web workers, browsers). Only one of
+ * them is used: Bun delivers on both.
+ *
+ * Also turns every way a worker can die into a `fatal` message first, so
+ * the pool learns of it on runtimes that report nothing (Deno web workers,
+ * browsers): uncaught errors, unhandled rejections, and exit calls.
+ *
+ * @module
+ */
+
+import type { WorkerMessage } from "../core/protocol.ts";
+
+/** The worker's end of the channel. */
+export interface Host {
+  /** Posts to the pool; throws when a value cannot be cloned. */
+  post(message: WorkerMessage, transfer?: Transferable[]): void;
+  /** Registers the message handler. */
+  listen(handler: (data: unknown) => void): void;
+  /** Calls `report` before the worker dies of `error` (or exits with `code`). */
+  onFatal(report: (error: unknown, code?: number) => void): void;
+}
+
+interface Port {
+  postMessage(data: unknown, transfer?: readonly unknown[]): void;
+  on(event: "message", listener: (data: unknown) => void): void;
+}
+
+interface NodeProcess {
+  getBuiltinModule?: (id: string) => unknown;
+  on(event: string, listener: (value: unknown) => void): void;
+  exit(code?: number): never;
+}
+
+const g = globalThis as {
+  process?: NodeProcess;
+  Deno?: { exit?: (code?: number) => never };
+  close?: () => void;
+  postMessage?: (data: unknown, transfer?: Transferable[]) => void;
+  addEventListener?: (type: string, listener: (event: Event) => void) => void;
+};
+
+function parentPort(): Port | null {
+  try {
+    const wt = g.process?.getBuiltinModule?.("node:worker_threads") as
+      | { parentPort?: Port | null; isMainThread?: boolean }
+      | undefined;
+    return wt && !wt.isMainThread && wt.parentPort ? wt.parentPort : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Wraps `obj[key]` so `before(args)` runs first; ignores read-only slots. */
+function intercept(
+  obj: object | undefined,
+  key: string,
+  before: (code: unknown) => void,
+): void {
+  if (!obj) return;
+  const original = (obj as Record<string, unknown>)[key];
+  if (typeof original !== "function") return;
+  try {
+    Object.defineProperty(obj, key, {
+      configurable: true,
+      writable: true,
+      value: function (this: unknown, ...args: unknown[]) {
+        before(args[0]);
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      },
+    });
+  } catch {
+    // read-only on this runtime: the adapter's own exit event covers it
+  }
+}
+
+/** The host for this worker. */
+export function host(): Host {
+  const port = parentPort();
+  if (port) {
+    return {
+      post: (message, transfer) => port.postMessage(message, transfer),
+      listen: (handler) => port.on("message", handler),
+      onFatal(report) {
+        const proc = g.process!;
+        const die = (error: unknown) => {
+          report(error);
+          proc.exit(1);
+        };
+        proc.on("uncaughtException", die);
+        proc.on("unhandledRejection", die);
+        intercept(proc, "exit", (code) => report(undefined, Number(code ?? 0)));
+      },
+    };
+  }
+  return {
+    post: (message, transfer) => g.postMessage!(message, transfer ?? []),
+    listen(handler) {
+      g.addEventListener!("message", (event) => handler((event as MessageEvent).data));
+    },
+    onFatal(report) {
+      const die = (event: Event, error: unknown) => {
+        event.preventDefault();
+        report(error);
+        g.close?.();
+      };
+      g.addEventListener!("error", (event) => die(event, (event as ErrorEvent).error ?? (event as ErrorEvent).message));
+      g.addEventListener!("unhandledrejection", (event) =>
+        die(event, (event as PromiseRejectionEvent).reason));
+      intercept(g, "close", () => report(undefined, 0));
+      intercept(g.Deno, "exit", (code) => report(undefined, Number(code ?? 0)));
+      intercept(g.process, "exit", (code) => report(undefined, Number(code ?? 0)));
+    },
+  };
+}

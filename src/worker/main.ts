@@ -1,0 +1,262 @@
+/**
+ * The worker entry: receives `init`, runs the initializer, revives task
+ * functions (by source, compiled once per worker and cached, or by module
+ * import), runs tasks one at a time in order, and posts results in batches.
+ *
+ * @module
+ */
+
+import { setCurrentProcess, currentProcess } from "../current_process.ts";
+import { toRecord } from "../core/error_wire.ts";
+import type {
+  ErrorRecord,
+  FnSpec,
+  InitMessage,
+  MainMessage,
+} from "../core/protocol.ts";
+import { MODE_CALL, MODE_MAP, STATUS_ERROR, STATUS_OK, STATUS_PARTIAL } from "../core/protocol.ts";
+import { host } from "./host.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => any;
+
+/** A compiled function, a pending module import, or why it failed. */
+type Compiled = Fn | Promise<Fn> | { failed: unknown };
+
+/** Flush buffered results at least this often while tasks run (ms). */
+const FLUSH_MS = 1;
+
+const channel = host();
+const specs = new Map<number, FnSpec>();
+const compiled = new Map<number, Compiled>();
+/** Flat `[seq, fid, mode, payload, ...]` arrays waiting to run. */
+const inbox: unknown[][] = [];
+let inboxPos = 0;
+let ready = false;
+let running = false;
+let progress: Int32Array | undefined;
+let out: unknown[] = [];
+let lastFlush = 0;
+
+channel.onFatal((error, code) => {
+  flush();
+  try {
+    channel.post(
+      error === undefined ? { type: "fatal", code } : { type: "fatal", error: toRecord(error) },
+    );
+  } catch {
+    // the channel is gone; the adapter's exit event will tell the pool
+  }
+});
+
+channel.listen((data) => {
+  const msg = data as MainMessage;
+  switch (msg.type) {
+    case "tasks":
+      inbox.push(msg.tasks);
+      if (ready && !running) void drain();
+      break;
+    case "define":
+      for (let i = 0; i < msg.defs.length; i += 2) {
+        specs.set(msg.defs[i] as number, msg.defs[i + 1] as FnSpec);
+      }
+      break;
+    case "init":
+      void init(msg);
+      break;
+  }
+});
+
+async function init(msg: InitMessage): Promise<void> {
+  setCurrentProcess({ name: msg.name, id: msg.id });
+  progress = msg.progress;
+  if (msg.initializer) {
+    try {
+      const fn = await compile(msg.initializer);
+      await fn(...msg.initargs);
+    } catch (error) {
+      channel.post({ type: "initError", error: describe(error, msg.initializer) });
+      return;
+    }
+  }
+  ready = true;
+  channel.post({ type: "ready" });
+  lastFlush = performance.now();
+  if (inbox.length > 0) void drain();
+}
+
+/** Revives a function from its spec. */
+function compile(spec: FnSpec): Fn | Promise<Fn> {
+  if (spec.kind === "module") {
+    return import(spec.url).then((module) => {
+      const fn = module[spec.name];
+      if (typeof fn !== "function") {
+        throw new TypeError(
+          `Cannot run module task as '${spec.url}' has no function export named '${spec.name}'`,
+        );
+      }
+      return fn as Fn;
+    });
+  }
+  let make: Fn;
+  try {
+    make = new Function("currentProcess", `return (${spec.source}\n);`) as Fn;
+  } catch (error) {
+    if (error instanceof SyntaxError) {
+      throw new TypeError(
+        `Cannot re-create the task function from its source: ${error.message}`,
+      );
+    }
+    throw new EvalError(
+      `Cannot run a function sent as source as this environment forbids eval (a Content-Security-Policy without 'unsafe-eval'?): use moduleTask(new URL('./tasks.js', import.meta.url), 'name') instead`,
+      { cause: error },
+    );
+  }
+  return make(currentProcess);
+}
+
+function lookup(fid: number): Compiled {
+  let fn = compiled.get(fid);
+  if (fn === undefined) {
+    const spec = specs.get(fid);
+    try {
+      if (spec === undefined) throw new Error(`Unknown task function #${fid}`);
+      fn = compile(spec);
+    } catch (error) {
+      fn = { failed: error };
+    }
+    if (fn instanceof Promise) {
+      const pending = fn;
+      pending.then(
+        (f) => compiled.set(fid, f),
+        (error) => compiled.set(fid, { failed: error }),
+      );
+    }
+    compiled.set(fid, fn);
+  }
+  return fn;
+}
+
+/** The error record, with a hint for free variables of sent functions. */
+function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
+  const record = toRecord(error);
+  if (spec?.kind === "source" && error instanceof ReferenceError) {
+    const name = /^(\S+) is not defined/.exec(error.message)?.[1];
+    if (name) {
+      record.message = `Task function uses '${name}', which is not defined in the worker: ` +
+        `functions are sent as source and do not carry closures. Pass it as an argument, ` +
+        `define it in the initializer, or use moduleTask() for code that needs imports`;
+    }
+  }
+  return record;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+async function drain(): Promise<void> {
+  running = true;
+  try {
+    while (inbox.length > 0) {
+      const batch = inbox[0];
+      if (inboxPos >= batch.length) {
+        inbox.shift();
+        inboxPos = 0;
+        continue;
+      }
+      const seq = batch[inboxPos] as number;
+      const fid = batch[inboxPos + 1] as number;
+      const mode = batch[inboxPos + 2] as number;
+      const payload = batch[inboxPos + 3];
+      batch[inboxPos + 3] = undefined;
+      inboxPos += 4;
+
+      if (progress) {
+        Atomics.store(progress, 0, seq);
+        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
+      } else if (out.length > 0) {
+        flush(); // no shared counter: report before starting the next task
+      }
+
+      let fn = lookup(fid);
+      if (fn instanceof Promise) {
+        flush();
+        try {
+          fn = await fn;
+        } catch (error) {
+          fn = { failed: error };
+        }
+      }
+      if (typeof fn !== "function") {
+        out.push(seq, STATUS_ERROR, describe(fn.failed, undefined));
+        continue;
+      }
+      const spec = specs.get(fid);
+      if (mode === MODE_CALL) {
+        try {
+          let value = fn(...(payload as unknown[]));
+          if (isThenable(value)) {
+            flush();
+            value = await value;
+          }
+          out.push(seq, STATUS_OK, value);
+        } catch (error) {
+          out.push(seq, STATUS_ERROR, describe(error, spec));
+        }
+        continue;
+      }
+      const items = payload as unknown[];
+      const values = new Array(items.length);
+      let errors: [number, ErrorRecord][] | undefined;
+      for (let i = 0; i < items.length; i++) {
+        try {
+          let value = mode === MODE_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
+          if (isThenable(value)) {
+            flush();
+            value = await value;
+          }
+          values[i] = value;
+        } catch (error) {
+          (errors ??= []).push([i, describe(error, spec)]);
+        }
+      }
+      if (errors) out.push(seq, STATUS_PARTIAL, { values, errors });
+      else out.push(seq, STATUS_OK, values);
+    }
+    flush();
+  } finally {
+    running = false;
+  }
+}
+
+/** Posts buffered results; results that cannot be cloned become errors. */
+function flush(): void {
+  lastFlush = performance.now();
+  if (out.length === 0) return;
+  const results = out;
+  out = [];
+  try {
+    channel.post({ type: "results", results });
+    return;
+  } catch {
+    // some result cannot be cloned: send one by one
+  }
+  for (let i = 0; i < results.length; i += 3) {
+    const one = [results[i], results[i + 1], results[i + 2]];
+    try {
+      channel.post({ type: "results", results: one });
+    } catch (error) {
+      channel.post({
+        type: "results",
+        results: [results[i], STATUS_ERROR, {
+          name: "DataCloneError",
+          message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
+            error instanceof Error ? error.message : String(error)
+          }; return plain data (no functions, symbols or class instances with private state)`,
+        } satisfies ErrorRecord],
+      });
+    }
+  }
+}
