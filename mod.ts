@@ -45,4 +45,3 @@ export type {
   Task,
 } from "./src/types.ts";
 export type { ResultCallbacks } from "./src/async_result.ts";
-export type { IMapSource } from "./src/imap_iterator.ts";

@@ -19,7 +19,10 @@ const REJECTED = 2;
 let settle: (result: AsyncResult<unknown>, ok: boolean, value: unknown) => void;
 
 /** Converts seconds to a timer delay; `undefined` means wait forever. */
-export function timeoutMs(timeout: number | undefined, what: string): number | undefined {
+export function timeoutMs(
+  timeout: number | undefined,
+  what: string,
+): number | undefined {
   if (timeout === undefined || timeout === null) return undefined;
   if (typeof timeout !== "number" || Number.isNaN(timeout)) {
     throw new TypeError(
@@ -122,7 +125,9 @@ export class AsyncResult<T> implements PromiseLike<T> {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#state !== PENDING || ms === undefined) return this.#promise.then();
+    if (this.#state !== PENDING || ms === undefined) {
+      return this.#promise.then();
+    }
     return this.#race(ms).then(
       (ready) => {
         if (!ready) {
@@ -308,12 +313,18 @@ export class MapSink implements TaskSink {
    * @param length Number of items.
    * @param chunksize Items per chunk.
    */
-  constructor(result: AsyncResult<unknown[]>, length: number, chunksize: number) {
+  constructor(
+    result: AsyncResult<unknown[]>,
+    length: number,
+    chunksize: number,
+  ) {
     this.#result = result;
     this.#values = new Array(length);
     this.#chunksize = chunksize;
     this.#remaining = Math.ceil(length / chunksize);
-    if (this.#remaining === 0) settle(result as AsyncResult<unknown>, true, this.#values);
+    if (this.#remaining === 0) {
+      settle(result as AsyncResult<unknown>, true, this.#values);
+    }
   }
 
   /** A worker answered for chunk `index`. */
@@ -321,7 +332,9 @@ export class MapSink implements TaskSink {
     if (status === STATUS_OK) {
       const values = payload as unknown[];
       const base = index * this.#chunksize;
-      for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
+      for (let i = 0; i < values.length; i++) {
+        this.#values[base + i] = values[i];
+      }
     } else if (status === STATUS_ERROR) {
       this.#fail(fromRecord(payload as ErrorRecord));
     } else {

@@ -50,6 +50,13 @@ export interface IMapSource {
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
+let create: (source: IMapSource) => IMapIterator<unknown>;
+
+/** Starts an {@linkcode IMapIterator} (used by the pool). */
+export function createIMapIterator<T>(source: IMapSource): IMapIterator<T> {
+  return create(source) as IMapIterator<T>;
+}
+
 /**
  * The iterator `imap` and `imap_unordered` return: an
  * `AsyncIterableIterator`, for `for await (const r of pool.imap(f, xs))`.
@@ -100,12 +107,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #ready = new TaskQueue<Entry>();
   #waiters = new TaskQueue<Waiter>();
 
-  /**
-   * Starts reading the input. The pool does this; user code has no need to.
-   *
-   * @param source The pool side of the iterator.
-   */
-  constructor(source: IMapSource) {
+  static {
+    create = (source) => new IMapIterator(source);
+  }
+
+  private constructor(source: IMapSource) {
     this.#source = source;
     this.#reader = new ChunkReader(source.iterable, source.chunksize);
     this.#sink = {
@@ -155,7 +161,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       if (this.#finished()) return this.#end() as Promise<IteratorResult<T>>;
     }
     return new Promise<IteratorResult<unknown>>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined, cancelled: false };
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: undefined,
+        cancelled: false,
+      };
       if (ms !== undefined) {
         waiter.timer = setTimeout(() => {
           waiter.cancelled = true;
@@ -230,7 +241,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     let entries: Entry[];
     if (status === STATUS_OK) {
-      entries = (payload as unknown[]).map((value) => ({ ok: true, value, last: false }));
+      entries = (payload as unknown[]).map((value) => ({
+        ok: true,
+        value,
+        last: false,
+      }));
     } else if (status === STATUS_ERROR) {
       const error = fromRecord(payload as ErrorRecord);
       entries = this.#failedChunk(index, error);
@@ -252,12 +267,17 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   /** A chunk that failed as a whole: every position in it rejects. */
   #failedChunk(index: number, error: unknown): Entry[] {
     const length = this.#lengths.get(index) ?? 1;
-    return Array.from({ length }, () => ({ ok: false, value: error, last: false }));
+    return Array.from(
+      { length },
+      () => ({ ok: false, value: error, last: false }),
+    );
   }
 
   #add(index: number, entries: Entry[]): void {
     this.#lengths.delete(index);
-    if (entries.length === 0) entries.push({ ok: true, value: undefined, last: true });
+    if (entries.length === 0) {
+      entries.push({ ok: true, value: undefined, last: true });
+    }
     entries[entries.length - 1].last = true;
     if (this.#source.ordered) this.#chunks.set(index, entries);
     else for (const entry of entries) this.#ready.push(entry);
@@ -286,7 +306,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #finished(): boolean {
-    return this.#inputDone && !this.#feeding && this.#consumed >= this.#submitted;
+    return this.#inputDone && !this.#feeding &&
+      this.#consumed >= this.#submitted;
   }
 
   #settled(entry: Entry): Promise<IteratorResult<unknown>> {

@@ -7,8 +7,7 @@
  * @module
  */
 
-// deno-lint-ignore no-explicit-any
-type AnyFunction = (...args: any[]) => any;
+import type { AnyFunction } from "./types.ts";
 
 const BRAND: unique symbol = Symbol.for("@x/pool.moduleTask");
 
@@ -70,9 +69,7 @@ export function moduleTask<F extends AnyFunction = AnyFunction>(
     href = url;
   } else {
     throw new TypeError(
-      `Cannot create module task as 'url' must be a URL or a non-empty string: received ${
-        typeof url
-      }`,
+      `Cannot create module task as 'url' must be a URL or a non-empty string: received ${typeof url}`,
     );
   }
   if (typeof exportName !== "string" || exportName.length === 0) {

@@ -5,14 +5,31 @@
  * @module
  */
 
-import { ApplySink, AsyncResult, MapSink, settleResult } from "./async_result.ts";
+import {
+  ApplySink,
+  AsyncResult,
+  MapSink,
+  settleResult,
+} from "./async_result.ts";
 import { selectAdapter } from "./adapters/select.ts";
-import { chunkArray, collect, defaultChunksize, isAsyncIterable, isIterable } from "./core/chunking.ts";
+import {
+  chunkArray,
+  collect,
+  defaultChunksize,
+  isAsyncIterable,
+  isIterable,
+} from "./core/chunking.ts";
 import { sourceSpec } from "./core/function_source.ts";
-import { type FnSpec, MODE_CALL, MODE_MAP, MODE_STARMAP, type TaskMode } from "./core/protocol.ts";
+import {
+  type FnSpec,
+  MODE_CALL,
+  MODE_MAP,
+  MODE_STARMAP,
+  type TaskMode,
+} from "./core/protocol.ts";
 import { Engine } from "./core/scheduler.ts";
 import { cpuCount } from "./cpu_count.ts";
-import { IMapIterator } from "./imap_iterator.ts";
+import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
 import { isModuleTask } from "./module_task.ts";
 import type {
   AnyFunction,
@@ -33,7 +50,8 @@ function positiveInteger(value: unknown): value is number {
 }
 
 function received(value: unknown): string {
-  return typeof value === "number" || typeof value === "boolean" || value == null
+  return typeof value === "number" || typeof value === "boolean" ||
+      value == null
     ? String(value)
     : typeof value === "string"
     ? `'${value}'`
@@ -67,14 +85,19 @@ function mapOptions(
     );
   }
   const { chunksize, buffersize } = opts;
-  if (chunksize !== undefined && chunksize !== null && !positiveInteger(chunksize)) {
+  if (
+    chunksize !== undefined && chunksize !== null && !positiveInteger(chunksize)
+  ) {
     throw new RangeError(
       `Cannot call ${method}() as 'chunksize' must be a positive integer: received ${
         received(chunksize)
       }`,
     );
   }
-  if (buffersize !== undefined && buffersize !== null && !positiveInteger(buffersize)) {
+  if (
+    buffersize !== undefined && buffersize !== null &&
+    !positiveInteger(buffersize)
+  ) {
     throw new RangeError(
       `Cannot call ${method}() as 'buffersize' must be a positive integer: received ${
         received(buffersize)
@@ -186,7 +209,9 @@ export class Pool {
     const initargs = opts.initargs ?? [];
     if (!Array.isArray(initargs)) {
       throw new TypeError(
-        `Cannot create pool as 'initargs' must be an array: received ${received(initargs)}`,
+        `Cannot create pool as 'initargs' must be an array: received ${
+          received(initargs)
+        }`,
       );
     }
     let initializer: FnSpec | undefined;
@@ -379,7 +404,14 @@ export class Pool {
     chunksize?: number | Pick<MapOptions, "chunksize">,
   ): Promise<Awaited<R>[]> {
     try {
-      return this.#mapAsync("map", fn, iterable, chunksize, MODE_MAP).get();
+      return this.#mapAsync<Awaited<R>>(
+        "map",
+        fn,
+        iterable,
+        chunksize,
+        MODE_MAP,
+      )
+        .get();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -471,7 +503,14 @@ export class Pool {
     chunksize?: number | Pick<MapOptions, "chunksize">,
   ): Promise<Awaited<R>[]> {
     try {
-      return this.#mapAsync("starmap", fn, iterable, chunksize, MODE_STARMAP).get();
+      return this.#mapAsync<Awaited<R>>(
+        "starmap",
+        fn,
+        iterable,
+        chunksize,
+        MODE_STARMAP,
+      )
+        .get();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -503,7 +542,13 @@ export class Pool {
     iterable: Iterable<A> | AsyncIterable<A>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync("starmap_async", fn, iterable, chunksize, MODE_STARMAP);
+    return this.#mapAsync(
+      "starmap_async",
+      fn,
+      iterable,
+      chunksize,
+      MODE_STARMAP,
+    );
   }
 
   /**
@@ -692,7 +737,9 @@ export class Pool {
   join(): Promise<void> {
     if (this.#engine.state === "run") {
       return Promise.reject(
-        new Error("Pool is still running: call close() or terminate() before join()"),
+        new Error(
+          "Pool is still running: call close() or terminate() before join()",
+        ),
       );
     }
     return this.#engine.join();
@@ -761,7 +808,11 @@ export class Pool {
     const submit = (items: unknown[]) => {
       const chunksize = opts.chunksize ??
         Math.max(1, defaultChunksize(items.length, this.#processes));
-      const sink = new MapSink(result as AsyncResult<unknown[]>, items.length, chunksize);
+      const sink = new MapSink(
+        result as AsyncResult<unknown[]>,
+        items.length,
+        chunksize,
+      );
       const chunks = chunkArray(items, chunksize);
       for (let i = 0; i < chunks.length; i++) {
         this.#engine.submit(fid, mode, chunks[i], sink, i);
@@ -774,7 +825,11 @@ export class Pool {
       collect(iterable as AsyncIterable<unknown>).then(
         (items) => {
           if (this.#engine.state === "terminate") {
-            settleResult(result, false, new Error("Pool not running: terminated while reading the input"));
+            settleResult(
+              result,
+              false,
+              new Error("Pool not running: terminated while reading the input"),
+            );
           } else {
             submit(items);
           }
@@ -801,14 +856,16 @@ export class Pool {
     const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
     checkIterable(method, iterable);
     const engine = this.#engine;
-    return new IMapIterator<R>({
+    return createIMapIterator<R>({
       iterable: iterable as Iterable<unknown>,
       chunksize: opts.chunksize ?? 1,
       buffersize: opts.buffersize ?? this.#processes * BUFFER_PER_PROCESS,
       ordered,
       submit(chunk, index, sink) {
         if (engine.state === "terminate") {
-          throw new Error(`Pool not running: ${method}() input stopped by terminate()`);
+          throw new Error(
+            `Pool not running: ${method}() input stopped by terminate()`,
+          );
         }
         if (engine.broken) throw engine.broken;
         engine.submit(fid, MODE_MAP, chunk, sink, index);
@@ -820,6 +877,8 @@ export class Pool {
 
   /** For debugging: `Pool(processes=N, context=...)`. */
   get [Symbol.toStringTag](): string {
-    return `Pool(processes=${this.#processes}${this.#context ? `, context=${this.#context}` : ""})`;
+    return `Pool(processes=${this.#processes}${
+      this.#context ? `, context=${this.#context}` : ""
+    })`;
   }
 }

@@ -7,6 +7,7 @@
 
 import type { ModuleTask } from "./module_task.ts";
 
+/** Any function: the constraint on task function types. */
 // deno-lint-ignore no-explicit-any
 export type AnyFunction = (...args: any[]) => any;
 

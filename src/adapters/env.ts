@@ -66,7 +66,9 @@ export function defaultContext(): Context {
 export function cpus(): number {
   const n = g.navigator?.hardwareConcurrency;
   if (typeof n === "number" && n > 0) return n;
-  const os = builtin<{ availableParallelism?: () => number; cpus?: () => unknown[] }>(
+  const os = builtin<
+    { availableParallelism?: () => number; cpus?: () => unknown[] }
+  >(
     "node:os",
   );
   const m = os?.availableParallelism?.() ?? os?.cpus?.().length;

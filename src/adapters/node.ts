@@ -45,7 +45,9 @@ export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
       worker.on("exit", (code) => {
         if (ended) return;
         ended = true;
-        events.exit(lastError === undefined ? { code } : { code, error: lastError });
+        events.exit(
+          lastError === undefined ? { code } : { code, error: lastError },
+        );
       });
       return {
         post(data, transfer) {

@@ -8,7 +8,13 @@
 import type { WorkerAdapter } from "../core/adapter.ts";
 import type { Context } from "../types.ts";
 import { bunAdapter } from "./bun.ts";
-import { builtin, defaultContext, hasNodeWorkers, hasWebWorker, runtime } from "./env.ts";
+import {
+  builtin,
+  defaultContext,
+  hasNodeWorkers,
+  hasWebWorker,
+  runtime,
+} from "./env.ts";
 import { nodeAdapter, type WorkerThreads } from "./node.ts";
 import { webAdapter } from "./web.ts";
 

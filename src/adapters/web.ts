@@ -5,10 +5,17 @@
  * @module
  */
 
-import type { WorkerAdapter, WorkerEvents, WorkerHandle } from "../core/adapter.ts";
+import type {
+  WorkerAdapter,
+  WorkerEvents,
+  WorkerHandle,
+} from "../core/adapter.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */
-export type WebWorkerHook = (worker: Worker, exited: (code?: number) => void) => void;
+export type WebWorkerHook = (
+  worker: Worker,
+  exited: (code?: number) => void,
+) => void;
 
 /**
  * Starts a module Web Worker. A cross-origin URL (a CDN) throws
@@ -28,7 +35,9 @@ export function startWebWorker(
   } catch (error) {
     if ((error as { name?: string })?.name !== "SecurityError") throw error;
     blobUrl = URL.createObjectURL(
-      new Blob([`import ${JSON.stringify(url.href)};`], { type: "text/javascript" }),
+      new Blob([`import ${JSON.stringify(url.href)};`], {
+        type: "text/javascript",
+      }),
     );
     worker = new Worker(blobUrl, { type: "module", name });
   }
@@ -46,7 +55,8 @@ export function startWebWorker(
     if (ended) return;
     worker.terminate();
     const error = event.error ?? new Error(
-      event.message || "Worker failed to load or crashed (no details from the runtime)",
+      event.message ||
+        "Worker failed to load or crashed (no details from the runtime)",
     );
     end({ error });
   };

@@ -121,7 +121,9 @@ export function fromRecord(record: ErrorRecord): RemoteError {
   }
   if (record.props) {
     for (const [key, value] of Object.entries(record.props)) {
-      if (!(key in error)) (error as unknown as Record<string, unknown>)[key] = value;
+      if (!(key in error)) {
+        (error as unknown as Record<string, unknown>)[key] = value;
+      }
     }
   }
   return error;

@@ -64,7 +64,9 @@ export function sourceSpec(fn: unknown, role: string): FnSpec {
   }
   if (problem !== null) {
     throw new TypeError(
-      `Cannot send ${role} '${fn.name || "anonymous"}' to a worker as ${problem}: ${HINT}`,
+      `Cannot send ${role} '${
+        fn.name || "anonymous"
+      }' to a worker as ${problem}: ${HINT}`,
     );
   }
   const spec: FnSpec = { kind: "source", source };

@@ -425,7 +425,10 @@ export class Engine {
     const per = this.#perTaskMs;
     if (per === undefined) return 1;
     if (per <= 0) return MAX_WINDOW;
-    return Math.max(1, Math.min(MAX_WINDOW, Math.floor(WINDOW_TARGET_MS / per)));
+    return Math.max(
+      1,
+      Math.min(MAX_WINDOW, Math.floor(WINDOW_TARGET_MS / per)),
+    );
   }
 
   #dispatch(): void {

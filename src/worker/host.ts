@@ -98,7 +98,10 @@ export function host(): Host {
   return {
     post: (message, transfer) => g.postMessage!(message, transfer ?? []),
     listen(handler) {
-      g.addEventListener!("message", (event) => handler((event as MessageEvent).data));
+      g.addEventListener!(
+        "message",
+        (event) => handler((event as MessageEvent).data),
+      );
     },
     onFatal(report) {
       const die = (event: Event, error: unknown) => {
@@ -106,12 +109,25 @@ export function host(): Host {
         report(error);
         g.close?.();
       };
-      g.addEventListener!("error", (event) => die(event, (event as ErrorEvent).error ?? (event as ErrorEvent).message));
-      g.addEventListener!("unhandledrejection", (event) =>
-        die(event, (event as PromiseRejectionEvent).reason));
+      g.addEventListener!(
+        "error",
+        (event) =>
+          die(
+            event,
+            (event as ErrorEvent).error ?? (event as ErrorEvent).message,
+          ),
+      );
+      g.addEventListener!(
+        "unhandledrejection",
+        (event) => die(event, (event as PromiseRejectionEvent).reason),
+      );
       intercept(g, "close", () => report(undefined, 0));
       intercept(g.Deno, "exit", (code) => report(undefined, Number(code ?? 0)));
-      intercept(g.process, "exit", (code) => report(undefined, Number(code ?? 0)));
+      intercept(
+        g.process,
+        "exit",
+        (code) => report(undefined, Number(code ?? 0)),
+      );
     },
   };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { setCurrentProcess, currentProcess } from "../current_process.ts";
+import { currentProcess, setCurrentProcess } from "../current_process.ts";
 import { toRecord } from "../core/error_wire.ts";
 import type {
   ErrorRecord,
@@ -14,7 +14,13 @@ import type {
   InitMessage,
   MainMessage,
 } from "../core/protocol.ts";
-import { MODE_CALL, MODE_MAP, STATUS_ERROR, STATUS_OK, STATUS_PARTIAL } from "../core/protocol.ts";
+import {
+  MODE_CALL,
+  MODE_MAP,
+  STATUS_ERROR,
+  STATUS_OK,
+  STATUS_PARTIAL,
+} from "../core/protocol.ts";
 import { host } from "./host.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -42,7 +48,9 @@ channel.onFatal((error, code) => {
   flush();
   try {
     channel.post(
-      error === undefined ? { type: "fatal", code } : { type: "fatal", error: toRecord(error) },
+      error === undefined
+        ? { type: "fatal", code }
+        : { type: "fatal", error: toRecord(error) },
     );
   } catch {
     // the channel is gone; the adapter's exit event will tell the pool
@@ -75,7 +83,10 @@ async function init(msg: InitMessage): Promise<void> {
       const fn = await compile(msg.initializer);
       await fn(...msg.initargs);
     } catch (error) {
-      channel.post({ type: "initError", error: describe(error, msg.initializer) });
+      channel.post({
+        type: "initError",
+        error: describe(error, msg.initializer),
+      });
       return;
     }
   }
@@ -143,7 +154,8 @@ function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
   if (spec?.kind === "source" && error instanceof ReferenceError) {
     const name = /^(\S+) is not defined/.exec(error.message)?.[1];
     if (name) {
-      record.message = `Task function uses '${name}', which is not defined in the worker: ` +
+      record.message =
+        `Task function uses '${name}', which is not defined in the worker: ` +
         `functions are sent as source and do not carry closures. Pass it as an argument, ` +
         `define it in the initializer, or use moduleTask() for code that needs imports`;
     }
@@ -152,7 +164,8 @@ function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
     typeof (value as PromiseLike<unknown>).then === "function";
 }
 
@@ -175,7 +188,9 @@ async function drain(): Promise<void> {
 
       if (progress) {
         Atomics.store(progress, 0, seq);
-        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) flush();
+        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
+          flush();
+        }
       } else if (out.length > 0) {
         flush(); // no shared counter: report before starting the next task
       }
@@ -212,7 +227,9 @@ async function drain(): Promise<void> {
       let errors: [number, ErrorRecord][] | undefined;
       for (let i = 0; i < items.length; i++) {
         try {
-          let value = mode === MODE_MAP ? fn(items[i]) : fn(...(items[i] as unknown[]));
+          let value = mode === MODE_MAP
+            ? fn(items[i])
+            : fn(...(items[i] as unknown[]));
           if (isThenable(value)) {
             flush();
             value = await value;
@@ -250,12 +267,17 @@ function flush(): void {
     } catch (error) {
       channel.post({
         type: "results",
-        results: [results[i], STATUS_ERROR, {
-          name: "DataCloneError",
-          message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
-            error instanceof Error ? error.message : String(error)
-          }; return plain data (no functions, symbols or class instances with private state)`,
-        } satisfies ErrorRecord],
+        results: [
+          results[i],
+          STATUS_ERROR,
+          {
+            name: "DataCloneError",
+            message:
+              `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
+                error instanceof Error ? error.message : String(error)
+              }; return plain data (no functions, symbols or class instances with private state)`,
+          } satisfies ErrorRecord,
+        ],
       });
     }
   }
