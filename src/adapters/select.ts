@@ -54,9 +54,10 @@ export function selectAdapter(
     case "node": {
       if (!hasNodeWorkers()) throw lacks("node:worker_threads");
       const wt = builtin<WorkerThreads>("node:worker_threads");
-      if (wt) return nodeAdapter(wt);
-      const specifier = "node:worker_threads";
-      return import(specifier).then((m) => nodeAdapter(m as WorkerThreads));
+      if (!wt) {
+        throw lacks("process.getBuiltinModule (Node 20.16+, 22.3+, Deno, Bun)");
+      }
+      return nodeAdapter(wt);
     }
   }
 }
