@@ -1,0 +1,45 @@
+// Transpiles the library to ESM JavaScript + .d.ts in dist/esm: the shape
+// JSR's npm layer serves (and the browser build loads). Needs `npm ci`.
+//   node scripts/build.mjs
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "esm");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(root, "dist"), { recursive: true });
+const tsconfig = join(root, "dist", "tsconfig.build.json");
+writeFileSync(
+  tsconfig,
+  JSON.stringify(
+    {
+      compilerOptions: {
+        target: "ES2022",
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        lib: ["ES2024", "ESNext.Disposable", "DOM"],
+        types: [],
+        strict: true,
+        declaration: true,
+        sourceMap: false,
+        rewriteRelativeImportExtensions: true,
+        allowImportingTsExtensions: false,
+        verbatimModuleSyntax: true,
+        skipLibCheck: true,
+        rootDir: root,
+        outDir: out,
+      },
+      files: [join(root, "mod.ts"), join(root, "src", "worker", "main.ts")],
+    },
+    null,
+    2,
+  ),
+);
+execFileSync(
+  process.execPath,
+  [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig],
+  { stdio: "inherit" },
+);
+console.log(`built ${out}`);
