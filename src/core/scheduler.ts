@@ -232,6 +232,7 @@ export class Engine {
       this.#closeListeners.length = 0;
       this.#rejectAll(() => abortError());
       await this.#stopWorkers();
+      this.#resolveJoin();
     }
     return this.#joined.promise;
   }
@@ -373,6 +374,10 @@ export class Engine {
     if (this.#state === "terminate") return;
     const detail = exitDetail(info);
     if (wasStarting) {
+      // Its tasks never started: hand them to #break with the queue.
+      const sent = [...worker.inflight.values()];
+      worker.inflight.clear();
+      for (let i = sent.length - 1; i >= 0; i--) this.#queue.unshift(sent[i]);
       const reason = new WorkerLostError(
         `Cannot start worker '${worker.name}' as it exited during start-up${detail}`,
         { cause: info.error, workerName: worker.name, exitCode: info.code },

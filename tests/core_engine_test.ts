@@ -1,0 +1,248 @@
+/**
+ * The engine without real workers: ordering, chunking, pipelining,
+ * retirement, worker death, initializer failure and termination, through
+ * the fake in-thread adapter. Fast and deterministic.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ApplySink, AsyncResult, MapSink } from "../src/async_result.ts";
+import { chunkArray, defaultChunksize } from "../src/core/chunking.ts";
+import { sourceSpec } from "../src/core/function_source.ts";
+import { MODE_CALL, MODE_MAP } from "../src/core/protocol.ts";
+import { Engine } from "../src/core/scheduler.ts";
+import { TaskQueue } from "../src/core/task_queue.ts";
+import { WorkerLostError } from "../mod.ts";
+import { FakeAdapter, type FakeBehaviour } from "./fake_adapter.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => any;
+
+function setup(
+  behaviour: FakeBehaviour = {},
+  options: { processes?: number; maxTasks?: number; initializer?: Fn } = {},
+) {
+  const adapter = new FakeAdapter(behaviour);
+  const engine = new Engine({
+    processes: options.processes ?? 2,
+    adapter,
+    workerUrl: new URL("file:///fake-worker.js"),
+    initializer: options.initializer
+      ? sourceSpec(options.initializer, "initializer")
+      : undefined,
+    initargs: [],
+    maxTasks: options.maxTasks ?? Infinity,
+  });
+  const apply = <R>(fn: Fn, args: unknown[]): AsyncResult<R> => {
+    const result = new AsyncResult<R>();
+    engine.submit(
+      engine.fid(sourceSpec(fn, "task")),
+      MODE_CALL,
+      args,
+      new ApplySink(result as AsyncResult<unknown>),
+      0,
+    );
+    return result;
+  };
+  const map = <R>(fn: Fn, items: unknown[], chunksize: number) => {
+    const result = new AsyncResult<R[]>();
+    const sink = new MapSink(
+      result as AsyncResult<unknown[]>,
+      items.length,
+      chunksize,
+    );
+    const fid = engine.fid(sourceSpec(fn, "task"));
+    chunkArray(items, chunksize).forEach((chunk, i) =>
+      engine.submit(fid, MODE_MAP, chunk, sink, i)
+    );
+    return result;
+  };
+  return { adapter, engine, apply, map };
+}
+
+describe("core", () => {
+  test("defaultChunksize() follows Python: ceil(len / (4 * processes))", () => {
+    assert.equal(defaultChunksize(0, 2), 0);
+    assert.equal(defaultChunksize(1, 2), 1);
+    assert.equal(defaultChunksize(8, 2), 1);
+    assert.equal(defaultChunksize(9, 2), 2);
+    assert.equal(defaultChunksize(100, 2), 13);
+    assert.equal(defaultChunksize(1_000_000, 2), 125_000);
+  });
+
+  test("TaskQueue keeps FIFO order across shift, unshift and compaction", () => {
+    const q = new TaskQueue<number>();
+    for (let i = 0; i < 5000; i++) q.push(i);
+    for (let i = 0; i < 3000; i++) assert.equal(q.shift(), i);
+    q.unshift(2999);
+    assert.equal(q.size, 2001);
+    assert.equal(q.shift(), 2999);
+    assert.deepEqual(q.drain().slice(0, 2), [3000, 3001]);
+    assert.equal(q.size, 0);
+    assert.equal(q.shift(), undefined);
+  });
+
+  test("Engine map results keep input order when later chunks finish first", async () => {
+    const { engine, map } = setup({ delay: (p) => 40 - (p as number[])[0] * 4 });
+    try {
+      const items = Array.from({ length: 10 }, (_, i) => i);
+      const result = map<number>((x: number) => x * 10, items, 1);
+      assert.deepEqual(await result.get(5), items.map((x) => x * 10));
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine spreads slow tasks evenly: one in flight per worker at first", async () => {
+    const { adapter, engine, apply } = setup({ delay: () => 20 });
+    try {
+      const results = Array.from({ length: 6 }, (_, i) => apply((x: number) => x, [i]));
+      await Promise.all(results);
+      assert.equal(adapter.workers.length, 2);
+      assert.ok(adapter.workers.every((w) => w.tasks === 3), "3 tasks each");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine batches tiny tasks into few messages once it has measured them", async () => {
+    const { adapter, engine, apply } = setup();
+    try {
+      await apply((x: number) => x, [0]); // warm up: measures task time
+      const results = Array.from({ length: 2000 }, (_, i) => apply((x: number) => x + 1, [i]));
+      const values = await Promise.all(results);
+      assert.equal(values[1999], 2000);
+      const batches = adapter.workers.reduce((n, w) => n + w.batches, 0);
+      assert.ok(batches < 200, `expected batching, got ${batches} messages for 2001 tasks`);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine retires a worker after maxTasks and starts a replacement", async () => {
+    const { adapter, engine, apply } = setup({}, { processes: 1, maxTasks: 2 });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(await apply((x: number) => x, [i]), i);
+      assert.equal(adapter.workers.length, 3);
+      assert.ok(adapter.workers.slice(0, 2).every((w) => !w.alive && w.tasks === 2));
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine rejects only the task a dying worker ran and reruns the rest elsewhere", async () => {
+    const { adapter, engine, apply } = setup({
+      dieOn: (p) => (p as number[])[0] === 3,
+      delay: () => 2,
+    }, { processes: 1 });
+    try {
+      const results = Array.from({ length: 6 }, (_, i) => apply((x: number) => x, [i]));
+      const settled = await Promise.allSettled(results);
+      assert.equal(settled[3].status, "rejected");
+      const reason = (settled[3] as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof WorkerLostError, String(reason));
+      assert.match(reason.message, /PoolWorker-1/);
+      assert.deepEqual(
+        settled.filter((_, i) => i !== 3).map((s) => (s as PromiseFulfilledResult<number>).value),
+        [0, 1, 2, 4, 5],
+      );
+      assert.ok(adapter.workers.length >= 2, "a replacement worker started");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine stops after an initializer failure: every task rejects, no restart loop", async () => {
+    const { adapter, engine, apply } = setup({ initFails: true }, {
+      initializer: () => {},
+    });
+    try {
+      const first = await Promise.allSettled([apply(() => 1, []), apply(() => 2, [])]);
+      for (const s of first) {
+        assert.equal(s.status, "rejected");
+        assert.match(String((s as PromiseRejectedResult).reason.message), /initializer/);
+      }
+      const later = await Promise.allSettled([apply(() => 3, [])]);
+      assert.match(String((later[0] as PromiseRejectedResult).reason.message), /initializer/);
+      assert.equal(adapter.workers.length, 2, "no replacement workers");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine stops when workers die during start-up", async () => {
+    const { adapter, engine, apply } = setup({ startFails: true });
+    try {
+      const [s] = await Promise.allSettled([apply(() => 1, [])]);
+      assert.equal(s.status, "rejected");
+      assert.ok((s as PromiseRejectedResult).reason instanceof WorkerLostError);
+      assert.ok(adapter.workers.length <= 2);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine terminate() rejects queued and running tasks with AbortError", async () => {
+    const { engine, apply } = setup({ delay: () => 10_000 }, { processes: 1 });
+    const results = [apply(() => 1, []), apply(() => 2, []), apply(() => 3, [])];
+    await new Promise((r) => setTimeout(r, 20));
+    await engine.terminate();
+    const settled = await Promise.allSettled(results);
+    for (const s of settled) {
+      assert.equal(s.status, "rejected");
+      assert.equal((s as PromiseRejectedResult).reason.name, "AbortError");
+    }
+  });
+
+  test("Engine close() lets queued work finish, then join() resolves and workers stop", async () => {
+    const { adapter, engine, apply } = setup({ delay: () => 5 });
+    const results = Array.from({ length: 5 }, (_, i) => apply((x: number) => x * 2, [i]));
+    engine.close();
+    await engine.join();
+    assert.deepEqual(await Promise.all(results), [0, 2, 4, 6, 8]);
+    assert.ok(adapter.workers.every((w) => !w.alive));
+  });
+
+  test("Engine rejects a task whose arguments cannot be cloned; the others run", async () => {
+    const { engine, apply } = setup();
+    try {
+      const bad = apply((f: unknown) => typeof f, [() => 1]);
+      const good = apply((x: number) => x, [7]);
+      await assert.rejects(bad.get(5), /structured clone/);
+      assert.equal(await good.get(5), 7);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine refs busy workers and unrefs idle ones", async () => {
+    const { adapter, engine, apply } = setup({ delay: () => 20 });
+    try {
+      const pending = apply(() => 1, []);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal(adapter.workers.filter((w) => w.refd).length, 1);
+      await pending;
+      assert.ok(adapter.workers.every((w) => !w.refd), "idle workers are unref'd");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("MapSink rejects with the first failure only after every chunk finished", async () => {
+    const { engine, map } = setup({ delay: (p) => ((p as number[])[0] === 0 ? 50 : 1) });
+    try {
+      let settledEarly = false;
+      const result = map<number>((x: number) => {
+        if (x === 3) throw new Error("three");
+        return x;
+      }, [0, 1, 2, 3, 4, 5], 1);
+      setTimeout(() => {
+        settledEarly = result.ready();
+      }, 25);
+      await assert.rejects(result.get(5), /three/);
+      assert.equal(settledEarly, false, "waited for the slow chunk");
+    } finally {
+      await engine.terminate();
+    }
+  });
+});
