@@ -76,10 +76,38 @@ function intercept(
   }
 }
 
+/**
+ * Node's (and Bun's) worker_threads pipe a worker's console to the main
+ * thread asynchronously: lines arrive after the task's result, and are lost
+ * when the worker is stopped. Python's workers write straight to the
+ * terminal; do the same by writing synchronously to fd 1 and 2.
+ */
+function writeConsoleDirectly(): void {
+  if (g.Deno !== undefined) return; // Deno's workers already print directly
+  const fs = g.process?.getBuiltinModule?.("node:fs") as
+    | { writeSync(fd: number, text: string): number }
+    | undefined;
+  const util = g.process?.getBuiltinModule?.("node:util") as
+    | { format(...args: unknown[]): string }
+    | undefined;
+  if (!fs || !util) return;
+  const direct = (fd: number) => (...args: unknown[]) => {
+    try {
+      fs.writeSync(fd, util.format(...args) + "\n");
+    } catch {
+      // the descriptor is closed; nothing to print to
+    }
+  };
+  const c = console as unknown as Record<string, unknown>;
+  c.log = c.info = c.debug = direct(1);
+  c.warn = c.error = c.trace = direct(2);
+}
+
 /** The host for this worker. */
 export function host(): Host {
   const port = parentPort();
   if (port) {
+    writeConsoleDirectly();
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
       listen: (handler) => port.on("message", handler),
