@@ -63,10 +63,10 @@ export interface ResultCallbacks<T> {
  */
 export class AsyncResult<T> implements PromiseLike<T> {
   #state = PENDING;
-  #promise: Promise<T>;
-  #resolve: (value: T) => void;
-  #reject: (error: unknown) => void;
-  #callbacks: ResultCallbacks<T>;
+  #value: unknown;
+  /** Made only when someone waits (most results are read once, if ever). */
+  #deferred: PromiseWithResolvers<T> | undefined;
+  #callbacks: ResultCallbacks<T> | undefined;
 
   static {
     settle = (result, ok, value) => result.#settle(ok, value);
@@ -77,28 +77,39 @@ export class AsyncResult<T> implements PromiseLike<T> {
    *
    * @param callbacks `callback` and `errorCallback`, run before settling.
    */
-  constructor(callbacks: ResultCallbacks<T> = {}) {
-    const { promise, resolve, reject } = Promise.withResolvers<T>();
-    this.#promise = promise;
-    this.#resolve = resolve;
-    this.#reject = reject;
+  constructor(callbacks?: ResultCallbacks<T>) {
     this.#callbacks = callbacks;
-    promise.catch(() => {}); // an ignored failure must not crash the process
   }
 
   #settle(ok: boolean, value: unknown): void {
     if (this.#state !== PENDING) return;
-    try {
-      if (ok) this.#callbacks.callback?.(value as T);
-      else this.#callbacks.errorCallback?.(value);
-    } catch (error) {
-      // A throwing callback must not vanish: the result carries its error.
-      ok = false;
-      value = error;
+    const callbacks = this.#callbacks;
+    if (callbacks !== undefined) {
+      this.#callbacks = undefined;
+      try {
+        if (ok) callbacks.callback?.(value as T);
+        else callbacks.errorCallback?.(value);
+      } catch (error) {
+        // A throwing callback must not vanish: the result carries its error.
+        ok = false;
+        value = error;
+      }
     }
     this.#state = ok ? FULFILLED : REJECTED;
-    if (ok) this.#resolve(value as T);
-    else this.#reject(value);
+    this.#value = value;
+    const deferred = this.#deferred;
+    if (deferred !== undefined) {
+      if (ok) deferred.resolve(value as T);
+      else deferred.reject(value);
+    }
+  }
+
+  /** The promise of the outcome, made on first demand. */
+  #promise(): Promise<T> {
+    if (this.#state === FULFILLED) return Promise.resolve(this.#value as T);
+    if (this.#state === REJECTED) return Promise.reject(this.#value);
+    this.#deferred ??= Promise.withResolvers<T>();
+    return this.#deferred.promise;
   }
 
   /**
@@ -126,7 +137,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
       return Promise.reject(error);
     }
     if (this.#state !== PENDING || ms === undefined) {
-      return this.#promise.then();
+      return this.#promise();
     }
     return this.#race(ms).then(
       (ready) => {
@@ -135,7 +146,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
             `Result not ready within ${timeout} seconds; the task keeps running`,
           );
         }
-        return this.#promise;
+        return this.#promise();
       },
     );
   }
@@ -166,7 +177,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
     }
     if (this.#state !== PENDING) return;
     if (ms === undefined) {
-      await this.#promise.then(() => {}, () => {});
+      await this.#promise().then(() => {}, () => {});
       return;
     }
     await this.#race(ms);
@@ -180,7 +191,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
         clearTimeout(timer);
         resolve(true);
       };
-      this.#promise.then(done, done);
+      this.#promise().then(done, done);
     });
   }
 
@@ -252,7 +263,7 @@ export class AsyncResult<T> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#promise.then(onfulfilled, onrejected);
+    return this.#promise().then(onfulfilled, onrejected);
   }
 
   /** The current state, for debugging: `"pending"`, `"fulfilled"` or `"rejected"`. */

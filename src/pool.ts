@@ -9,6 +9,7 @@ import {
   ApplySink,
   AsyncResult,
   MapSink,
+  type ResultCallbacks,
   settleResult,
 } from "./async_result.ts";
 import { selectAdapter } from "./adapters/select.ts";
@@ -151,7 +152,11 @@ export class Pool {
   #engine: Engine;
   #processes: number;
   #context: Context | undefined;
-  #fids = new WeakMap<object, number>();
+  /** One-slot cache: the last task function object and its id. */
+  #lastFn: unknown;
+  #lastFid = -1;
+  /** Task ids by function source: inline arrows are new objects per call. */
+  #fidBySource = new Map<string, number>();
 
   /**
    * Starts the workers.
@@ -331,19 +336,25 @@ export class Pool {
         }; wrap a single argument as [x]`,
       );
     }
-    const opts = options ?? {};
-    const callArgs = opts.kwds !== undefined ? [...list, opts.kwds] : list;
-    const result = new AsyncResult<Awaited<ReturnType<F>>>({
-      callback: opts.callback,
-      errorCallback: opts.error_callback ?? opts.errorCallback,
-    });
+    let callArgs: unknown[] = list;
+    let callbacks: ResultCallbacks<Awaited<ReturnType<F>>> | undefined;
+    let transfer: Transferable[] | undefined;
+    if (options !== undefined && options !== null) {
+      if (options.kwds !== undefined) callArgs = [...list, options.kwds];
+      const errorCallback = options.error_callback ?? options.errorCallback;
+      if (options.callback !== undefined || errorCallback !== undefined) {
+        callbacks = { callback: options.callback, errorCallback };
+      }
+      transfer = options.transfer;
+    }
+    const result = new AsyncResult<Awaited<ReturnType<F>>>(callbacks);
     this.#engine.submit(
       fid,
       MODE_CALL,
       callArgs,
       new ApplySink(result as AsyncResult<unknown>),
       0,
-      opts.transfer,
+      transfer,
     );
     return result;
   }
@@ -780,14 +791,22 @@ export class Pool {
   }
 
   #fid(fn: unknown): number {
-    if ((typeof fn === "function" || typeof fn === "object") && fn !== null) {
-      const known = this.#fids.get(fn);
-      if (known !== undefined) return known;
-      const fid = this.#engine.fid(taskSpec(fn, "task"));
-      this.#fids.set(fn, fid);
-      return fid;
+    if (fn === this.#lastFn) return this.#lastFid;
+    let fid: number | undefined;
+    if (typeof fn === "function") {
+      const source = Function.prototype.toString.call(fn);
+      fid = this.#fidBySource.get(source);
+      if (fid === undefined) {
+        fid = this.#engine.fid(sourceSpec(fn, "task"));
+        if (this.#fidBySource.size >= 4096) this.#fidBySource.clear();
+        this.#fidBySource.set(source, fid);
+      }
+    } else {
+      fid = this.#engine.fid(taskSpec(fn, "task"));
     }
-    return this.#engine.fid(taskSpec(fn, "task"));
+    this.#lastFn = fn;
+    this.#lastFid = fid;
+    return fid;
   }
 
   #mapAsync<R>(
