@@ -120,6 +120,8 @@ export interface ResultsMessage {
   type: "results";
   /** Flat `[seq, status, payload, seq, status, payload, ...]`. */
   results: unknown[];
+  /** Milliseconds the worker spent running these tasks (not idle time). */
+  busy?: number;
 }
 
 /**

@@ -76,7 +76,9 @@ export interface EngineOptions {
 }
 
 /** Upper bound of tasks in flight per worker. */
-const MAX_WINDOW = 1024;
+const MAX_WINDOW = 16384;
+/** Dispatch without waiting for the microtask once this many are queued. */
+const EAGER_DISPATCH = 256;
 /** Aim for this much queued work (ms) per worker. */
 const WINDOW_TARGET_MS = 4;
 
@@ -183,7 +185,14 @@ export class Engine {
       index,
       transfer,
     });
-    if (!this.#dispatchQueued) {
+    if (
+      this.#queue.size >= EAGER_DISPATCH &&
+      (this.#queue.size & (EAGER_DISPATCH - 1)) === 0
+    ) {
+      // A long burst of submissions: start the workers on it now rather
+      // than after the caller's loop ends.
+      this.#dispatch();
+    } else if (!this.#dispatchQueued) {
       this.#dispatchQueued = true;
       queueMicrotask(() => {
         this.#dispatchQueued = false;
@@ -309,7 +318,7 @@ export class Engine {
     if (worker.state === "dead") return;
     switch (msg.type) {
       case "results":
-        this.#onResults(worker, msg.results);
+        this.#onResults(worker, msg.results, msg.busy);
         break;
       case "ready":
         if (worker.state === "starting") worker.state = "ready";
@@ -330,7 +339,11 @@ export class Engine {
     }
   }
 
-  #onResults(worker: WorkerRecord, results: unknown[]): void {
+  #onResults(
+    worker: WorkerRecord,
+    results: unknown[],
+    busy: number | undefined,
+  ): void {
     let count = 0;
     for (let i = 0; i < results.length; i += 3) {
       const task = worker.inflight.get(results[i] as number);
@@ -342,8 +355,10 @@ export class Engine {
       task.sink.resolve(task.index, results[i + 1] as number, results[i + 2]);
     }
     if (count > 0) {
+      // Prefer the worker's own measure: wall time here includes transport
+      // and idle time, which would shrink the window for tiny tasks.
       const t = now();
-      const perTask = (t - worker.since) / count;
+      const perTask = (busy ?? t - worker.since) / count;
       worker.since = t;
       this.#perTaskMs = this.#perTaskMs === undefined
         ? perTask

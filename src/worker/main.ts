@@ -43,6 +43,8 @@ let running = false;
 let progress: Int32Array | undefined;
 let out: unknown[] = [];
 let lastFlush = 0;
+/** Start of the running stretch whose time the next flush reports. */
+let busySince = 0;
 
 channel.onFatal((error, code) => {
   flush();
@@ -171,6 +173,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 async function drain(): Promise<void> {
   running = true;
+  busySince = performance.now();
   try {
     while (inbox.length > 0) {
       const batch = inbox[0];
@@ -250,12 +253,15 @@ async function drain(): Promise<void> {
 
 /** Posts buffered results; results that cannot be cloned become errors. */
 function flush(): void {
-  lastFlush = performance.now();
+  const now = performance.now();
+  lastFlush = now;
   if (out.length === 0) return;
   const results = out;
   out = [];
+  const busy = now - busySince;
+  busySince = now;
   try {
-    channel.post({ type: "results", results });
+    channel.post({ type: "results", results, busy });
     return;
   } catch {
     // some result cannot be cloned: send one by one
