@@ -39,6 +39,8 @@ export type {
   ApplyOptions,
   Context,
   ImapOptions,
+  KeywordArgs,
+  LeadingArgs,
   MapOptions,
   PoolOptions,
   ProcessInfo,

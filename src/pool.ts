@@ -37,6 +37,8 @@ import type {
   ApplyOptions,
   Context,
   ImapOptions,
+  KeywordArgs,
+  LeadingArgs,
   MapOptions,
   PoolOptions,
   Task,
@@ -286,11 +288,53 @@ export class Pool {
    */
   apply<F extends AnyFunction>(
     fn: Task<F>,
-    args?: Parameters<F> | unknown[],
+    args?: Parameters<F>,
+    options?: Pick<ApplyOptions, "transfer">,
+  ): Promise<Awaited<ReturnType<F>>>;
+  /**
+   * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
+   * `apply(func, args, kwds)`. `kwds` is passed as one extra trailing
+   * argument.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments before the keyword argument object.
+   * @param options `kwds` and `transfer`.
+   * @returns The result.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const scaled = await pool.apply(
+   *   (x: number, kw: { scale: number }) => x * kw.scale,
+   *   [2],
+   *   { kwds: { scale: 10 } },
+   * );
+   * console.log(scaled); // 20
+   * await pool.terminate();
+   * ```
+   */
+  apply<F extends AnyFunction>(
+    fn: Task<F>,
+    args: LeadingArgs<Parameters<F>>,
+    options: Pick<ApplyOptions, "transfer"> & {
+      kwds: KeywordArgs<Parameters<F>>;
+    },
+  ): Promise<Awaited<ReturnType<F>>>;
+  apply(
+    fn: Task<AnyFunction>,
+    args?: unknown[],
     options?: Pick<ApplyOptions, "kwds" | "transfer">,
-  ): Promise<Awaited<ReturnType<F>>> {
+  ): Promise<unknown> {
     try {
-      return this.apply_async(fn, args, options).get();
+      return this.apply_async(
+        fn,
+        args as [],
+        options as ApplyOptions<unknown, never>,
+      )
+        .get();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -323,9 +367,48 @@ export class Pool {
    */
   apply_async<F extends AnyFunction>(
     fn: Task<F>,
-    args?: Parameters<F> | unknown[],
-    options?: ApplyOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>> {
+    args?: Parameters<F>,
+    options?: ApplyOptions<Awaited<ReturnType<F>>, never>,
+  ): AsyncResult<Awaited<ReturnType<F>>>;
+  /**
+   * Runs `fn(...args, kwds)` in a worker without waiting: Python's
+   * `apply_async(func, args, kwds)`. `kwds` is passed as one extra trailing
+   * argument.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments before the keyword argument object.
+   * @param options `kwds`, `callback`, `error_callback` and `transfer`.
+   * @returns The pending result.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const result = pool.apply_async(
+   *   (name: string, kw: { greeting: string }) => `${kw.greeting}, ${name}`,
+   *   ["Ada"],
+   *   { kwds: { greeting: "Hello" } },
+   * );
+   * console.log(await result); // "Hello, Ada"
+   * await pool.terminate();
+   * ```
+   */
+  apply_async<F extends AnyFunction>(
+    fn: Task<F>,
+    args: LeadingArgs<Parameters<F>>,
+    options:
+      & ApplyOptions<Awaited<ReturnType<F>>, KeywordArgs<Parameters<F>>>
+      & {
+        kwds: KeywordArgs<Parameters<F>>;
+      },
+  ): AsyncResult<Awaited<ReturnType<F>>>;
+  apply_async(
+    fn: Task<AnyFunction>,
+    args?: unknown[],
+    options?: ApplyOptions,
+  ): AsyncResult<unknown> {
     this.#checkRunning("apply_async");
     const fid = this.#fid(fn);
     const list = args ?? [];
@@ -337,7 +420,7 @@ export class Pool {
       );
     }
     let callArgs: unknown[] = list;
-    let callbacks: ResultCallbacks<Awaited<ReturnType<F>>> | undefined;
+    let callbacks: ResultCallbacks<unknown> | undefined;
     let transfer: Transferable[] | undefined;
     if (options !== undefined && options !== null) {
       if (options.kwds !== undefined) callArgs = [...list, options.kwds];
@@ -347,12 +430,12 @@ export class Pool {
       }
       transfer = options.transfer;
     }
-    const result = new AsyncResult<Awaited<ReturnType<F>>>(callbacks);
+    const result = new AsyncResult<unknown>(callbacks);
     this.#engine.submit(
       fid,
       MODE_CALL,
       callArgs,
-      new ApplySink(result as AsyncResult<unknown>),
+      new ApplySink(result),
       0,
       transfer,
     );
@@ -379,10 +462,46 @@ export class Pool {
    */
   applyAsync<F extends AnyFunction>(
     fn: Task<F>,
-    args?: Parameters<F> | unknown[],
-    options?: ApplyOptions<Awaited<ReturnType<F>>>,
-  ): AsyncResult<Awaited<ReturnType<F>>> {
-    return this.apply_async(fn, args, options);
+    args?: Parameters<F>,
+    options?: ApplyOptions<Awaited<ReturnType<F>>, never>,
+  ): AsyncResult<Awaited<ReturnType<F>>>;
+  /**
+   * Alias of {@linkcode Pool.apply_async} with keyword arguments.
+   *
+   * @typeParam F The task function's type.
+   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
+   * @param args The arguments before the keyword argument object.
+   * @param options `kwds`, `callback`, `error_callback` and `transfer`.
+   * @returns The pending result.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * console.log(await pool.applyAsync((x: number, kw: { y: number }) => x + kw.y, [1], { kwds: { y: 2 } })); // 3
+   * await pool.terminate();
+   * ```
+   */
+  applyAsync<F extends AnyFunction>(
+    fn: Task<F>,
+    args: LeadingArgs<Parameters<F>>,
+    options:
+      & ApplyOptions<Awaited<ReturnType<F>>, KeywordArgs<Parameters<F>>>
+      & {
+        kwds: KeywordArgs<Parameters<F>>;
+      },
+  ): AsyncResult<Awaited<ReturnType<F>>>;
+  applyAsync(
+    fn: Task<AnyFunction>,
+    args?: unknown[],
+    options?: ApplyOptions,
+  ): AsyncResult<unknown> {
+    return this.apply_async(
+      fn,
+      args as [],
+      options as ApplyOptions<unknown, never>,
+    );
   }
 
   // ---- map ---------------------------------------------------------------

@@ -12,6 +12,25 @@ import type { ModuleTask } from "./module_task.ts";
 export type AnyFunction = (...args: any[]) => any;
 
 /**
+ * The parameters of a function but the last: the positional `args` when the
+ * last parameter takes the keyword arguments (`kwds`).
+ *
+ * @typeParam P A parameter list.
+ */
+export type LeadingArgs<P extends unknown[]> = Required<P> extends
+  [...infer H, unknown] ? H
+  : unknown[];
+
+/**
+ * The last parameter of a function: the type of `kwds`.
+ *
+ * @typeParam P A parameter list.
+ */
+export type KeywordArgs<P extends unknown[]> = Required<P> extends
+  [...unknown[], infer L] ? L
+  : unknown;
+
+/**
  * Something that can run as a task: a self-contained function (sent to the
  * worker as source) or a {@linkcode ModuleTask} handle.
  *
