@@ -83,7 +83,9 @@ describe("core", () => {
   });
 
   test("Engine map results keep input order when later chunks finish first", async () => {
-    const { engine, map } = setup({ delay: (p) => 40 - (p as number[])[0] * 4 });
+    const { engine, map } = setup({
+      delay: (p) => 40 - (p as number[])[0] * 4,
+    });
     try {
       const items = Array.from({ length: 10 }, (_, i) => i);
       const result = map<number>((x: number) => x * 10, items, 1);
@@ -96,7 +98,10 @@ describe("core", () => {
   test("Engine spreads slow tasks evenly: one in flight per worker at first", async () => {
     const { adapter, engine, apply } = setup({ delay: () => 20 });
     try {
-      const results = Array.from({ length: 6 }, (_, i) => apply((x: number) => x, [i]));
+      const results = Array.from(
+        { length: 6 },
+        (_, i) => apply((x: number) => x, [i]),
+      );
       await Promise.all(results);
       assert.equal(adapter.workers.length, 2);
       assert.ok(adapter.workers.every((w) => w.tasks === 3), "3 tasks each");
@@ -109,11 +114,17 @@ describe("core", () => {
     const { adapter, engine, apply } = setup();
     try {
       await apply((x: number) => x, [0]); // warm up: measures task time
-      const results = Array.from({ length: 2000 }, (_, i) => apply((x: number) => x + 1, [i]));
+      const results = Array.from(
+        { length: 2000 },
+        (_, i) => apply((x: number) => x + 1, [i]),
+      );
       const values = await Promise.all(results);
       assert.equal(values[1999], 2000);
       const batches = adapter.workers.reduce((n, w) => n + w.batches, 0);
-      assert.ok(batches < 200, `expected batching, got ${batches} messages for 2001 tasks`);
+      assert.ok(
+        batches < 200,
+        `expected batching, got ${batches} messages for 2001 tasks`,
+      );
     } finally {
       await engine.terminate();
     }
@@ -122,9 +133,13 @@ describe("core", () => {
   test("Engine retires a worker after maxTasks and starts a replacement", async () => {
     const { adapter, engine, apply } = setup({}, { processes: 1, maxTasks: 2 });
     try {
-      for (let i = 0; i < 5; i++) assert.equal(await apply((x: number) => x, [i]), i);
+      for (let i = 0; i < 5; i++) {
+        assert.equal(await apply((x: number) => x, [i]), i);
+      }
       assert.equal(adapter.workers.length, 3);
-      assert.ok(adapter.workers.slice(0, 2).every((w) => !w.alive && w.tasks === 2));
+      assert.ok(
+        adapter.workers.slice(0, 2).every((w) => !w.alive && w.tasks === 2),
+      );
     } finally {
       await engine.terminate();
     }
@@ -136,14 +151,19 @@ describe("core", () => {
       delay: () => 2,
     }, { processes: 1 });
     try {
-      const results = Array.from({ length: 6 }, (_, i) => apply((x: number) => x, [i]));
+      const results = Array.from(
+        { length: 6 },
+        (_, i) => apply((x: number) => x, [i]),
+      );
       const settled = await Promise.allSettled(results);
       assert.equal(settled[3].status, "rejected");
       const reason = (settled[3] as PromiseRejectedResult).reason;
       assert.ok(reason instanceof WorkerLostError, String(reason));
       assert.match(reason.message, /PoolWorker-1/);
       assert.deepEqual(
-        settled.filter((_, i) => i !== 3).map((s) => (s as PromiseFulfilledResult<number>).value),
+        settled.filter((_, i) => i !== 3).map((s) =>
+          (s as PromiseFulfilledResult<number>).value
+        ),
         [0, 1, 2, 4, 5],
       );
       assert.ok(adapter.workers.length >= 2, "a replacement worker started");
@@ -157,13 +177,22 @@ describe("core", () => {
       initializer: () => {},
     });
     try {
-      const first = await Promise.allSettled([apply(() => 1, []), apply(() => 2, [])]);
+      const first = await Promise.allSettled([
+        apply(() => 1, []),
+        apply(() => 2, []),
+      ]);
       for (const s of first) {
         assert.equal(s.status, "rejected");
-        assert.match(String((s as PromiseRejectedResult).reason.message), /initializer/);
+        assert.match(
+          String((s as PromiseRejectedResult).reason.message),
+          /initializer/,
+        );
       }
       const later = await Promise.allSettled([apply(() => 3, [])]);
-      assert.match(String((later[0] as PromiseRejectedResult).reason.message), /initializer/);
+      assert.match(
+        String((later[0] as PromiseRejectedResult).reason.message),
+        /initializer/,
+      );
       assert.equal(adapter.workers.length, 2, "no replacement workers");
     } finally {
       await engine.terminate();
@@ -184,7 +213,11 @@ describe("core", () => {
 
   test("Engine terminate() rejects queued and running tasks with AbortError", async () => {
     const { engine, apply } = setup({ delay: () => 10_000 }, { processes: 1 });
-    const results = [apply(() => 1, []), apply(() => 2, []), apply(() => 3, [])];
+    const results = [
+      apply(() => 1, []),
+      apply(() => 2, []),
+      apply(() => 3, []),
+    ];
     await new Promise((r) => setTimeout(r, 20));
     await engine.terminate();
     const settled = await Promise.allSettled(results);
@@ -196,7 +229,10 @@ describe("core", () => {
 
   test("Engine close() lets queued work finish, then join() resolves and workers stop", async () => {
     const { adapter, engine, apply } = setup({ delay: () => 5 });
-    const results = Array.from({ length: 5 }, (_, i) => apply((x: number) => x * 2, [i]));
+    const results = Array.from(
+      { length: 5 },
+      (_, i) => apply((x: number) => x * 2, [i]),
+    );
     engine.close();
     await engine.join();
     assert.deepEqual(await Promise.all(results), [0, 2, 4, 6, 8]);
@@ -222,20 +258,58 @@ describe("core", () => {
       await new Promise((r) => setTimeout(r, 5));
       assert.equal(adapter.workers.filter((w) => w.refd).length, 1);
       await pending;
-      assert.ok(adapter.workers.every((w) => !w.refd), "idle workers are unref'd");
+      assert.ok(
+        adapter.workers.every((w) => !w.refd),
+        "idle workers are unref'd",
+      );
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine takes back tasks queued behind a stuck worker and runs them on an idle one", async () => {
+    const { adapter, engine, apply } = setup({
+      delay: (p) => ((p as number[])[0] === -1 ? 3000 : 0),
+    });
+    try {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => apply((x: number) => x, [i])),
+      );
+      const slow = apply((x: number) => x, [-1]);
+      const quick = Array.from(
+        { length: 20 },
+        (_, i) => apply((x: number) => x * 2, [i]),
+      );
+      const values = await Promise.race([
+        Promise.all(quick),
+        new Promise((r) => setTimeout(() => r("stuck"), 1500)),
+      ]);
+      assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => i * 2));
+      assert.equal(slow.ready(), false, "the slow task is still running");
+      const ran = adapter.workers.reduce((n, w) => n + w.tasks, 0);
+      assert.ok(
+        ran > 41,
+        `tasks were sent again after being taken back (${ran} sends)`,
+      );
     } finally {
       await engine.terminate();
     }
   });
 
   test("MapSink rejects with the first failure only after every chunk finished", async () => {
-    const { engine, map } = setup({ delay: (p) => ((p as number[])[0] === 0 ? 50 : 1) });
+    const { engine, map } = setup({
+      delay: (p) => ((p as number[])[0] === 0 ? 50 : 1),
+    });
     try {
       let settledEarly = false;
-      const result = map<number>((x: number) => {
-        if (x === 3) throw new Error("three");
-        return x;
-      }, [0, 1, 2, 3, 4, 5], 1);
+      const result = map<number>(
+        (x: number) => {
+          if (x === 3) throw new Error("three");
+          return x;
+        },
+        [0, 1, 2, 3, 4, 5],
+        1,
+      );
       setTimeout(() => {
         settledEarly = result.ready();
       }, 25);

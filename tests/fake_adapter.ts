@@ -42,6 +42,8 @@ export class FakeWorker {
   #busy = false;
   #ready = false;
   #timers = new Set<ReturnType<typeof setTimeout>>();
+  #control: Int32Array | undefined;
+  #ordinal = 0;
   readonly handle: WorkerHandle;
 
   constructor(name: string, events: WorkerEvents, behaviour: FakeBehaviour) {
@@ -100,6 +102,7 @@ export class FakeWorker {
   #receive(msg: MainMessage): void {
     switch (msg.type) {
       case "init":
+        this.#control = msg.control;
         if (this.#behaviour.startFails) return this.#die(1);
         if (this.#behaviour.initFails) {
           this.#post({
@@ -132,18 +135,27 @@ export class FakeWorker {
     const results: unknown[] = [];
     while (this.#queue.length > 0) {
       const [seq, fid, mode, payload] = this.#queue.slice(0, 4);
+      if (!this.#claim()) {
+        this.#queue.splice(0, 4); // taken back by the pool
+        continue;
+      }
       if (this.#behaviour.dieOn?.(payload)) {
         if (results.length > 0) this.#post({ type: "results", results });
         return this.#die(1);
       }
       const delay = this.#behaviour.delay?.(payload) ?? 0;
-      if (delay > 0 && !this.#busy) {
+      if (delay > 0) {
         // slow task: finish it on a timer, then carry on
-        if (results.length > 0) this.#post({ type: "results", results: results.splice(0) });
+        if (results.length > 0) {
+          this.#post({ type: "results", results: results.splice(0) });
+        }
         this.#busy = true;
         this.#later(() => {
           this.#queue.splice(0, 4);
-          this.#post({ type: "results", results: this.#exec(seq, fid, mode, payload) });
+          this.#post({
+            type: "results",
+            results: this.#exec(seq, fid, mode, payload),
+          });
           this.#busy = false;
           this.#run();
         }, delay);
@@ -157,7 +169,26 @@ export class FakeWorker {
     }
   }
 
-  #exec(seq: unknown, fid: unknown, mode: unknown, payload: unknown): unknown[] {
+  /** The worker's gate protocol (see InitMessage.control). */
+  #claim(): boolean {
+    const o = this.#ordinal++;
+    const control = this.#control;
+    if (control === undefined) return true;
+    for (;;) {
+      const gate = Atomics.load(control, 0);
+      if (gate < 0 && o < -gate - 1) return false;
+      if (Atomics.compareExchange(control, 0, gate, o + 1) === gate) {
+        return true;
+      }
+    }
+  }
+
+  #exec(
+    seq: unknown,
+    fid: unknown,
+    mode: unknown,
+    payload: unknown,
+  ): unknown[] {
     const spec = this.#specs.get(fid as number)!;
     const fn = spec.kind === "source"
       ? new Function(`return (${spec.source});`)() as Fn
@@ -165,10 +196,15 @@ export class FakeWorker {
     try {
       const value = mode === 0
         ? fn(...(payload as unknown[]))
-        : (payload as unknown[]).map((x) => mode === 1 ? fn(x) : fn(...(x as unknown[])));
+        : (payload as unknown[]).map((x) =>
+          mode === 1 ? fn(x) : fn(...(x as unknown[]))
+        );
       return [seq, 0, value];
     } catch (error) {
-      return [seq, 1, { name: "Error", message: String((error as Error).message) }];
+      return [seq, 1, {
+        name: "Error",
+        message: String((error as Error).message),
+      }];
     }
   }
 }

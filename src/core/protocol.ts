@@ -81,13 +81,22 @@ export interface InitMessage {
   /** Arguments for the initializer. */
   initargs: unknown[];
   /**
-   * A one-slot shared counter the worker sets to the sequence number of the
-   * task it is starting, so the pool knows which task a dead worker was
-   * running. Absent where SharedArrayBuffer is unavailable; the worker then
+   * The work-stealing gate, a one-cell shared counter (absent where
+   * SharedArrayBuffer is unavailable). It holds the ordinal of the next task
+   * the worker may start (tasks are numbered 0, 1, ... in the order the
+   * worker receives them); the worker claims ordinal `o` by
+   * compare-exchanging `o` to `o + 1`. The pool revokes every unstarted task
+   * sent so far (`sent` of them) by compare-exchanging the gate to
+   * `-(sent + 1)`; the worker then skips ordinals below `sent`. Claims and
+   * revocations are atomic, so no task runs twice, and when a worker dies
+   * the gate tells which tasks it had started. Without it, the worker
    * flushes every result before starting the next task.
    */
-  progress?: Int32Array;
+  control?: Int32Array;
 }
+
+/** Index of the work-stealing gate in {@linkcode InitMessage.control}. */
+export const CONTROL_GATE = 0;
 
 /** main → worker: register task functions before tasks that use them. */
 export interface DefineMessage {

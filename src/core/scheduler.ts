@@ -15,12 +15,13 @@
 
 import type { WorkerAdapter, WorkerExit, WorkerHandle } from "./adapter.ts";
 import { fromRecord } from "./error_wire.ts";
-import type {
-  ErrorRecord,
-  FnSpec,
-  InitMessage,
-  TaskMode,
-  WorkerMessage,
+import {
+  CONTROL_GATE,
+  type ErrorRecord,
+  type FnSpec,
+  type InitMessage,
+  type TaskMode,
+  type WorkerMessage,
 } from "./protocol.ts";
 import { TaskQueue } from "./task_queue.ts";
 import { WorkerLostError } from "../errors.ts";
@@ -41,6 +42,8 @@ interface TaskRecord {
   sink: TaskSink;
   index: number;
   transfer: Transferable[] | undefined;
+  /** Position in the stream of tasks sent to its worker. */
+  ordinal: number;
 }
 
 type WorkerState = "starting" | "ready" | "retiring" | "dead";
@@ -54,9 +57,12 @@ interface WorkerRecord {
   known: Set<number>;
   assigned: number;
   done: number;
-  progress: Int32Array | undefined;
+  /** Tasks sent to this worker so far (the next ordinal). */
+  sent: number;
+  control: Int32Array | undefined;
   since: number;
-  fatal: unknown;
+  /** Its unstarted tasks were taken back; send it nothing until it answers. */
+  stalled: boolean;
 }
 
 /** Settings of an {@linkcode Engine}. */
@@ -77,6 +83,8 @@ export interface EngineOptions {
 
 /** Upper bound of tasks in flight per worker. */
 const MAX_WINDOW = 16384;
+/** A worker silent this long with unstarted tasks has them taken back (ms). */
+const STEAL_AFTER_MS = 20;
 /** Dispatch without waiting for the microtask once this many are queued. */
 const EAGER_DISPATCH = 256;
 /** Aim for this much queued work (ms) per worker. */
@@ -101,6 +109,7 @@ export class Engine {
   #broken: Error | undefined;
   #perTaskMs: number | undefined;
   #dispatchQueued = false;
+  #balanceTimer: ReturnType<typeof setTimeout> | undefined;
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
@@ -184,6 +193,7 @@ export class Engine {
       sink,
       index,
       transfer,
+      ordinal: -1,
     });
     if (
       this.#queue.size >= EAGER_DISPATCH &&
@@ -274,9 +284,10 @@ export class Engine {
       known: new Set(),
       assigned: 0,
       done: 0,
-      progress: canShare ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
+      sent: 0,
+      control: canShare ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
       since: 0,
-      fatal: undefined,
+      stalled: false,
     };
     this.#workers.push(worker);
     try {
@@ -294,7 +305,7 @@ export class Engine {
         initargs: this.#opts.initargs,
       };
       if (this.#opts.initializer) init.initializer = this.#opts.initializer;
-      if (worker.progress) init.progress = worker.progress;
+      if (worker.control) init.control = worker.control;
       worker.handle.post(init);
     } catch (error) {
       worker.state = "dead";
@@ -364,13 +375,86 @@ export class Engine {
         ? perTask
         : this.#perTaskMs * 0.5 + perTask * 0.5;
     }
+    worker.stalled = false;
     if (worker.inflight.size === 0) {
       worker.handle?.unref();
       if (worker.done >= this.#opts.maxTasks) this.#retire(worker);
     }
     if (this.#state === "terminate") return;
     this.#dispatch();
+    if (this.#queue.size === 0) this.#balance();
     this.#maybeFinish();
+  }
+
+  // ---- work stealing -----------------------------------------------------
+
+  /**
+   * When a worker is idle, the queue is empty, and another worker has been
+   * silent for a while with tasks it has not started (it is stuck on a long
+   * or blocked task), take those tasks back and hand them out again.
+   */
+  #balance(): void {
+    if (this.#balanceTimer !== undefined) {
+      clearTimeout(this.#balanceTimer);
+      this.#balanceTimer = undefined;
+    }
+    if (this.#state === "terminate" || this.#queue.size > 0) return;
+    const idle = this.#workers.some((w) =>
+      (w.state === "starting" || w.state === "ready") && !w.stalled &&
+      w.inflight.size === 0 && w.assigned < this.#opts.maxTasks
+    );
+    if (!idle) return;
+    const t = now();
+    let victim: WorkerRecord | undefined;
+    let most = 0;
+    let wait = Infinity;
+    for (const w of this.#workers) {
+      if (w.control === undefined || w.inflight.size < 2) continue;
+      const unstarted = w.sent - nextOrdinal(w.control);
+      if (unstarted <= 0) continue;
+      const due = STEAL_AFTER_MS - (t - w.since);
+      if (due > 0) wait = Math.min(wait, due);
+      else if (unstarted > most) {
+        most = unstarted;
+        victim = w;
+      }
+    }
+    if (victim !== undefined) {
+      const stolen = this.#steal(victim);
+      for (let i = stolen.length - 1; i >= 0; i--) {
+        this.#queue.unshift(stolen[i]);
+      }
+      this.#dispatch();
+    } else if (wait < Infinity) {
+      this.#balanceTimer = setTimeout(() => {
+        this.#balanceTimer = undefined;
+        this.#balance();
+      }, Math.ceil(wait));
+    }
+  }
+
+  /** Revokes every task `worker` has not started; returns them in order. */
+  #steal(worker: WorkerRecord): TaskRecord[] {
+    const gate = worker.control!;
+    for (;;) {
+      const seen = Atomics.load(gate, CONTROL_GATE);
+      const next = seen >= 0 ? seen : -seen - 1;
+      const sent = worker.sent;
+      if (next >= sent) return [];
+      if (
+        Atomics.compareExchange(gate, CONTROL_GATE, seen, -(sent + 1)) !== seen
+      ) {
+        continue; // the worker just claimed a task: look again
+      }
+      const stolen: TaskRecord[] = [];
+      for (const task of worker.inflight.values()) {
+        if (task.ordinal >= next) stolen.push(task);
+      }
+      for (const task of stolen) worker.inflight.delete(task.seq);
+      worker.assigned -= stolen.length;
+      worker.stalled = true;
+      return stolen;
+    }
   }
 
   #retire(worker: WorkerRecord): void {
@@ -400,23 +484,32 @@ export class Engine {
       this.#break(reason);
       return;
     }
-    // Which task was running: the one whose start the worker last announced
-    // (shared counter), else the oldest unanswered one.
-    let running = worker.progress ? Atomics.load(worker.progress, 0) : 0;
-    if (running === 0) {
-      for (const seq of worker.inflight.keys()) {
-        running = seq;
+    // Which task was running: the last one it claimed through the gate
+    // (earlier ones finished, their results lost); without a gate, the
+    // oldest unanswered one (the worker reports each result before the next).
+    const started = worker.control ? nextOrdinal(worker.control) : -1;
+    let running: TaskRecord | undefined;
+    for (const task of worker.inflight.values()) {
+      if (started < 0) {
+        running = task;
         break;
+      }
+      if (
+        task.ordinal < started && (!running || task.ordinal > running.ordinal)
+      ) {
+        running = task;
       }
     }
     const requeue: TaskRecord[] = [];
     for (const task of worker.inflight.values()) {
-      if (task.seq > running) {
+      const ran = task === running ||
+        (started >= 0 && task.ordinal < started);
+      if (!ran) {
         requeue.push(task);
         continue;
       }
       this.#unsettled--;
-      const message = task.seq === running
+      const message = task === running
         ? `Worker '${worker.name}' died while running this task${detail}`
         : `Worker '${worker.name}' died before sending this task's result${detail}`;
       task.sink.reject(
@@ -458,7 +551,7 @@ export class Engine {
     const eligible: [WorkerRecord, number][] = [];
     for (const w of this.#workers) {
       if (w.state !== "starting" && w.state !== "ready") continue;
-      if (w.handle === undefined) continue;
+      if (w.handle === undefined || w.stalled) continue;
       const room = Math.min(
         window - w.inflight.size,
         maxTasks - w.assigned,
@@ -530,6 +623,7 @@ export class Engine {
       worker.handle!.ref();
       worker.since = now();
     }
+    task.ordinal = worker.sent++;
     worker.inflight.set(task.seq, task);
     worker.assigned++;
   }
@@ -558,6 +652,10 @@ export class Engine {
   }
 
   #stopWorkers(): Promise<void> {
+    if (this.#balanceTimer !== undefined) {
+      clearTimeout(this.#balanceTimer);
+      this.#balanceTimer = undefined;
+    }
     this.#stopping ??= (async () => {
       const workers = this.#workers.splice(0);
       const stopping: Promise<void>[] = [];
@@ -575,6 +673,12 @@ export class Engine {
   #resolveJoin(): void {
     if (this.#stopped && this.#state !== "run") this.#joined.resolve();
   }
+}
+
+/** The first ordinal the worker has not started, from its gate. */
+function nextOrdinal(control: Int32Array): number {
+  const gate = Atomics.load(control, CONTROL_GATE);
+  return gate >= 0 ? gate : -gate - 1;
 }
 
 function now(): number {

@@ -15,6 +15,7 @@ import type {
   MainMessage,
 } from "../core/protocol.ts";
 import {
+  CONTROL_GATE,
   MODE_CALL,
   MODE_MAP,
   STATUS_ERROR,
@@ -40,7 +41,9 @@ const inbox: unknown[][] = [];
 let inboxPos = 0;
 let ready = false;
 let running = false;
-let progress: Int32Array | undefined;
+let control: Int32Array | undefined;
+/** Ordinal of the next task received (tasks are numbered in arrival order). */
+let ordinal = 0;
 let out: unknown[] = [];
 let lastFlush = 0;
 /** Start of the running stretch whose time the next flush reports. */
@@ -79,7 +82,7 @@ channel.listen((data) => {
 
 async function init(msg: InitMessage): Promise<void> {
   setCurrentProcess({ name: msg.name, id: msg.id });
-  progress = msg.progress;
+  control = msg.control;
   if (msg.initializer) {
     try {
       const fn = await compile(msg.initializer);
@@ -189,8 +192,8 @@ async function drain(): Promise<void> {
       batch[inboxPos + 3] = undefined;
       inboxPos += 4;
 
-      if (progress) {
-        Atomics.store(progress, 0, seq);
+      if (!claim()) continue; // taken back by the pool: another worker runs it
+      if (control) {
         if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
           flush();
         }
@@ -248,6 +251,30 @@ async function drain(): Promise<void> {
     flush();
   } finally {
     running = false;
+  }
+}
+
+/**
+ * Claims the next task through the shared gate (see `InitMessage.control`):
+ * `false` when the pool took it back to run elsewhere.
+ */
+function claim(): boolean {
+  const o = ordinal++;
+  if (control === undefined) return true;
+  for (;;) {
+    const gate = Atomics.load(control, CONTROL_GATE);
+    if (gate >= 0) {
+      if (
+        Atomics.compareExchange(control, CONTROL_GATE, gate, o + 1) === gate
+      ) {
+        return true;
+      }
+      continue; // revoked meanwhile: look again
+    }
+    if (o < -gate - 1) return false; // revoked
+    if (Atomics.compareExchange(control, CONTROL_GATE, gate, o + 1) === gate) {
+      return true;
+    }
   }
 }
 
