@@ -10,6 +10,7 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../core/adapter.ts";
+import { workerUrl } from "../worker_url.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */
 export type WebWorkerHook = (
@@ -31,7 +32,15 @@ export function startWebWorker(
   let worker: Worker;
   let blobUrl: string | undefined;
   try {
-    worker = new Worker(url, { type: "module", name });
+    // The library's own entry, from the transpiled package, is started in
+    // the literal form bundlers (Vite, webpack, Parcel) recognise: they
+    // bundle the worker and rewrite this URL to the bundled file.
+    worker = url.href === workerUrl().href && !import.meta.url.endsWith(".ts")
+      ? new Worker(new URL("../worker/main.js", import.meta.url), {
+        type: "module",
+        name,
+      })
+      : new Worker(url, { type: "module", name });
   } catch (error) {
     if ((error as { name?: string })?.name !== "SecurityError") throw error;
     blobUrl = URL.createObjectURL(
