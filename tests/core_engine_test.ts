@@ -296,6 +296,29 @@ describe("core", () => {
     }
   });
 
+  test("Engine still uses a slow-starting worker whose first tasks were taken back", async () => {
+    const { adapter, engine, apply } = setup({
+      startDelay: (name) => (name === "PoolWorker-2" ? 100 : 0),
+      delay: (p) => ((p as number[])[0] >= 100 ? 30 : 0),
+    });
+    try {
+      // Tiny tasks: worker 1 finishes its share and takes worker 2's.
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => apply((x: number) => x, [i])),
+      );
+      await new Promise((r) => setTimeout(r, 150)); // worker 2 is up now
+      const before = adapter.workers[1].ran;
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => apply((x: number) => x, [100 + i])),
+      );
+      assert.ok(adapter.workers[1].alive);
+      const later = adapter.workers[1].ran - before;
+      assert.ok(later >= 2, `worker 2 ran ${later} of the 6 later tasks`);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
   test("MapSink rejects with the first failure only after every chunk finished", async () => {
     const { engine, map } = setup({
       delay: (p) => ((p as number[])[0] === 0 ? 50 : 1),

@@ -24,6 +24,8 @@ export interface FakeBehaviour {
   initFails?: boolean;
   /** Make every worker die before it is ready. */
   startFails?: boolean;
+  /** Milliseconds a worker takes to start, by its name. */
+  startDelay?: (name: string) => number;
 }
 
 /** One fake worker. */
@@ -35,6 +37,8 @@ export class FakeWorker {
   batches = 0;
   /** Tasks received. */
   tasks = 0;
+  /** Tasks run. */
+  ran = 0;
   #events: WorkerEvents;
   #behaviour: FakeBehaviour;
   #specs = new Map<number, FnSpec>();
@@ -111,9 +115,11 @@ export class FakeWorker {
           });
           return;
         }
-        this.#ready = true;
-        this.#post({ type: "ready" });
-        this.#run();
+        this.#later(() => {
+          this.#ready = true;
+          this.#post({ type: "ready" });
+          this.#run();
+        }, this.#behaviour.startDelay?.(this.name) ?? 0);
         break;
       case "define":
         for (let i = 0; i < msg.defs.length; i += 2) {
@@ -189,6 +195,7 @@ export class FakeWorker {
     mode: unknown,
     payload: unknown,
   ): unknown[] {
+    this.ran++;
     const spec = this.#specs.get(fid as number)!;
     const fn = spec.kind === "source"
       ? new Function(`return (${spec.source});`)() as Fn

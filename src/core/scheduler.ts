@@ -61,7 +61,7 @@ interface WorkerRecord {
   sent: number;
   control: Int32Array | undefined;
   since: number;
-  /** Its unstarted tasks were taken back; send it nothing until it answers. */
+  /** Its unstarted tasks were taken back while it runs one: send it nothing until it answers. */
   stalled: boolean;
 }
 
@@ -409,7 +409,7 @@ export class Engine {
     let most = 0;
     let wait = Infinity;
     for (const w of this.#workers) {
-      if (w.control === undefined || w.inflight.size < 2) continue;
+      if (w.control === undefined || w.inflight.size === 0) continue;
       const unstarted = w.sent - nextOrdinal(w.control);
       if (unstarted <= 0) continue;
       const due = STEAL_AFTER_MS - (t - w.since);
@@ -452,7 +452,9 @@ export class Engine {
       }
       for (const task of stolen) worker.inflight.delete(task.seq);
       worker.assigned -= stolen.length;
-      worker.stalled = true;
+      // Send it nothing more until its running task answers; a worker that
+      // had not started any (still starting up) can take new work at once.
+      worker.stalled = worker.inflight.size > 0;
       return stolen;
     }
   }
