@@ -5,8 +5,8 @@
 //
 // Builds dist/esm (scripts/build.mjs), serves the repository from two
 // origins on 127.0.0.1 (the page's, and a CORS-enabled "CDN" one), and opens
-// tests/browser/suite.html in five modes (see suite.js): same, cross, csp,
-// csp-page, cross-csp. Then it opens examples/browser/?auto=1, waits for the render to
+// tests/browser/suite.html in six modes (see suite.js): same, cross, csp,
+// csp-page, cross-csp, coi. Then it opens examples/browser/?auto=1, waits for the render to
 // finish and saves a screenshot (default dist/browser/mandelbrot.png).
 // Prints one line per test and `N passed, N failed` alone on the last line;
 // exits non-zero on any failure. Every wait is bounded.
@@ -250,6 +250,7 @@ async function main() {
   const cdn = await startStaticServer(root, { cors: true, alias });
   const page = await startStaticServer(root, {
     csp: { "/csp/": CSP, "/csp-cdn/": `${CSP} blob: ${cdn.origin}` },
+    isolate: "/coi/",
     alias,
   });
   let browser;
@@ -270,6 +271,7 @@ async function main() {
       "csp-page": `${page.origin}/csp/${suite}?mode=csp-page&root=/`,
       "cross-csp":
         `${page.origin}/csp-cdn/${suite}?mode=cross-csp&root=${cdn.origin}/`,
+      coi: `${page.origin}/coi/${suite}?mode=coi&root=/coi/`,
     };
     for (const [mode, url] of Object.entries(modes)) {
       if (!only || only === mode) await runSuite(browser, mode, url);

@@ -6,6 +6,9 @@
 //                         -> a path under the prefix is served with the prefix
 //                            stripped and that Content-Security-Policy header
 //                            (a site whose every response carries the policy)
+//   isolate: "/coi/"      -> a path under the prefix is served with the prefix
+//                            stripped and COOP/COEP/CORP headers, making the
+//                            page cross-origin isolated (SharedArrayBuffer)
 //   alias: { "/dist/esm/": "/tmp/snapshot" }
 //                         -> paths under the prefix come from that directory
 import { createServer } from "node:http";
@@ -29,7 +32,7 @@ const TYPES = {
  *
  * @param {string} root Directory to serve.
  * @param {{ port?: number, cors?: boolean, csp?: Record<string, string>,
- *   alias?: Record<string, string> }} [options]
+ *   isolate?: string, alias?: Record<string, string> }} [options]
  */
 export function startStaticServer(root, options = {}) {
   const rootDir = normalize(root + sep);
@@ -46,6 +49,12 @@ export function startStaticServer(root, options = {}) {
           headers["Content-Security-Policy"] = policy;
           break;
         }
+      }
+      if (options.isolate && path.startsWith(options.isolate)) {
+        path = "/" + path.slice(options.isolate.length);
+        headers["Cross-Origin-Opener-Policy"] = "same-origin";
+        headers["Cross-Origin-Embedder-Policy"] = "require-corp";
+        headers["Cross-Origin-Resource-Policy"] = "same-origin";
       }
       let base = rootDir;
       for (const [prefix, dir] of Object.entries(options.alias ?? {})) {

@@ -9,6 +9,9 @@
 //             `Content-Security-Policy: script-src 'self'` (no 'unsafe-eval')
 //   csp-page  only the page has that policy; the worker script is served
 //             without one, so the worker may eval (RUNTIMES.md §3)
+//   coi       page, library and workers served with COOP/COEP headers: the
+//             page is cross-origin isolated, so SharedArrayBuffer exists and
+//             the pool uses its shared gate (work stealing, exact blame)
 //   cross-csp library on the CDN origin, page with
 //             `script-src 'self' blob: <cdn>`: the blob worker inherits the
 //             page's policy, so it may not eval either
@@ -36,9 +39,11 @@ const {
 // ---- tiny harness -------------------------------------------------------
 
 const tests = [];
-/** Registers a test for the given modes (default: same and cross). */
+/** Registers a test for the given modes (default: same, cross and coi). */
 function test(name, modes, fn) {
-  if (typeof modes === "function") [fn, modes] = [modes, ["same", "cross"]];
+  if (typeof modes === "function") {
+    [fn, modes] = [modes, ["same", "cross", "coi"]];
+  }
   if (modes.includes(MODE)) tests.push({ name, fn });
 }
 
@@ -95,6 +100,44 @@ async function withPool(options, fn) {
 }
 
 // ---- environment ---------------------------------------------------------
+
+test("a COOP/COEP page is cross-origin isolated with SharedArrayBuffer", [
+  "coi",
+], () => {
+  assert(globalThis.crossOriginIsolated === true, "crossOriginIsolated");
+  assert(typeof SharedArrayBuffer === "function", "SharedArrayBuffer exists");
+});
+
+test(
+  "tasks queued behind a blocked worker are taken back and run on the idle one",
+  [
+    "coi",
+  ],
+  async () => {
+    const pool = new Pool(2);
+    try {
+      await pool.map((x) => x, Array.from({ length: 50 }, (_, i) => i)); // warm up
+      const sab = new SharedArrayBuffer(4);
+      const items = Array.from({ length: 6 }, (_, i) => ({ i, sab }));
+      const result = await pool.map(
+        ({ i, sab }) => {
+          const cell = new Int32Array(sab);
+          if (i === 0) return Atomics.wait(cell, 0, 0, 5000) !== "timed-out";
+          if (i === 5) {
+            Atomics.store(cell, 0, 1);
+            Atomics.notify(cell, 0);
+          }
+          return i;
+        },
+        items,
+        1,
+      );
+      equal(result, [true, 1, 2, 3, 4, 5], "item 0 was woken by item 5");
+    } finally {
+      await pool.terminate();
+    }
+  },
+);
 
 test("cpuCount() is navigator.hardwareConcurrency", () => {
   equal(cpuCount(), navigator.hardwareConcurrency, "cpuCount()");
