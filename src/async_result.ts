@@ -285,26 +285,20 @@ export function settleResult<T>(
   settle(result as AsyncResult<unknown>, ok, value);
 }
 
-/** Sink for one `apply` task. */
-export class ApplySink implements TaskSink {
-  #result: AsyncResult<unknown>;
-
-  /** @param result The result to settle. */
-  constructor(result: AsyncResult<unknown>) {
-    this.#result = result;
-  }
-
-  /** A worker answered. */
-  resolve(_index: number, status: number, payload: unknown): void {
-    if (status === STATUS_OK) settle(this.#result, true, payload);
-    else settle(this.#result, false, fromRecord(payload as ErrorRecord));
-  }
-
-  /** The task failed on the calling side. */
-  reject(_index: number, error: unknown): void {
-    settle(this.#result, false, error);
-  }
-}
+/**
+ * The sink of every `apply` task: the task's context is its
+ * {@linkcode AsyncResult}, so no per-task sink object is made.
+ */
+export const APPLY_SINK: TaskSink = {
+  resolve(ctx: unknown, status: number, payload: unknown): void {
+    const result = ctx as AsyncResult<unknown>;
+    if (status === STATUS_OK) settle(result, true, payload);
+    else settle(result, false, fromRecord(payload as ErrorRecord));
+  },
+  reject(ctx: unknown, error: unknown): void {
+    settle(ctx as AsyncResult<unknown>, false, error);
+  },
+};
 
 /**
  * Sink for the chunks of one `map`: writes each chunk into its slice, keeps
@@ -338,11 +332,11 @@ export class MapSink implements TaskSink {
     }
   }
 
-  /** A worker answered for chunk `index`. */
-  resolve(index: number, status: number, payload: unknown): void {
+  /** A worker answered for chunk number `ctx`. */
+  resolve(ctx: unknown, status: number, payload: unknown): void {
     if (status === STATUS_OK) {
       const values = payload as unknown[];
-      const base = index * this.#chunksize;
+      const base = (ctx as number) * this.#chunksize;
       for (let i = 0; i < values.length; i++) {
         this.#values[base + i] = values[i];
       }
@@ -354,8 +348,8 @@ export class MapSink implements TaskSink {
     this.#finishOne();
   }
 
-  /** Chunk `index` failed on the calling side. */
-  reject(_index: number, error: unknown): void {
+  /** A chunk failed on the calling side. */
+  reject(_ctx: unknown, error: unknown): void {
     this.#fail(error);
     this.#finishOne();
   }

@@ -116,8 +116,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     this.#reader = new ChunkReader(source.iterable, source.chunksize);
     this.#sink = {
       resolve: (index, status, payload) =>
-        this.#onChunk(index, status, payload),
-      reject: (index, error) => this.#onChunkError(index, error),
+        this.#onChunk(index as number, status, payload),
+      reject: (index, error) => this.#onChunkError(index as number, error),
     };
     this.#release = source.hold();
     this.#unlisten = source.onClose(() => {

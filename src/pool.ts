@@ -6,7 +6,7 @@
  */
 
 import {
-  ApplySink,
+  APPLY_SINK,
   AsyncResult,
   MapSink,
   type ResultCallbacks,
@@ -24,6 +24,7 @@ import { sourceSpec } from "./core/function_source.ts";
 import {
   type FnSpec,
   MODE_CALL,
+  MODE_CALL1,
   MODE_MAP,
   MODE_STARMAP,
   type TaskMode,
@@ -46,7 +47,7 @@ import type {
 import { workerUrl } from "./worker_url.ts";
 
 /** Chunks submitted and not consumed, per worker, by default in `imap`. */
-const BUFFER_PER_PROCESS = 16;
+const BUFFER_PER_PROCESS = 4;
 
 function positiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 1;
@@ -431,12 +432,13 @@ export class Pool {
       transfer = options.transfer;
     }
     const result = new AsyncResult<unknown>(callbacks);
+    const single = callArgs.length === 1;
     this.#engine.submit(
       fid,
-      MODE_CALL,
-      callArgs,
-      new ApplySink(result),
-      0,
+      single ? MODE_CALL1 : MODE_CALL,
+      single ? callArgs[0] : callArgs,
+      APPLY_SINK,
+      result,
       transfer,
     );
     return result;

@@ -6,7 +6,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ApplySink, AsyncResult, MapSink } from "../src/async_result.ts";
+import { APPLY_SINK, AsyncResult, MapSink } from "../src/async_result.ts";
 import { chunkArray, defaultChunksize } from "../src/core/chunking.ts";
 import { sourceSpec } from "../src/core/function_source.ts";
 import { MODE_CALL, MODE_MAP } from "../src/core/protocol.ts";
@@ -39,8 +39,8 @@ function setup(
       engine.fid(sourceSpec(fn, "task")),
       MODE_CALL,
       args,
-      new ApplySink(result as AsyncResult<unknown>),
-      0,
+      APPLY_SINK,
+      result,
     );
     return result;
   };

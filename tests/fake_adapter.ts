@@ -201,7 +201,9 @@ export class FakeWorker {
       ? new Function(`return (${spec.source});`)() as Fn
       : () => undefined;
     try {
-      const value = mode === 0
+      const value = mode === 3
+        ? fn(payload)
+        : mode === 0
         ? fn(...(payload as unknown[]))
         : (payload as unknown[]).map((x) =>
           mode === 1 ? fn(x) : fn(...(x as unknown[]))

@@ -19,7 +19,9 @@ export type TaskMode =
   /** `payload` is a chunk of items: `payload.map((x) => fn(x))`. */
   | 1
   /** `payload` is a chunk of argument lists: `payload.map((a) => fn(...a))`. */
-  | 2;
+  | 2
+  /** `payload` is the only argument: `fn(payload)` (no array to clone). */
+  | 3;
 
 /** Task mode: call the function with an argument list. */
 export const MODE_CALL: TaskMode = 0;
@@ -27,6 +29,8 @@ export const MODE_CALL: TaskMode = 0;
 export const MODE_MAP: TaskMode = 1;
 /** Task mode: star-map the function over a chunk of argument lists. */
 export const MODE_STARMAP: TaskMode = 2;
+/** Task mode: call the function with one argument, sent bare. */
+export const MODE_CALL1: TaskMode = 3;
 
 /** Result status: `payload` is the value (for a chunk, the list of values). */
 export const STATUS_OK = 0;

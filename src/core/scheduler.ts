@@ -26,24 +26,47 @@ import {
 import { TaskQueue } from "./task_queue.ts";
 import { WorkerLostError } from "../errors.ts";
 
-/** Receives the outcome of tasks. One sink may serve many tasks (chunks). */
+/**
+ * Receives the outcome of tasks. One sink may serve many tasks: each task
+ * carries a context value (`ctx`) the sink gets back, such as a chunk index
+ * or the result object, so no per-task sink object is needed.
+ */
 export interface TaskSink {
   /** A worker answered: `status`/`payload` as in the protocol. */
-  resolve(index: number, status: number, payload: unknown): void;
+  resolve(ctx: unknown, status: number, payload: unknown): void;
   /** The task failed on the calling side (worker lost, terminate, clone). */
-  reject(index: number, error: unknown): void;
+  reject(ctx: unknown, error: unknown): void;
 }
 
-interface TaskRecord {
+/** One submitted task; a class so every record has the same shape. */
+class TaskRecord {
   seq: number;
   fid: number;
   mode: TaskMode;
   payload: unknown;
   sink: TaskSink;
-  index: number;
+  ctx: unknown;
   transfer: Transferable[] | undefined;
   /** Position in the stream of tasks sent to its worker. */
-  ordinal: number;
+  ordinal = -1;
+
+  constructor(
+    seq: number,
+    fid: number,
+    mode: TaskMode,
+    payload: unknown,
+    sink: TaskSink,
+    ctx: unknown,
+    transfer: Transferable[] | undefined,
+  ) {
+    this.seq = seq;
+    this.fid = fid;
+    this.mode = mode;
+    this.payload = payload;
+    this.sink = sink;
+    this.ctx = ctx;
+    this.transfer = transfer;
+  }
 }
 
 type WorkerState = "starting" | "ready" | "retiring" | "dead";
@@ -173,28 +196,21 @@ export class Engine {
     mode: TaskMode,
     payload: unknown,
     sink: TaskSink,
-    index: number,
+    ctx: unknown,
     transfer?: Transferable[],
   ): void {
     if (this.#state === "terminate") {
-      sink.reject(index, abortError());
+      sink.reject(ctx, abortError());
       return;
     }
     if (this.#broken) {
-      sink.reject(index, this.#broken);
+      sink.reject(ctx, this.#broken);
       return;
     }
     this.#unsettled++;
-    this.#queue.push({
-      seq: ++this.#seq,
-      fid,
-      mode,
-      payload,
-      sink,
-      index,
-      transfer,
-      ordinal: -1,
-    });
+    this.#queue.push(
+      new TaskRecord(++this.#seq, fid, mode, payload, sink, ctx, transfer),
+    );
     if (
       this.#queue.size >= EAGER_DISPATCH &&
       (this.#queue.size & (EAGER_DISPATCH - 1)) === 0
@@ -363,7 +379,7 @@ export class Engine {
       worker.done++;
       count++;
       this.#unsettled--;
-      task.sink.resolve(task.index, results[i + 1] as number, results[i + 2]);
+      task.sink.resolve(task.ctx, results[i + 1] as number, results[i + 2]);
     }
     if (count > 0) {
       // Prefer the worker's own measure: wall time here includes transport
@@ -515,7 +531,7 @@ export class Engine {
         ? `Worker '${worker.name}' died while running this task${detail}`
         : `Worker '${worker.name}' died before sending this task's result${detail}`;
       task.sink.reject(
-        task.index,
+        task.ctx,
         new WorkerLostError(message, {
           cause: info.error,
           workerName: worker.name,
@@ -606,7 +622,7 @@ export class Engine {
         } catch (error) {
           this.#unsettled--;
           task.sink.reject(
-            task.index,
+            task.ctx,
             new TypeError(
               `Cannot send task arguments to a worker as structured clone cannot copy them: ${
                 errorText(error)
@@ -644,7 +660,7 @@ export class Engine {
     for (const w of this.#workers) tasks.push(...w.inflight.values());
     for (const w of this.#workers) w.inflight.clear();
     this.#unsettled -= tasks.length;
-    for (const task of tasks) task.sink.reject(task.index, makeError());
+    for (const task of tasks) task.sink.reject(task.ctx, makeError());
   }
 
   #maybeFinish(): void {

@@ -17,6 +17,7 @@ import type {
 import {
   CONTROL_GATE,
   MODE_CALL,
+  MODE_CALL1,
   MODE_MAP,
   STATUS_ERROR,
   STATUS_OK,
@@ -215,9 +216,11 @@ async function drain(): Promise<void> {
         continue;
       }
       const spec = specs.get(fid);
-      if (mode === MODE_CALL) {
+      if (mode === MODE_CALL || mode === MODE_CALL1) {
         try {
-          let value = fn(...(payload as unknown[]));
+          let value = mode === MODE_CALL1
+            ? fn(payload)
+            : fn(...(payload as unknown[]));
           if (isThenable(value)) {
             flush();
             value = await value;
