@@ -1,0 +1,28 @@
+import Tinypool from "tinypool";
+import { chunkedMap, workerUrl } from "./_util.mjs";
+
+export function start(n) {
+  return {
+    n,
+    pool: new Tinypool({
+      filename: workerUrl("piscina_worker.mjs").href,
+      minThreads: n,
+      maxThreads: n,
+    }),
+  };
+}
+export function submit(h, task, arg) {
+  return h.pool.run(arg, { name: task });
+}
+export const apply = submit;
+export function map(h, arr, chunksize) {
+  return chunkedMap(
+    (c) => h.pool.run(c, { name: "mapChunk" }),
+    arr,
+    h.n,
+    chunksize,
+  );
+}
+export async function close(h) {
+  await h.pool.destroy();
+}
