@@ -69,7 +69,7 @@ class TaskRecord {
   }
 }
 
-type WorkerState = "starting" | "ready" | "retiring" | "dead";
+type WorkerState = "starting" | "ready" | "dead";
 
 interface WorkerRecord {
   id: number;
@@ -166,11 +166,6 @@ export class Engine {
   /** The error that broke the pool (initializer failure), if any. */
   get broken(): Error | undefined {
     return this.#broken;
-  }
-
-  /** Names of live workers (for tests and diagnostics). */
-  get workerNames(): string[] {
-    return this.#workers.filter((w) => w.state !== "dead").map((w) => w.name);
   }
 
   /** Registers a function spec; returns its id (stable per source/module). */
@@ -476,16 +471,18 @@ export class Engine {
   }
 
   #retire(worker: WorkerRecord): void {
-    worker.state = "retiring";
-    this.#removeWorker(worker);
     worker.state = "dead";
+    this.#removeWorker(worker);
     worker.handle?.terminate();
     if (this.#state === "run" || this.#queue.size > 0) this.#spawn();
   }
 
   #onExit(worker: WorkerRecord, info: WorkerExit): void {
     if (worker.state === "dead") return;
-    const wasStarting = worker.state === "starting";
+    // Still starting, unless it already claimed a task (its exit event can
+    // overtake its "ready" message).
+    const wasStarting = worker.state === "starting" &&
+      (worker.control === undefined || nextOrdinal(worker.control) === 0);
     worker.state = "dead";
     this.#removeWorker(worker);
     if (this.#state === "terminate") return;
