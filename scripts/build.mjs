@@ -2,11 +2,18 @@
 // JSR's npm layer serves (and the browser build loads). Needs `npm ci`.
 //   node scripts/build.mjs
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// Every entry of deno.json "exports" (mod.ts and the worker entry) is a root
+// of the module graph, as it is for JSR's npm layer.
+const exportsMap = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"))
+  .exports;
+const entries = Object.values(
+  typeof exportsMap === "string" ? { ".": exportsMap } : exportsMap,
+).map((path) => join(root, path));
 const out = join(root, "dist", "esm");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(root, "dist"), { recursive: true });
@@ -31,7 +38,7 @@ writeFileSync(
         rootDir: root,
         outDir: out,
       },
-      files: [join(root, "mod.ts"), join(root, "src", "worker", "main.ts")],
+      files: entries,
     },
     null,
     2,

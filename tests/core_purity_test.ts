@@ -17,11 +17,22 @@ test("src/core has no runtime checks or runtime imports", () => {
     const code = readFileSync(join(dir, file), "utf8")
       .replace(/\/\*[\s\S]*?\*\//g, "")
       .replace(/\/\/.*$/gm, "");
-    for (const banned of [/["']node:/, /\bDeno\b/, /\bBun\b/, /\bprocess\./, /\bnavigator\b/]) {
+    for (
+      const banned of [
+        /["']node:/,
+        /\bDeno\b/,
+        /\bBun\b/,
+        /\bprocess\./,
+        /\bnavigator\b/,
+      ]
+    ) {
       assert.doesNotMatch(code, banned, `${file} mentions ${banned}`);
     }
     for (const [, spec] of code.matchAll(/from\s+["']([^"']+)["']/g)) {
-      assert.ok(!spec.includes("adapters/") && !spec.includes("worker/"), `${file} imports ${spec}`);
+      assert.ok(
+        !spec.includes("adapters/") && !spec.includes("worker/"),
+        `${file} imports ${spec}`,
+      );
     }
   }
 });
@@ -32,7 +43,11 @@ test("mod.ts reaches no node: import statically", () => {
     if (seen.has(file)) return;
     seen.add(file);
     const code = readFileSync(file, "utf8");
-    for (const [, spec] of code.matchAll(/^\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']/gm)) {
+    for (
+      const [, spec] of code.matchAll(
+        /^\s*(?:import|export)[^"';]*?from\s+["']([^"']+)["']/gm,
+      )
+    ) {
       assert.ok(!spec.startsWith("node:"), `${file} imports ${spec}`);
       if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
     }
