@@ -4,6 +4,7 @@ import { Pool } from "../mod.ts";
 import { runExitScript } from "./_child.ts";
 import {
   deadline,
+  isDenoWeb,
   observe,
   poolOptions,
   rejection,
@@ -252,6 +253,30 @@ describe("Pool process exit", () => {
     assert.equal(result.timedOut, false, `child hung: ${result.stderr}`);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /exit_script done: close-join/);
+  });
+
+  test("an idle Pool that was never closed lets the process exit", {
+    ...T,
+    skip: isDenoWeb
+      ? "a Deno web Worker cannot be unref'd: an idle pool keeps the process alive there"
+      : false,
+  }, async () => {
+    const result = await runExitScript("forget", 45);
+    assert.equal(result.timedOut, false, `child hung: ${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /exit_script done: forget/);
+  });
+
+  test("a busy Pool keeps the process alive until its results are in", {
+    ...T,
+    skip: isDenoWeb
+      ? "a Deno web Worker cannot be unref'd: an idle pool keeps the process alive there"
+      : false,
+  }, async () => {
+    const result = await runExitScript("busy-forget", 45);
+    assert.equal(result.timedOut, false, `child hung: ${result.stderr}`);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /exit_script callback: late/);
   });
 
   test("Pool.terminate() lets the process exit", T, async () => {
