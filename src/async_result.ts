@@ -307,8 +307,8 @@ export const APPLY_SINK: TaskSink = {
  */
 export class MapSink implements TaskSink {
   #result: AsyncResult<unknown[]>;
-  #values: unknown[];
-  #chunksize: number;
+  /** Each chunk's values as the worker sent them; joined once at the end. */
+  #chunks: unknown[][];
   #remaining: number;
   #error: unknown;
   #failed = false;
@@ -324,22 +324,15 @@ export class MapSink implements TaskSink {
     chunksize: number,
   ) {
     this.#result = result;
-    this.#values = new Array(length);
-    this.#chunksize = chunksize;
     this.#remaining = Math.ceil(length / chunksize);
-    if (this.#remaining === 0) {
-      settle(result as AsyncResult<unknown>, true, this.#values);
-    }
+    this.#chunks = new Array(this.#remaining);
+    if (this.#remaining === 0) settle(result as AsyncResult<unknown>, true, []);
   }
 
   /** A worker answered for chunk number `ctx`. */
   resolve(ctx: unknown, status: number, payload: unknown): void {
     if (status === STATUS_OK) {
-      const values = payload as unknown[];
-      const base = (ctx as number) * this.#chunksize;
-      for (let i = 0; i < values.length; i++) {
-        this.#values[base + i] = values[i];
-      }
+      this.#chunks[ctx as number] = payload as unknown[];
     } else if (status === STATUS_ERROR) {
       this.#fail(fromRecord(payload as ErrorRecord));
     } else {
@@ -363,7 +356,12 @@ export class MapSink implements TaskSink {
   #finishOne(): void {
     if (--this.#remaining > 0) return;
     const result = this.#result as AsyncResult<unknown>;
-    if (this.#failed) settle(result, false, this.#error);
-    else settle(result, true, this.#values);
+    if (this.#failed) {
+      settle(result, false, this.#error);
+      return;
+    }
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    settle(result, true, chunks.length === 1 ? chunks[0] : chunks.flat());
   }
 }

@@ -16,11 +16,17 @@ import type { TaskSink } from "./core/scheduler.ts";
 import { TaskQueue } from "./core/task_queue.ts";
 import { TimeoutError } from "./errors.ts";
 
-interface Entry {
-  ok: boolean;
-  value: unknown;
-  /** Last item of its chunk: taking it consumes the chunk. */
-  last: boolean;
+/**
+ * One chunk's results, kept as the worker sent them: no object per item.
+ * Positions that failed are in `errors`; a chunk that failed as a whole
+ * rejects at every position with `failure`.
+ */
+interface Chunk {
+  values: unknown[] | undefined;
+  length: number;
+  errors: Map<number, unknown> | undefined;
+  failure: unknown;
+  failed: boolean;
 }
 
 interface Waiter {
@@ -98,13 +104,16 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #closed = false;
   #release: () => void;
   #unlisten: () => void;
-  // ordered mode
-  #chunks = new Map<number, Entry[]>();
+  // ordered mode: chunks by index, taken in index order
+  #chunks = new Map<number, Chunk>();
   #nextChunk = 0;
-  #current: Entry[] = [];
+  // unordered mode: chunks in completion order
+  #ready = new TaskQueue<Chunk>();
+  // the chunk being read, and the item taken last
+  #current: Chunk | undefined;
   #pos = 0;
-  // unordered mode
-  #ready = new TaskQueue<Entry>();
+  #takenOk = false;
+  #taken: unknown;
   #waiters = new TaskQueue<Waiter>();
 
   static {
@@ -156,8 +165,13 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     }
     if (this.#closed) return Promise.resolve(DONE);
     if (this.#waiters.size === 0) {
-      const entry = this.#take();
-      if (entry) return this.#settled(entry) as Promise<IteratorResult<T>>;
+      if (this.#take()) {
+        const value = this.#taken;
+        this.#taken = undefined;
+        return (this.#takenOk
+          ? Promise.resolve({ done: false, value })
+          : Promise.reject(value)) as Promise<IteratorResult<T>>;
+      }
       if (this.#finished()) return this.#end() as Promise<IteratorResult<T>>;
     }
     return new Promise<IteratorResult<unknown>>((resolve, reject) => {
@@ -203,7 +217,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#closed = true;
       this.#chunks.clear();
       this.#ready.drain();
-      this.#current = [];
+      this.#current = undefined;
       for (const waiter of this.#waiters.drain()) this.#answer(waiter, DONE);
       this.#stopReading();
       try {
@@ -239,81 +253,98 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   #onChunk(index: number, status: number, payload: unknown): void {
     if (this.#closed) return;
-    let entries: Entry[];
     if (status === STATUS_OK) {
-      entries = (payload as unknown[]).map((value) => ({
-        ok: true,
-        value,
-        last: false,
-      }));
+      const values = payload as unknown[];
+      this.#add(index, values, values.length, undefined);
     } else if (status === STATUS_ERROR) {
-      const error = fromRecord(payload as ErrorRecord);
-      entries = this.#failedChunk(index, error);
+      this.#onChunkError(index, fromRecord(payload as ErrorRecord));
     } else {
       const { values, errors } = payload as ChunkFailure;
-      entries = values.map((value) => ({ ok: true, value, last: false }));
-      for (const [i, record] of errors) {
-        entries[i] = { ok: false, value: fromRecord(record), last: false };
-      }
+      const failures = new Map<number, unknown>();
+      for (const [i, record] of errors) failures.set(i, fromRecord(record));
+      this.#add(index, values, values.length, failures);
     }
-    this.#add(index, entries);
-  }
-
-  #onChunkError(index: number, error: unknown): void {
-    if (this.#closed) return;
-    this.#add(index, this.#failedChunk(index, error));
   }
 
   /** A chunk that failed as a whole: every position in it rejects. */
-  #failedChunk(index: number, error: unknown): Entry[] {
+  #onChunkError(index: number, error: unknown): void {
+    if (this.#closed) return;
     const length = this.#lengths.get(index) ?? 1;
-    return Array.from(
-      { length },
-      () => ({ ok: false, value: error, last: false }),
-    );
+    this.#lengths.delete(index);
+    this.#store(index, {
+      values: undefined,
+      length,
+      errors: undefined,
+      failure: error,
+      failed: true,
+    });
   }
 
-  #add(index: number, entries: Entry[]): void {
+  #add(
+    index: number,
+    values: unknown[],
+    length: number,
+    errors: Map<number, unknown> | undefined,
+  ): void {
     this.#lengths.delete(index);
-    if (entries.length === 0) {
-      entries.push({ ok: true, value: undefined, last: true });
-    }
-    entries[entries.length - 1].last = true;
-    if (this.#source.ordered) this.#chunks.set(index, entries);
-    else for (const entry of entries) this.#ready.push(entry);
+    this.#store(index, {
+      values,
+      length: Math.max(1, length),
+      errors,
+      failure: undefined,
+      failed: false,
+    });
+  }
+
+  #store(index: number, chunk: Chunk): void {
+    if (this.#source.ordered) this.#chunks.set(index, chunk);
+    else this.#ready.push(chunk);
     this.#pump();
   }
 
-  #take(): Entry | undefined {
-    let entry: Entry | undefined;
-    if (this.#source.ordered) {
-      if (this.#pos >= this.#current.length) {
-        const next = this.#chunks.get(this.#nextChunk);
-        if (next === undefined) return undefined;
+  /**
+   * Takes the next ready item into `#takenOk`/`#taken`; false when none is
+   * ready. Taking the last item of a chunk consumes it and reads more input.
+   */
+  #take(): boolean {
+    let chunk = this.#current;
+    if (chunk === undefined) {
+      if (this.#source.ordered) {
+        chunk = this.#chunks.get(this.#nextChunk);
+        if (chunk === undefined) return false;
         this.#chunks.delete(this.#nextChunk++);
-        this.#current = next;
-        this.#pos = 0;
+      } else {
+        chunk = this.#ready.shift();
+        if (chunk === undefined) return false;
       }
-      entry = this.#current[this.#pos++];
+      this.#current = chunk;
+      this.#pos = 0;
+    }
+    const i = this.#pos++;
+    let ok = true;
+    let value: unknown;
+    if (chunk.failed) {
+      ok = false;
+      value = chunk.failure;
+    } else if (chunk.errors?.has(i)) {
+      ok = false;
+      value = chunk.errors.get(i);
     } else {
-      entry = this.#ready.shift();
+      value = chunk.values![i];
     }
-    if (entry?.last) {
+    if (this.#pos >= chunk.length) {
+      this.#current = undefined;
       this.#consumed++;
-      this.#feed();
+      this.#feed(); // may re-enter #pump: set the taken item after it
     }
-    return entry;
+    this.#takenOk = ok;
+    this.#taken = value;
+    return true;
   }
 
   #finished(): boolean {
     return this.#inputDone && !this.#feeding &&
       this.#consumed >= this.#submitted;
-  }
-
-  #settled(entry: Entry): Promise<IteratorResult<unknown>> {
-    return entry.ok
-      ? Promise.resolve({ done: false, value: entry.value })
-      : Promise.reject(entry.value);
   }
 
   #end(): Promise<IteratorResult<unknown>> {
@@ -333,11 +364,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     while (this.#waiters.size > 0) {
       const waiter = this.#waiters.shift()!;
       if (waiter.cancelled) continue;
-      const entry = this.#take();
-      if (entry) {
+      if (this.#take()) {
         if (waiter.timer !== undefined) clearTimeout(waiter.timer);
-        if (entry.ok) waiter.resolve({ done: false, value: entry.value });
-        else waiter.reject(entry.value);
+        const value = this.#taken;
+        this.#taken = undefined;
+        if (this.#takenOk) waiter.resolve({ done: false, value });
+        else waiter.reject(value);
         continue;
       }
       if (this.#finished()) {
