@@ -76,7 +76,8 @@ interface WorkerRecord {
   name: string;
   handle: WorkerHandle | undefined;
   state: WorkerState;
-  inflight: Map<number, TaskRecord>;
+  /** Sent and unanswered, in send order (results come back in that order). */
+  inflight: TaskQueue<TaskRecord>;
   known: Set<number>;
   assigned: number;
   done: number;
@@ -291,7 +292,7 @@ export class Engine {
       name: `PoolWorker-${id}`,
       handle: undefined,
       state: "starting",
-      inflight: new Map(),
+      inflight: new TaskQueue(),
       known: new Set(),
       assigned: 0,
       done: 0,
@@ -368,9 +369,10 @@ export class Engine {
   ): void {
     let count = 0;
     for (let i = 0; i < results.length; i += 3) {
-      const task = worker.inflight.get(results[i] as number);
-      if (task === undefined) continue;
-      worker.inflight.delete(task.seq);
+      // A worker answers in the order it was sent tasks.
+      const task = worker.inflight.peek();
+      if (task === undefined || task.seq !== results[i]) continue;
+      worker.inflight.shift();
       worker.done++;
       count++;
       this.#unsettled--;
@@ -457,11 +459,12 @@ export class Engine {
       ) {
         continue; // the worker just claimed a task: look again
       }
+      // Unstarted tasks are the tail of the send order.
       const stolen: TaskRecord[] = [];
-      for (const task of worker.inflight.values()) {
-        if (task.ordinal >= next) stolen.push(task);
+      while ((worker.inflight.peekLast()?.ordinal ?? -1) >= next) {
+        stolen.push(worker.inflight.pop()!);
       }
-      for (const task of stolen) worker.inflight.delete(task.seq);
+      stolen.reverse();
       worker.assigned -= stolen.length;
       // Send it nothing more until its running task answers; a worker that
       // had not started any (still starting up) can take new work at once.
@@ -489,8 +492,7 @@ export class Engine {
     const detail = exitDetail(info);
     if (wasStarting) {
       // Its tasks never started: hand them to #break with the queue.
-      const sent = [...worker.inflight.values()];
-      worker.inflight.clear();
+      const sent = worker.inflight.drain();
       for (let i = sent.length - 1; i >= 0; i--) this.#queue.unshift(sent[i]);
       const reason = new WorkerLostError(
         `Cannot start worker '${worker.name}' as it exited during start-up${detail}`,
@@ -504,7 +506,8 @@ export class Engine {
     // oldest unanswered one (the worker reports each result before the next).
     const started = worker.control ? nextOrdinal(worker.control) : -1;
     let running: TaskRecord | undefined;
-    for (const task of worker.inflight.values()) {
+    const unanswered = worker.inflight.drain();
+    for (const task of unanswered) {
       if (started < 0) {
         running = task;
         break;
@@ -516,7 +519,7 @@ export class Engine {
       }
     }
     const requeue: TaskRecord[] = [];
-    for (const task of worker.inflight.values()) {
+    for (const task of unanswered) {
       const ran = task === running ||
         (started >= 0 && task.ordinal < started);
       if (!ran) {
@@ -536,7 +539,6 @@ export class Engine {
         }),
       );
     }
-    worker.inflight.clear();
     for (let i = requeue.length - 1; i >= 0; i--) {
       this.#queue.unshift(requeue[i]);
     }
@@ -639,7 +641,7 @@ export class Engine {
       worker.since = now();
     }
     task.ordinal = worker.sent++;
-    worker.inflight.set(task.seq, task);
+    worker.inflight.push(task);
     worker.assigned++;
   }
 
@@ -654,8 +656,9 @@ export class Engine {
 
   #rejectAll(makeError: () => unknown): void {
     const tasks = this.#queue.drain();
-    for (const w of this.#workers) tasks.push(...w.inflight.values());
-    for (const w of this.#workers) w.inflight.clear();
+    for (const w of this.#workers) {
+      for (const task of w.inflight.drain()) tasks.push(task);
+    }
     this.#unsettled -= tasks.length;
     for (const task of tasks) task.sink.reject(task.ctx, makeError());
   }

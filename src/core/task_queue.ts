@@ -39,6 +39,29 @@ export class TaskQueue<T> {
     return item;
   }
 
+  /** The front item, without removing it. */
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  /** The back item, without removing it. */
+  peekLast(): T | undefined {
+    return this.#head < this.#items.length
+      ? this.#items[this.#items.length - 1]
+      : undefined;
+  }
+
+  /** Removes and returns the back item, or `undefined` when empty. */
+  pop(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    return this.#items.pop();
+  }
+
+  /** The items, front first (a copy). */
+  toArray(): T[] {
+    return this.#items.slice(this.#head) as T[];
+  }
+
   /** Removes and returns every item, front first. */
   drain(): T[] {
     const out = this.#items.slice(this.#head) as T[];
