@@ -313,8 +313,8 @@ export const APPLY_SINK: TaskSink = {
  */
 export class MapSink implements TaskSink {
   #result: AsyncResult<unknown[]>;
-  /** Each chunk's values as the worker sent them; joined once at the end. */
-  #chunks: unknown[][];
+  #values: unknown[];
+  #chunksize: number;
   #remaining: number;
   #error: unknown;
   #failed = false;
@@ -330,15 +330,25 @@ export class MapSink implements TaskSink {
     chunksize: number,
   ) {
     this.#result = result;
+    this.#values = new Array(length);
+    this.#chunksize = chunksize;
     this.#remaining = Math.ceil(length / chunksize);
-    this.#chunks = new Array(this.#remaining);
-    if (this.#remaining === 0) settle(result as AsyncResult<unknown>, true, []);
+    if (this.#remaining === 0) {
+      settle(result as AsyncResult<unknown>, true, this.#values);
+    }
   }
 
-  /** A worker answered for chunk number `ctx`. */
+  /**
+   * A worker answered for chunk number `ctx`. Its values are copied into
+   * place as it arrives, while other chunks are still running (a plain loop:
+   * `flat()` is slow on V8 and `concat` on JavaScriptCore).
+   */
   resolve(ctx: unknown, status: number, payload: unknown): void {
     if (status === STATUS_OK) {
-      this.#chunks[ctx as number] = payload as unknown[];
+      const values = payload as unknown[];
+      const out = this.#values;
+      const base = (ctx as number) * this.#chunksize;
+      for (let i = 0; i < values.length; i++) out[base + i] = values[i];
     } else if (status === STATUS_ERROR) {
       this.#fail(fromRecord(payload as ErrorRecord));
     } else {
@@ -362,12 +372,7 @@ export class MapSink implements TaskSink {
   #finishOne(): void {
     if (--this.#remaining > 0) return;
     const result = this.#result as AsyncResult<unknown>;
-    if (this.#failed) {
-      settle(result, false, this.#error);
-      return;
-    }
-    const chunks = this.#chunks;
-    this.#chunks = [];
-    settle(result, true, chunks.length === 1 ? chunks[0] : chunks.flat());
+    if (this.#failed) settle(result, false, this.#error);
+    else settle(result, true, this.#values);
   }
 }
