@@ -319,6 +319,26 @@ describe("core", () => {
     }
   });
 
+  test("Engine unrefs a worker whose every task was taken back while it was starting", async () => {
+    const { adapter, engine, apply } = setup({
+      startDelay: (name) => (name === "PoolWorker-2" ? 3000 : 0),
+    });
+    try {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => apply((x: number) => x, [i])),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(adapter.workers[1].ran, 0, "worker 2 is still starting");
+      assert.deepEqual(
+        adapter.workers.map((w) => w.refd),
+        [false, false],
+        "no idle worker may keep the process alive",
+      );
+    } finally {
+      await engine.terminate();
+    }
+  });
+
   test("MapSink rejects with the first failure only after every chunk finished", async () => {
     const { engine, map } = setup({
       delay: (p) => ((p as number[])[0] === 0 ? 50 : 1),

@@ -466,6 +466,7 @@ export class Engine {
       }
       stolen.reverse();
       worker.assigned -= stolen.length;
+      if (worker.inflight.size === 0) worker.handle?.unref(); // idle now
       // Send it nothing more until its running task answers; a worker that
       // had not started any (still starting up) can take new work at once.
       worker.stalled = worker.inflight.size > 0;
