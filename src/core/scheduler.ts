@@ -20,6 +20,8 @@ import {
   type ErrorRecord,
   type FnSpec,
   type InitMessage,
+  MODE_MAP,
+  MODE_STARMAP,
   type TaskMode,
   type WorkerMessage,
 } from "./protocol.ts";
@@ -111,6 +113,8 @@ const MAX_WINDOW = 16384;
 const STEAL_AFTER_MS = 20;
 /** Dispatch without waiting for the microtask once this many are queued. */
 const EAGER_DISPATCH = 256;
+/** A task message carries at most about this many items (calls or chunk items). */
+const BATCH_ITEMS = 16384;
 /** Aim for this much queued work (ms) per worker. */
 const WINDOW_TARGET_MS = 4;
 
@@ -579,22 +583,39 @@ export class Engine {
     if (eligible.length === 0) return;
     eligible.sort((a, b) => a[0].inflight.size - b[0].inflight.size);
     let left = eligible.length;
-    for (const [worker, room] of eligible) {
-      const share = Math.ceil(this.#queue.size / left--);
-      const n = Math.min(room, share);
-      if (n > 0) this.#send(worker, n);
-      if (this.#queue.size === 0) break;
+    let unassigned = this.#queue.size;
+    for (const entry of eligible) {
+      entry[1] = Math.min(entry[1], Math.ceil(unassigned / left--));
+      unassigned -= entry[1];
+    }
+    // Round-robin in messages of at most BATCH_ITEMS items, so that every
+    // worker starts early when chunks are large.
+    let more = true;
+    while (more && this.#queue.size > 0) {
+      more = false;
+      for (const entry of eligible) {
+        if (entry[1] <= 0) continue;
+        entry[1] -= this.#send(entry[0], entry[1]);
+        if (entry[1] > 0) more = true;
+        if (this.#queue.size === 0) break;
+      }
     }
   }
 
-  #send(worker: WorkerRecord, n: number): void {
+  /** Sends up to `n` queued tasks to `worker` in one message; returns how many. */
+  #send(worker: WorkerRecord, n: number): number {
     const handle = worker.handle!;
     const batch: TaskRecord[] = [];
     const flat: unknown[] = [];
     let defs: unknown[] | undefined;
     let transfer: Transferable[] | undefined;
-    for (let i = 0; i < n; i++) {
-      const task = this.#queue.shift()!;
+    let items = 0;
+    for (let i = 0; i < n && items < BATCH_ITEMS; i++) {
+      const task = this.#queue.shift();
+      if (task === undefined) break;
+      items += task.mode === MODE_MAP || task.mode === MODE_STARMAP
+        ? (task.payload as unknown[]).length
+        : 1;
       if (!worker.known.has(task.fid)) {
         worker.known.add(task.fid);
         (defs ??= []).push(task.fid, this.#specs[task.fid]);
@@ -634,6 +655,7 @@ export class Engine {
       }
       this.#maybeFinish();
     }
+    return batch.length;
   }
 
   #track(worker: WorkerRecord, task: TaskRecord): void {

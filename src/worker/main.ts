@@ -233,28 +233,58 @@ async function drain(): Promise<void> {
       }
       const items = payload as unknown[];
       const values = new Array(items.length);
-      let errors: [number, ErrorRecord][] | undefined;
-      for (let i = 0; i < items.length; i++) {
+      const errors: [number, ErrorRecord][] = [];
+      const star = mode !== MODE_MAP;
+      // The loop runs in a plain function (engines optimise it better than
+      // a loop inside this async function); it stops at a promise.
+      for (
+        let i = runItems(fn, items, star, values, errors, spec, 0);
+        i >= 0;
+      ) {
+        flush();
         try {
-          let value = mode === MODE_MAP
-            ? fn(items[i])
-            : fn(...(items[i] as unknown[]));
-          if (isThenable(value)) {
-            flush();
-            value = await value;
-          }
-          values[i] = value;
+          values[i] = await values[i];
         } catch (error) {
-          (errors ??= []).push([i, describe(error, spec)]);
+          values[i] = undefined;
+          errors.push([i, describe(error, spec)]);
         }
+        i = runItems(fn, items, star, values, errors, spec, i + 1);
       }
-      if (errors) out.push(seq, STATUS_PARTIAL, { values, errors });
+      if (errors.length > 0) out.push(seq, STATUS_PARTIAL, { values, errors });
       else out.push(seq, STATUS_OK, values);
     }
     flush();
   } finally {
     running = false;
   }
+}
+
+/**
+ * Calls `fn` on `items` from `start`, storing into `values` and `errors`.
+ * Returns the index whose value is a promise (stored in `values`), or -1
+ * once every item has run.
+ */
+function runItems(
+  fn: Fn,
+  items: unknown[],
+  star: boolean,
+  values: unknown[],
+  errors: [number, ErrorRecord][],
+  spec: FnSpec | undefined,
+  start: number,
+): number {
+  for (let i = start; i < items.length; i++) {
+    let value;
+    try {
+      value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+    } catch (error) {
+      errors.push([i, describe(error, spec)]);
+      continue;
+    }
+    values[i] = value;
+    if (isThenable(value)) return i;
+  }
+  return -1;
 }
 
 /**
