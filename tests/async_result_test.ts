@@ -188,6 +188,54 @@ describe("AsyncResult", () => {
     });
   });
 
+  test(
+    "AsyncResult: a failure nobody reads is not an unhandled rejection",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const result = pool.apply_async(() => {
+          throw new Error("unread");
+        });
+        const failedMap = pool.map_async(() => {
+          throw new Error("unread map");
+        }, [1, 2]);
+        // Poll without attaching any handler.
+        for (
+          let i = 0;
+          i < 400 && !(result.ready() && failedMap.ready());
+          i++
+        ) {
+          await sleep(25);
+        }
+        assert.equal(result.successful(), false);
+        assert.equal(failedMap.successful(), false);
+        await sleep(50); // an unhandled rejection would surface here
+        await assert.rejects(result.get(), /unread/);
+      });
+    },
+  );
+
+  test(
+    "AsyncResult is a Promise that Promise.resolve and await take as is",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const result = pool.apply_async((x: number) => x * 3, [3]);
+        assert.ok(result instanceof Promise);
+        assert.equal(Promise.resolve(result), result);
+        const chained = result.then((v) => v + 1);
+        assert.equal(Object.getPrototypeOf(chained), Promise.prototype);
+        assert.equal(await deadline(chained, 20, "then"), 10);
+        assert.deepEqual(
+          await deadline(Promise.all([result, result.get()]), 20, "all"),
+          [9, 9],
+        );
+        assert.equal(await result.finally(() => {}), 9);
+        assert.equal(await result.catch(() => 0), 9);
+      });
+    },
+  );
+
   test("AsyncResult.ready() turns true once the task is done", T, async () => {
     await withPool({}, async (pool) => {
       const result = pool.apply_async(sleepThenReturn, [200, 1]);

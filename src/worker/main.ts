@@ -232,7 +232,9 @@ async function drain(): Promise<void> {
         continue;
       }
       const items = payload as unknown[];
-      const values = new Array(items.length);
+      // Filled by push: a packed array clones several times faster than
+      // a holey one (`new Array(n)`) on V8.
+      const values: unknown[] = [];
       const errors: [number, ErrorRecord][] = [];
       const star = mode !== MODE_MAP;
       // The loop runs in a plain function (engines optimise it better than
@@ -260,8 +262,9 @@ async function drain(): Promise<void> {
 }
 
 /**
- * Calls `fn` on `items` from `start`, storing into `values` and `errors`.
- * Returns the index whose value is a promise (stored in `values`), or -1
+ * Calls `fn` on `items` from `start`, appending to `values` (one entry per
+ * item) and `errors`. Returns the index whose value is a promise (the last
+ * entry of `values`), or -1
  * once every item has run.
  */
 function runItems(
@@ -278,10 +281,11 @@ function runItems(
     try {
       value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
     } catch (error) {
+      values.push(undefined);
       errors.push([i, describe(error, spec)]);
       continue;
     }
-    values[i] = value;
+    values.push(value);
     if (isThenable(value)) return i;
   }
   return -1;
