@@ -1,9 +1,9 @@
 // Writes a JavaScript copy of @x/pool (mod.ts and src/**/*.ts, types erased by
-// Node's own stripper, relative `.ts` specifiers turned into `.js`) to
-// bench/.xpool-js/. With XPOOL_JS=1 the bench imports that copy instead of
-// ../mod.ts: closer to what npm users get from JSR, and it shows what Node's
-// type stripping costs at start-up and in memory (each worker strips the
-// worker entry again). Needs Node >= 22.13 (module.stripTypeScriptTypes).
+// Node's own stripper, src/**/*.js as they are; relative `.ts` specifiers
+// turned into `.js`) to bench/.xpool-js/. With XPOOL_JS=1 the bench imports
+// that copy instead of ../mod.ts: closer to what npm users get from JSR, and
+// it shows what Node's type stripping costs at start-up and in memory. Needs
+// Node >= 22.13 (module.stripTypeScriptTypes).
 import { stripTypeScriptTypes } from "node:module";
 import {
   mkdirSync,
@@ -23,16 +23,18 @@ function* tsFiles(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* tsFiles(p);
-    else if (e.name.endsWith(".ts")) yield p;
+    else if (e.name.endsWith(".ts") || e.name.endsWith(".js")) yield p;
   }
 }
 
 export function buildJs() {
   rmSync(OUT, { recursive: true, force: true });
   for (const file of [join(ROOT, "mod.ts"), ...tsFiles(join(ROOT, "src"))]) {
-    const js = stripTypeScriptTypes(readFileSync(file, "utf8"), {
-      mode: "strip",
-    })
+    const text = readFileSync(file, "utf8");
+    // The bundled worker entry (src/worker/bundle.js) is already JavaScript.
+    const js = (file.endsWith(".js")
+      ? text
+      : stripTypeScriptTypes(text, { mode: "strip" }))
       .replace(/(["'])(\.\.?\/[^"'\n]*)\.ts\1/g, "$1$2.js$1");
     const dest = join(OUT, relative(ROOT, file)).replace(/\.ts$/, ".js");
     mkdirSync(dirname(dest), { recursive: true });

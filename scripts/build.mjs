@@ -2,7 +2,14 @@
 // JSR's npm layer serves (and the browser build loads). Needs `npm ci`.
 //   node scripts/build.mjs
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,9 +18,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // of the module graph, as it is for JSR's npm layer.
 const exportsMap = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"))
   .exports;
-const entries = Object.values(
+const allEntries = Object.values(
   typeof exportsMap === "string" ? { ".": exportsMap } : exportsMap,
-).map((path) => join(root, path));
+);
+// TypeScript entries are compiled; JavaScript ones (the bundled worker,
+// src/worker/bundle.js) are copied as they are.
+const entries = allEntries.filter((path) => !path.endsWith(".js")).map((
+  path,
+) => join(root, path));
+const copied = allEntries.filter((path) => path.endsWith(".js"));
 const out = join(root, "dist", "esm");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(root, "dist"), { recursive: true });
@@ -49,4 +62,12 @@ execFileSync(
   [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", tsconfig],
   { stdio: "inherit" },
 );
+for (const path of copied) {
+  mkdirSync(dirname(join(out, path)), { recursive: true });
+  copyFileSync(join(root, path), join(out, path));
+  const types = path.replace(/\.js$/, ".d.ts");
+  if (existsSync(join(root, types))) {
+    copyFileSync(join(root, types), join(out, types));
+  }
+}
 console.log(`built ${out}`);

@@ -82,7 +82,7 @@ function verify(dir, exportsMap) {
   }
   for (const [key, target] of Object.entries(exportsMap)) {
     for (const path of [target.types, target.default]) {
-      if (!existsSync(join(dir, path))) {
+      if (path !== undefined && !existsSync(join(dir, path))) {
         problems.push(`exports["${key}"]: ${path} is missing`);
       }
     }
@@ -112,7 +112,9 @@ export function buildNpm() {
   const exportsMap = Object.fromEntries(
     Object.entries(denoExports).map(([key, path]) => [
       key,
-      { types: jsPath(path, true), default: jsPath(path, false) },
+      path.endsWith(".js")
+        ? { types: path.replace(/\.js$/, ".d.ts"), default: path }
+        : { types: jsPath(path, true), default: jsPath(path, false) },
     ]),
   );
   const pkg = {

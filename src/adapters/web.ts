@@ -32,11 +32,11 @@ export function startWebWorker(
   let worker: Worker;
   let blobUrl: string | undefined;
   try {
-    // The library's own entry, from the transpiled package, is started in
-    // the literal form bundlers (Vite, webpack, Parcel) recognise: they
-    // bundle the worker and rewrite this URL to the bundled file.
-    worker = url.href === workerUrl().href && !import.meta.url.endsWith(".ts")
-      ? new Worker(new URL("../worker/main.js", import.meta.url), {
+    // The library's own entry is started in the literal form bundlers
+    // (Vite, webpack, Parcel) recognise: they copy or bundle the worker and
+    // rewrite this URL to their output.
+    worker = url.href === workerUrl().href
+      ? new Worker(new URL("../worker/bundle.js", import.meta.url), {
         type: "module",
         name,
       })

@@ -217,7 +217,7 @@ async function runExample(browser, url) {
  */
 function snapshotBuild(build) {
   const dist = join(root, "dist", "esm");
-  const needed = ["mod.js", "src/worker/main.js"];
+  const needed = ["mod.js", "src/worker/bundle.js"];
   for (let attempt = 1;; attempt++) {
     if (build) {
       execFileSync(process.execPath, [join(root, "scripts", "build.mjs")], {

@@ -177,7 +177,7 @@ test(
   () => {
     let error;
     try {
-      new Worker(new URL("dist/esm/src/worker/main.js", ROOT), {
+      new Worker(new URL("dist/esm/src/worker/bundle.js", ROOT), {
         type: "module",
       });
     } catch (e) {

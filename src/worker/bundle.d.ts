@@ -1,0 +1,8 @@
+/**
+ * The worker entry of `@x/pool` (`bundle.js`, generated from `main.ts` by
+ * `scripts/bundle_worker.mjs`). Pools start it themselves; it exports
+ * nothing.
+ *
+ * @module
+ */
+export {};
