@@ -222,6 +222,12 @@ describe("AsyncResult", () => {
       await withPool({}, async (pool) => {
         const result = pool.apply_async((x: number) => x * 3, [3]);
         assert.ok(result instanceof Promise);
+        assert.ok(result instanceof AsyncResult);
+        assert.ok(!(Promise.resolve(9) instanceof AsyncResult));
+        assert.ok(!({} instanceof AsyncResult));
+        // A plain promise underneath: the shape await and Promise.all take
+        // on their fast path.
+        assert.equal(Object.getPrototypeOf(result), Promise.prototype);
         assert.equal(Promise.resolve(result), result);
         const chained = result.then((v) => v + 1);
         assert.equal(Object.getPrototypeOf(chained), Promise.prototype);
