@@ -111,6 +111,9 @@ var CONTROL_GATE = 0;
 // src/worker/host.ts
 var g = globalThis;
 function parentPort() {
+  if (g.Bun !== void 0 && typeof g.name === "string" && g.name !== "") {
+    return null;
+  }
   try {
     const wt = g.process?.getBuiltinModule?.("node:worker_threads");
     return wt && !wt.isMainThread && wt.parentPort ? wt.parentPort : null;
@@ -136,18 +139,35 @@ function intercept(obj, key, before) {
 }
 function writeConsoleDirectly() {
   if (g.Deno !== void 0) return;
-  const fs = g.process?.getBuiltinModule?.("node:fs");
-  const util = g.process?.getBuiltinModule?.("node:util");
-  if (!fs || !util) return;
-  const direct = (fd) => (...args) => {
+  const proc = g.process;
+  if (typeof proc?.getBuiltinModule !== "function") return;
+  let io;
+  const c = console;
+  const direct = (fd, original) => (...args) => {
+    if (io === void 0) {
+      const fs = proc.getBuiltinModule("node:fs");
+      const util = proc.getBuiltinModule("node:util");
+      io = fs && util ? {
+        fs,
+        util
+      } : null;
+    }
+    if (io === null) return original.apply(console, args);
     try {
-      fs.writeSync(fd, util.format(...args) + "\n");
+      io.fs.writeSync(fd, io.util.format(...args) + "\n");
     } catch {
     }
   };
-  const c = console;
-  c.log = c.info = c.debug = direct(1);
-  c.warn = c.error = c.trace = direct(2);
+  for (const key of [
+    "log",
+    "info",
+    "debug"
+  ]) c[key] = direct(1, c[key]);
+  for (const key of [
+    "warn",
+    "error",
+    "trace"
+  ]) c[key] = direct(2, c[key]);
 }
 function host() {
   const port = parentPort();
@@ -168,6 +188,7 @@ function host() {
       }
     };
   }
+  if (g.Bun !== void 0) writeConsoleDirectly();
   return {
     post: (message, transfer) => g.postMessage(message, transfer ?? []),
     listen(handler) {
