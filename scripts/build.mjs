@@ -23,10 +23,10 @@ const allEntries = Object.values(
 );
 // TypeScript entries are compiled; JavaScript ones (the bundled worker,
 // src/worker/bundle.js) are copied as they are.
-const entries = allEntries.filter((path) => !path.endsWith(".js")).map((
-  path,
-) => join(root, path));
 const copied = allEntries.filter((path) => path.endsWith(".js"));
+const entries = allEntries
+  .filter((path) => !path.endsWith(".js"))
+  .map((path) => join(root, path));
 const out = join(root, "dist", "esm");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(root, "dist"), { recursive: true });

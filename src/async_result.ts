@@ -104,7 +104,7 @@ export class AsyncResult<T> {
       reject = rej;
     });
     const result = promise as AsyncResult<T>;
-    const s = promise as unknown as Slots;
+    const s = slots(result);
     s[STATE] = PENDING;
     s[RESOLVE] = resolve as (value: unknown) => void;
     s[REJECT] = reject;

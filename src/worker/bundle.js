@@ -110,10 +110,11 @@ var CONTROL_GATE = 0;
 
 // src/worker/host.ts
 var g = globalThis;
+function isWebWorker() {
+  return g.self === globalThis && typeof g.name === "string" && g.name !== "";
+}
 function parentPort() {
-  if (g.Bun !== void 0 && typeof g.name === "string" && g.name !== "") {
-    return null;
-  }
+  if (isWebWorker()) return null;
   try {
     const wt = g.process?.getBuiltinModule?.("node:worker_threads");
     return wt && !wt.isMainThread && wt.parentPort ? wt.parentPort : null;
@@ -170,9 +171,9 @@ function writeConsoleDirectly() {
   ]) c[key] = direct(2, c[key]);
 }
 function host() {
+  writeConsoleDirectly();
   const port = parentPort();
   if (port) {
-    writeConsoleDirectly();
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
       listen: (handler) => port.on("message", handler),
@@ -188,7 +189,6 @@ function host() {
       }
     };
   }
-  if (g.Bun !== void 0) writeConsoleDirectly();
   return {
     post: (message, transfer) => g.postMessage(message, transfer ?? []),
     listen(handler) {

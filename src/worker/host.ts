@@ -37,20 +37,27 @@ interface NodeProcess {
 const g = globalThis as {
   process?: NodeProcess;
   Deno?: { exit?: (code?: number) => never };
-  Bun?: unknown;
+  self?: unknown;
   name?: unknown;
   close?: () => void;
   postMessage?: (data: unknown, transfer?: Transferable[]) => void;
   addEventListener?: (type: string, listener: (event: Event) => void) => void;
 };
 
+/**
+ * Whether this is a Web Worker the pool started: the pool names every
+ * worker, and a `node:worker_threads` worker has no `self` (Node, Deno) or
+ * no `self.name` (Bun).
+ */
+function isWebWorker(): boolean {
+  return g.self === globalThis && typeof g.name === "string" && g.name !== "";
+}
+
 function parentPort(): Port | null {
-  // A Bun Web Worker that the pool started (the pool names its workers; Bun
-  // leaves `self.name` undefined in worker_threads workers) talks through
-  // `self`: loading node:worker_threads costs it ~4 ms of start-up.
-  if (g.Bun !== undefined && typeof g.name === "string" && g.name !== "") {
-    return null;
-  }
+  // A Web Worker talks through `self`, even where node:worker_threads would
+  // also hand it a parentPort (Bun: loading that module costs ~4 ms of
+  // start-up).
+  if (isWebWorker()) return null;
   try {
     const wt = g.process?.getBuiltinModule?.("node:worker_threads") as
       | { parentPort?: Port | null; isMainThread?: boolean }
@@ -85,10 +92,11 @@ function intercept(
 }
 
 /**
- * Node's (and Bun's) worker_threads pipe a worker's console to the main
- * thread asynchronously: lines arrive after the task's result, and are lost
- * when the worker is stopped. Python's workers write straight to the
- * terminal; do the same by writing synchronously to fd 1 and 2.
+ * Node's and Bun's workers pipe a worker's console to the main thread
+ * asynchronously: lines arrive after the task's result, and are lost when
+ * the worker is stopped. Python's workers write straight to the terminal;
+ * do the same by writing synchronously to fd 1 and 2. Deno's workers already
+ * print directly, and browsers have no `process` (nothing to do there).
  */
 function writeConsoleDirectly(): void {
   if (g.Deno !== undefined) return; // Deno's workers already print directly
@@ -129,9 +137,9 @@ function writeConsoleDirectly(): void {
 
 /** The host for this worker. */
 export function host(): Host {
+  writeConsoleDirectly();
   const port = parentPort();
   if (port) {
-    writeConsoleDirectly();
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
       listen: (handler) => port.on("message", handler),
@@ -147,8 +155,6 @@ export function host(): Host {
       },
     };
   }
-  // Bun's Web Workers pipe the console like its worker_threads do.
-  if (g.Bun !== undefined) writeConsoleDirectly();
   return {
     post: (message, transfer) => g.postMessage!(message, transfer ?? []),
     listen(handler) {
