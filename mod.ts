@@ -45,5 +45,6 @@ export type {
   PoolOptions,
   ProcessInfo,
   Task,
+  TransferListItem,
 } from "./src/types.ts";
 export type { ResultCallbacks } from "./src/async_result.ts";

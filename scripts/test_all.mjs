@@ -318,19 +318,16 @@ function makeNpmProject(tarball) {
   }
   mkdirSync(join(dir, "types_check"));
   writeFileSync(join(dir, "types_check", "consumer.ts"), CONSUMER_TS);
-  for (const [resolution, module] of Object.entries(TSC_MODES)) {
+  for (const [config, options] of Object.entries(TSC_CONFIGS)) {
     writeFileSync(
-      join(dir, "types_check", `tsconfig.${resolution}.json`),
+      join(dir, "types_check", `tsconfig.${config}.json`),
       JSON.stringify({
         compilerOptions: {
           noEmit: true,
           strict: true,
-          module,
-          moduleResolution: resolution,
           target: "ES2022",
-          lib: ["ES2022", "ESNext.Disposable", "DOM"],
-          types: [],
           skipLibCheck: false,
+          ...options,
         },
         files: ["consumer.ts"],
       }),
@@ -339,8 +336,32 @@ function makeNpmProject(tarball) {
   return { dir, name };
 }
 
-/** moduleResolution -> module: how Node and bundler users compile. */
-const TSC_MODES = { nodenext: "NodeNext", bundler: "ESNext" };
+/**
+ * The compiler configurations the published .d.ts must pass (no
+ * skipLibCheck): a browser or bundler project (DOM lib), and a Node-only
+ * one (no DOM lib, Node's types). Deno's own check runs beside them.
+ */
+const TSC_CONFIGS = {
+  "dom-nodenext": {
+    module: "NodeNext",
+    moduleResolution: "nodenext",
+    lib: ["ES2022", "ESNext.Disposable", "DOM"],
+    types: [],
+  },
+  "dom-bundler": {
+    module: "ESNext",
+    moduleResolution: "bundler",
+    lib: ["ES2022", "ESNext.Disposable", "DOM"],
+    types: [],
+  },
+  "node-only": {
+    module: "NodeNext",
+    moduleResolution: "nodenext",
+    lib: ["ES2024"],
+    types: ["node"],
+    typeRoots: [join(root, "node_modules", "@types")],
+  },
+};
 
 /** What a TypeScript user writes against the package (checked, not run). */
 const CONSUMER_TS = `import {
@@ -353,6 +374,7 @@ const CONSUMER_TS = `import {
   type PoolOptions,
   RemoteError,
   TimeoutError,
+  type TransferListItem,
   WorkerLostError,
 } from "@x/pool";
 
@@ -362,6 +384,13 @@ const squares: Promise<number[]> = pool.map((x: number) => x * x, [1, 2]);
 const sum: AsyncResult<number> = pool.apply_async(
   (a: number, b: number) => a + b,
   [1, 2],
+);
+const buffer = new ArrayBuffer(8);
+const moved: TransferListItem[] = [buffer];
+const size: AsyncResult<number> = pool.apply_async(
+  (b: ArrayBuffer) => b.byteLength,
+  [buffer],
+  { transfer: moved, error_callback: (error: unknown) => void error },
 );
 const it: IMapIterator<string> = pool.imap((x: number) => String(x), [1]);
 const task = moduleTask<(x: number) => string>(
@@ -374,7 +403,7 @@ const wrong: Promise<string[]> = pool.map((x: number) => x * x, [1]);
 const name: string = currentProcess().name;
 const errors = [RemoteError, TimeoutError, WorkerLostError];
 const done: Promise<void> = pool.terminate();
-void [squares, sum, it, strings, wrong, name, errors, done];
+void [squares, sum, size, it, strings, wrong, name, errors, done];
 `;
 
 // ---------------------------------------------------------------- parsing
@@ -708,15 +737,28 @@ async function runTypesCell(cell, cwd) {
   const failures = [];
   let text = "";
   const started = Date.now();
-  for (const resolution of Object.keys(TSC_MODES)) {
-    const config = join(cwd, "types_check", `tsconfig.${resolution}.json`);
-    const result = await run(process.execPath, [tsc, "-p", config], {
+  const checks = [
+    ...Object.entries(TSC_CONFIGS).map(([config, options]) => ({
+      name: `tsc ${config} (lib ${options.lib.join(", ")}; types [${
+        options.types.join(", ")
+      }]): import "@x/pool"`,
+      cmd: process.execPath,
+      argv: [tsc, "-p", join(cwd, "types_check", `tsconfig.${config}.json`)],
+    })),
+    {
+      name: `deno check (Deno's default libs): import "@x/pool"`,
+      cmd: bin("deno"),
+      argv: ["check", "--quiet", join("types_check", "consumer.ts")],
+    },
+  ];
+  for (const check of checks) {
+    const result = await run(check.cmd, check.argv, {
       cwd,
       env: baseEnv(),
       timeout: EXAMPLE_TIMEOUT_S,
       echo: verbose,
     });
-    const name = `tsc --moduleResolution ${resolution}: import "@x/pool"`;
+    const name = check.name;
     text += `\n===== ${name}: exit ${result.code}\n${result.output}`;
     if (result.code === 0) counts.passed++;
     else {

@@ -5,7 +5,10 @@
  * @module
  */
 
+import type { TransferListItem } from "./core/adapter.ts";
 import type { ModuleTask } from "./module_task.ts";
+
+export type { TransferListItem };
 
 /** Any function: the constraint on task function types. */
 // deno-lint-ignore no-explicit-any
@@ -94,9 +97,10 @@ export interface ApplyOptions<R = unknown, K = unknown> {
   errorCallback?: (error: unknown) => void;
   /**
    * `ArrayBuffer`s (or other transferables) inside `args` to move to the
-   * worker instead of copying. The caller's buffers are detached.
+   * worker instead of copying. The caller's buffers are detached. List a
+   * typed array's `.buffer`, not the typed array: `TypeError` otherwise.
    */
-  transfer?: Transferable[];
+  transfer?: TransferListItem[];
 }
 
 /** Options of `map`, `map_async`, `starmap` and `starmap_async`. */

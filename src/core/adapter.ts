@@ -27,10 +27,30 @@ export interface WorkerEvents {
   exit(info: WorkerExit): void;
 }
 
+/**
+ * An object `postMessage` can move to a worker instead of copying: an
+ * `ArrayBuffer` above all; also a `MessagePort`, a stream or an
+ * `ImageBitmap` where the runtime has them. Our own name for the DOM's
+ * `Transferable` (Node's `TransferListItem`), so that the published types
+ * compile without the DOM lib; the runtime checks each entry when it posts.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { Pool, type TransferListItem } from "@x/pool";
+ *
+ * const pool = new Pool(1);
+ * const bytes = new Uint8Array(1 << 20);
+ * const moved: TransferListItem[] = [bytes.buffer]; // the buffer, not the view
+ * await pool.apply((b: Uint8Array) => b.length, [bytes], { transfer: moved });
+ * await pool.terminate();
+ * ```
+ */
+export type TransferListItem = ArrayBuffer | object;
+
 /** One running worker, wrapped. Never a foreign worker object. */
 export interface WorkerHandle {
   /** Post a message; throws synchronously when a value cannot be cloned. */
-  post(data: unknown, transfer?: Transferable[]): void;
+  post(data: unknown, transfer?: TransferListItem[]): void;
   /** Stop the worker now, even in a busy loop where the runtime allows it. */
   terminate(): Promise<void>;
   /** Keep the process alive while this worker exists (where supported). */

@@ -13,7 +13,14 @@
  * @module
  */
 
-import type { WorkerAdapter, WorkerExit, WorkerHandle } from "./adapter.ts";
+// `Transferable` here is our TransferListItem: the DOM's name, without the
+// DOM lib (the published types must compile without it).
+import type {
+  TransferListItem as Transferable,
+  WorkerAdapter,
+  WorkerExit,
+  WorkerHandle,
+} from "./adapter.ts";
 import { fromRecord } from "./error_wire.ts";
 import {
   CONTROL_GATE,
