@@ -154,10 +154,12 @@ export class AsyncResult<T> {
   }
 
   /**
-   * Waits until the result is ready, or `timeout` seconds pass. Never
-   * rejects: use {@linkcode AsyncResult.ready} afterwards to tell.
+   * Waits until the result is ready, or `timeout` seconds pass. Does not
+   * reject for the task's failure or a timeout: use
+   * {@linkcode AsyncResult.ready} afterwards to tell.
    *
    * @param timeout Seconds to wait (fractions allowed); wait forever if omitted.
+   * @throws {TypeError} (as a rejection) If `timeout` is not a number.
    *
    * @example Usage
    * ```ts ignore
@@ -171,12 +173,7 @@ export class AsyncResult<T> {
    * ```
    */
   async wait(timeout?: number): Promise<void> {
-    let ms: number | undefined;
-    try {
-      ms = timeoutMs(timeout, "wait for result");
-    } catch {
-      ms = undefined;
-    }
+    const ms = timeoutMs(timeout, "wait for result");
     if (slots(this)[STATE] !== PENDING) return;
     if (ms === undefined) {
       await this.then(ignore, ignore);

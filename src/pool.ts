@@ -9,7 +9,6 @@ import {
   APPLY_SINK,
   AsyncResult,
   MapSink,
-  type ResultCallbacks,
   settleResult,
 } from "./async_result.ts";
 import { selectAdapter } from "./adapters/select.ts";
@@ -45,75 +44,20 @@ import type {
   Task,
 } from "./types.ts";
 import { workerUrl } from "./worker_url.ts";
+import {
+  applyOptions,
+  checkPoolOptions,
+  mapOptions,
+  positiveInteger,
+  received,
+} from "./options.ts";
 
 /** Chunks submitted and not consumed, per worker, by default in `imap`. */
 const BUFFER_PER_PROCESS = 4;
 
-function positiveInteger(value: unknown): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 1;
-}
-
-function received(value: unknown): string {
-  return typeof value === "number" || typeof value === "boolean" ||
-      value == null
-    ? String(value)
-    : typeof value === "string"
-    ? `'${value}'`
-    : typeof value;
-}
-
 function taskSpec(fn: unknown, role: string): FnSpec {
   if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
   return sourceSpec(fn, role);
-}
-
-interface ParsedMapOptions {
-  chunksize: number | undefined;
-  buffersize: number | undefined;
-  callback: ((result: unknown[]) => void) | undefined;
-  errorCallback: ((error: unknown) => void) | undefined;
-}
-
-function mapOptions(
-  method: string,
-  arg: number | (MapOptions & ImapOptions) | undefined | null,
-): ParsedMapOptions {
-  const opts: MapOptions & ImapOptions = typeof arg === "number"
-    ? { chunksize: arg }
-    : arg ?? {};
-  if (typeof opts !== "object") {
-    throw new TypeError(
-      `Cannot call ${method}() as its third argument must be a chunksize or an options object: received ${
-        received(arg)
-      }`,
-    );
-  }
-  const { chunksize, buffersize } = opts;
-  if (
-    chunksize !== undefined && chunksize !== null && !positiveInteger(chunksize)
-  ) {
-    throw new RangeError(
-      `Cannot call ${method}() as 'chunksize' must be a positive integer: received ${
-        received(chunksize)
-      }`,
-    );
-  }
-  if (
-    buffersize !== undefined && buffersize !== null &&
-    !positiveInteger(buffersize)
-  ) {
-    throw new RangeError(
-      `Cannot call ${method}() as 'buffersize' must be a positive integer: received ${
-        received(buffersize)
-      }`,
-    );
-  }
-  return {
-    chunksize: chunksize ?? undefined,
-    buffersize: buffersize ?? undefined,
-    callback: opts.callback,
-    errorCallback: opts.error_callback ?? opts.errorCallback,
-  };
 }
 
 function checkIterable(method: string, iterable: unknown): void {
@@ -168,7 +112,9 @@ export class Pool {
    *   {@linkcode PoolOptions}.
    * @throws {RangeError} If `processes` or `maxtasksperchild` is not a
    *   positive integer.
-   * @throws {TypeError} If an option has the wrong type, the initializer
+   * @throws {TypeError} If an option has the wrong type or an unknown name
+   *   (`max_tasks_per_child`: the message suggests the right one), both
+   *   spellings of `maxtasksperchild` differ, the initializer
    *   cannot be sent, or `initargs` cannot be cloned.
    * @throws {Error} If this runtime lacks the adapter named by `context`.
    *
@@ -188,6 +134,7 @@ export class Pool {
    * ```
    */
   constructor(options?: number | PoolOptions) {
+    checkPoolOptions(options);
     const opts: PoolOptions = typeof options === "number"
       ? { processes: options }
       : options ?? {};
@@ -330,6 +277,7 @@ export class Pool {
     options?: Pick<ApplyOptions, "kwds" | "transfer">,
   ): Promise<unknown> {
     try {
+      applyOptions("apply", [], options);
       return this.apply_async(
         fn,
         args as [],
@@ -351,7 +299,9 @@ export class Pool {
    * @param options `kwds`, `callback`, `error_callback` (both run on the
    *   calling side before the result settles) and `transfer`.
    * @returns The pending result.
-   * @throws {TypeError} If `fn` cannot be sent or `args` is not an array.
+   * @throws {TypeError} If `fn` cannot be sent, `args` is not an array, or
+   *   an option has the wrong type or an unknown name (a callback that is
+   *   not a function, `errorcallback`).
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
@@ -420,17 +370,11 @@ export class Pool {
         }; wrap a single argument as [x]`,
       );
     }
-    let callArgs: unknown[] = list;
-    let callbacks: ResultCallbacks<unknown> | undefined;
-    let transfer: Transferable[] | undefined;
-    if (options !== undefined && options !== null) {
-      if (options.kwds !== undefined) callArgs = [...list, options.kwds];
-      const errorCallback = options.error_callback ?? options.errorCallback;
-      if (options.callback !== undefined || errorCallback !== undefined) {
-        callbacks = { callback: options.callback, errorCallback };
-      }
-      transfer = options.transfer;
-    }
+    const { args: callArgs, callbacks, transfer } = applyOptions(
+      "apply_async",
+      list,
+      options,
+    );
     const result = new AsyncResult<unknown>(callbacks);
     const single = callArgs.length === 1;
     this.#engine.submit(
@@ -560,6 +504,7 @@ export class Pool {
    *   `callback` gets the whole result list, `error_callback` the first error.
    * @returns The pending list of results.
    * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TypeError} If an option has the wrong type or an unknown name.
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
@@ -658,6 +603,7 @@ export class Pool {
    * @param chunksize Items per task, or `{ chunksize, callback, error_callback }`.
    * @returns The pending list of results.
    * @throws {RangeError} If `chunksize` is not a positive integer.
+   * @throws {TypeError} If an option has the wrong type or an unknown name.
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
@@ -724,6 +670,7 @@ export class Pool {
    * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
    * @returns An async iterator of results.
    * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
+   * @throws {TypeError} If an option has the wrong type or an unknown name.
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
@@ -756,6 +703,7 @@ export class Pool {
    * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
    * @returns An async iterator of results.
    * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
+   * @throws {TypeError} If an option has the wrong type or an unknown name.
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage

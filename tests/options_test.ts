@@ -237,3 +237,434 @@ describe("chunksize validation", () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------
+// Issue 10: every option of every method is checked at the call, unknown
+// option names (typos) are refused as Python refuses an unexpected keyword
+// argument, and both spellings of an option must agree.
+
+type ErrorClass = typeof TypeError | typeof RangeError;
+
+/** Asserts `error` is a `kind` whose message matches every pattern. */
+function assertBad(
+  error: unknown,
+  kind: ErrorClass,
+  patterns: RegExp[],
+  label: string,
+): void {
+  assert.ok(
+    error instanceof kind,
+    `${label}: expected ${kind.name}, got ${String(error)}`,
+  );
+  for (const pattern of patterns) {
+    assert.match((error as Error).message, pattern, label);
+  }
+}
+
+/** What `call` throws synchronously; fails if it returns. */
+function thrown(call: () => unknown, label: string): unknown {
+  try {
+    const value = call();
+    // Something was returned: keep a rejected promise from going unhandled.
+    (value as Promise<unknown> | undefined)?.then?.(() => {}, () => {});
+  } catch (error) {
+    return error;
+  }
+  assert.fail(`${label}: did not throw at the call`);
+}
+
+/** What the Promise `call` returns rejects with; fails if it throws. */
+async function rejected(call: () => unknown, label: string): Promise<unknown> {
+  let promise: unknown;
+  try {
+    promise = call();
+  } catch (error) {
+    assert.fail(`${label}: threw at the call instead of rejecting: ${error}`);
+  }
+  assert.ok(promise instanceof Promise, `${label}: returned no Promise`);
+  return await deadline(rejection(promise as Promise<unknown>, label), 10);
+}
+
+const fn = (x: unknown) => x;
+
+/** A readable label for an options value (functions and views named). */
+function show(value: unknown): string {
+  return String(
+    JSON.stringify(
+      value,
+      (_, v) =>
+        typeof v === "function"
+          ? "<fn>"
+          : ArrayBuffer.isView(v)
+          ? `<${v.constructor.name}>`
+          : typeof v === "bigint"
+          ? `${v}n`
+          : v,
+    ),
+  );
+}
+const cb = () => {};
+const cb2 = () => {};
+
+/** Bad options of the map-family methods: [options, error class, patterns]. */
+type Case = [unknown, ErrorClass, RegExp[]];
+
+const CHUNKSIZE_CASES: Case[] = [
+  [{ chunksize: "2" }, TypeError, [/'chunksize'/]],
+  [{ chunksize: true }, TypeError, [/'chunksize'/]],
+  [{ chunksize: 0 }, RangeError, [/'chunksize'/]],
+  [{ chunksize: 2.5 }, RangeError, [/'chunksize'/]],
+  ["2", TypeError, [/chunksize/]],
+  [true, TypeError, [/chunksize/]],
+  [[2], TypeError, [/chunksize/]],
+  [{ chunkSize: 2 }, TypeError, [/'chunkSize'/, /did you mean 'chunksize'/]],
+  [{ chunk_size: 2 }, TypeError, [/'chunk_size'/, /did you mean 'chunksize'/]],
+  [{ chunksze: 2 }, TypeError, [/'chunksze'/, /did you mean 'chunksize'/]],
+];
+
+const CALLBACK_CASES: Case[] = [
+  [{ callback: 5 }, TypeError, [/'callback'/, /function/]],
+  [{ callback: "x" }, TypeError, [/'callback'/]],
+  [{ error_callback: "x" }, TypeError, [/'error_callback'/, /function/]],
+  [{ errorCallback: 5 }, TypeError, [/'errorCallback'/]],
+  [{ error_callback: cb, errorCallback: cb2 }, TypeError, [
+    /'error_callback'/,
+    /'errorCallback'/,
+  ]],
+  [{ errorcallback: cb }, TypeError, [
+    /'errorcallback'/,
+    /did you mean 'error_callback'/,
+  ]],
+  [{ error_Callback: cb }, TypeError, [/did you mean 'error_callback'/]],
+  [{ callbak: cb }, TypeError, [/'callbak'/, /did you mean 'callback'/]],
+];
+
+describe("option checks: new Pool()", () => {
+  const cases: [Record<string, unknown>, ErrorClass, RegExp[]][] = [
+    [{ processes: "2" }, TypeError, [/'processes'/]],
+    [{ processes: true }, TypeError, [/'processes'/]],
+    [{ initializer: 5 }, TypeError, [/'initializer'/]],
+    [{ initializer: "setup" }, TypeError, [/'initializer'/]],
+    [{ initializer: {} }, TypeError, [/'initializer'/]],
+    [{ initargs: 5 }, TypeError, [/'initargs'/]],
+    [{ initargs: "ab" }, TypeError, [/'initargs'/]],
+    [{ initargs: { length: 1 } }, TypeError, [/'initargs'/]],
+    [{ maxtasksperchild: "3" }, TypeError, [/'maxtasksperchild'/]],
+    [{ maxtasksperchild: 0 }, RangeError, [/'maxtasksperchild'/]],
+    [{ maxTasksPerChild: "x" }, TypeError, [/'maxTasksPerChild'/]],
+    [{ maxTasksPerChild: -1 }, RangeError, [/'maxTasksPerChild'/]],
+    [{ maxtasksperchild: 2, maxTasksPerChild: 3 }, TypeError, [
+      /'maxtasksperchild'/,
+      /'maxTasksPerChild'/,
+    ]],
+    [{ context: 5 }, TypeError, [/'context'/]],
+    [{ context: "thread" }, TypeError, [/'context'/]],
+    [{ max_tasks_per_child: 2 }, TypeError, [
+      /'max_tasks_per_child'/,
+      /did you mean 'maxtasksperchild'/,
+    ]],
+    [{ process: 2 }, TypeError, [/'process'/, /did you mean 'processes'/]],
+    [{ initArgs: [] }, TypeError, [/'initArgs'/, /did you mean 'initargs'/]],
+    [{ contex: "node" }, TypeError, [/'contex'/, /did you mean 'context'/]],
+    [{ workers: 2 }, TypeError, [/'workers'/, /'processes'/]],
+  ];
+  for (const [options, kind, patterns] of cases) {
+    const label = `new Pool(${show(options)})`;
+    test(`${label} throws ${kind.name} naming the option`, T, async () => {
+      const error = await badPool(options as PoolOptions);
+      assertBad(error, kind, patterns, label);
+    });
+  }
+
+  test("new Pool([2]) throws TypeError: not an options object", T, async () => {
+    const error = await constructionError(() =>
+      new Pool([2] as unknown as PoolOptions)
+    );
+    assertBad(error, TypeError, [/options object/], "new Pool([2])");
+  });
+
+  test(
+    "new Pool() takes both spellings of maxtasksperchild with one value, and null options",
+    T,
+    async () => {
+      await withPool(
+        { maxtasksperchild: 2, maxTasksPerChild: 2, initargs: null } as never,
+        async (pool) => {
+          assert.deepEqual(
+            await deadline(pool.map(fn, [1, 2, 3], 1), 20, "map"),
+            [1, 2, 3],
+          );
+        },
+      );
+    },
+  );
+});
+
+describe("option checks: apply() rejects", () => {
+  const cases: Case[] = [
+    [{ kwds: 5 }, TypeError, [/'kwds'/]],
+    [{ kwds: null }, TypeError, [/'kwds'/]],
+    [{ kwds: [1] }, TypeError, [/'kwds'/]],
+    [{ transfer: 5 }, TypeError, [/'transfer'/]],
+    [{ transfer: [1] }, TypeError, [/'transfer'/]],
+    [{ transfer: [new Uint8Array(4)] }, TypeError, [/'transfer'/, /buffer/]],
+    [{ callback: cb }, TypeError, [/'callback'/, /apply_async\(\)/]],
+    [{ kwd: {} }, TypeError, [/'kwd'/, /did you mean 'kwds'/]],
+    [{ scale: 3 }, TypeError, [/'scale'/, /kwds/]],
+    [5, TypeError, [/options/]],
+    ["kwds", TypeError, [/options/]],
+  ];
+  for (const [options, kind, patterns] of cases) {
+    const label = `apply(f, [1], ${show(options)})`;
+    test(`${label} rejects with ${kind.name} naming it`, T, async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const error = await rejected(
+          () => pool.apply(fn, [1], options as never),
+          label,
+        );
+        assertBad(error, kind, patterns, label);
+      });
+    });
+  }
+
+  test("apply(f, 'x') rejects with TypeError naming 'args'", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const error = await rejected(
+        () => pool.apply(fn, "x" as never),
+        "apply",
+      );
+      assertBad(error, TypeError, [/'args'/], "apply(f, 'x')");
+    });
+  });
+});
+
+describe("option checks: apply_async() throws at the call", () => {
+  const cases: Case[] = [
+    ...CALLBACK_CASES,
+    [{ kwds: 5 }, TypeError, [/'kwds'/]],
+    [{ kwds: "a" }, TypeError, [/'kwds'/]],
+    [{ transfer: "x" }, TypeError, [/'transfer'/]],
+    [{ transfer: [null] }, TypeError, [/'transfer'/]],
+    [{ transfer: [new Float64Array(1)] }, TypeError, [/'transfer'/, /buffer/]],
+    [{ chunksize: 2 }, TypeError, [/'chunksize' is an option of map/]],
+    [{ kwargs: {} }, TypeError, [/'kwargs'/, /did you mean 'kwds'/]],
+    [5, TypeError, [/options/]],
+  ];
+  for (const method of ["apply_async", "applyAsync"] as const) {
+    for (const [options, kind, patterns] of cases) {
+      const label = `${method}(f, [1], ${show(options)})`;
+      test(`${label} throws ${kind.name} naming it`, T, async () => {
+        await withPool({ processes: 1 }, (pool) => {
+          const error = thrown(
+            () => (pool as any)[method](fn, [1], options as never),
+            label,
+          );
+          assertBad(error, kind, patterns, label);
+        });
+      });
+    }
+    test(`${method}(f, 5) throws TypeError naming 'args'`, T, async () => {
+      await withPool({ processes: 1 }, (pool) => {
+        const error = thrown(
+          () => (pool as any)[method](fn, 5 as never),
+          method,
+        );
+        assertBad(error, TypeError, [/'args'/], `${method}(f, 5)`);
+      });
+    });
+  }
+
+  test(
+    "apply_async() takes errorCallback and error_callback, and both with one value",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const boom = () => {
+          throw new Error("boom");
+        };
+        for (
+          const key of ["error_callback", "errorCallback", "both"] as const
+        ) {
+          const seen: unknown[] = [];
+          const record = (error: unknown) => seen.push(error);
+          const options = key === "both"
+            ? { error_callback: record, errorCallback: record }
+            : { [key]: record };
+          const result = pool.apply_async(boom, [], options);
+          await deadline(result.wait(), 20, `wait ${key}`);
+          assert.equal(seen.length, 1, key);
+          assert.match(String(seen[0]), /boom/, key);
+        }
+        assert.equal(
+          await deadline(
+            pool.apply_async(fn, [7], { callback: null } as never).get(),
+            20,
+            "get",
+          ),
+          7,
+        );
+      });
+    },
+  );
+});
+
+describe("option checks: map() and starmap() reject", () => {
+  const cases: Case[] = [
+    ...CHUNKSIZE_CASES,
+    [{ callback: cb }, TypeError, [/'callback'/, /map_async\(\)/]],
+    [{ error_callback: cb }, TypeError, [/'error_callback'/]],
+    [{ buffersize: 2 }, TypeError, [/'buffersize'/, /imap\(\)/]],
+  ];
+  for (const method of ["map", "starmap"] as const) {
+    for (const [options, kind, patterns] of cases) {
+      const label = `${method}(f, xs, ${show(options)})`;
+      test(`${label} rejects with ${kind.name} naming it`, T, async () => {
+        await withPool({ processes: 1 }, async (pool) => {
+          const error = await rejected(
+            () => (pool as any)[method](fn as never, [[1]], options as never),
+            label,
+          );
+          assertBad(error, kind, patterns, label);
+        });
+      });
+    }
+  }
+});
+
+describe("option checks: map_async() and starmap_async() throw at the call", () => {
+  const cases: Case[] = [
+    ...CHUNKSIZE_CASES,
+    ...CALLBACK_CASES,
+    [{ buffersize: 2 }, TypeError, [/'buffersize'/, /imap\(\)/]],
+    [{ kwds: {} }, TypeError, [/'kwds' is an option of apply/]],
+  ];
+  for (
+    const method of [
+      "map_async",
+      "mapAsync",
+      "starmap_async",
+      "starmapAsync",
+    ] as const
+  ) {
+    for (const [options, kind, patterns] of cases) {
+      const label = `${method}(f, xs, ${show(options)})`;
+      test(`${label} throws ${kind.name} naming it`, T, async () => {
+        await withPool({ processes: 1 }, (pool) => {
+          const error = thrown(
+            () => (pool as any)[method](fn as never, [[1]], options as never),
+            label,
+          );
+          assertBad(error, kind, patterns, label);
+        });
+      });
+    }
+  }
+
+  test(
+    "map_async() takes errorCallback and a null chunksize",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const seen: unknown[] = [];
+        const result = pool.map_async(
+          (x: number) => {
+            if (x === 2) throw new Error("two");
+            return x;
+          },
+          [1, 2, 3],
+          {
+            errorCallback: (error: unknown) => seen.push(error),
+            chunksize: null,
+          } as never,
+        );
+        await deadline(result.wait(), 20, "wait");
+        assert.equal(seen.length, 1);
+        assert.deepEqual(
+          await deadline(pool.map(fn, [1, 2], null as never), 20, "map"),
+          [1, 2],
+        );
+      });
+    },
+  );
+});
+
+describe("option checks: imap() and imap_unordered() throw at the call", () => {
+  const cases: Case[] = [
+    ...CHUNKSIZE_CASES,
+    [{ buffersize: "2" }, TypeError, [/'buffersize'/]],
+    [{ buffersize: 0 }, RangeError, [/'buffersize'/]],
+    [{ buffersize: 1.5 }, RangeError, [/'buffersize'/]],
+    [{ bufferSize: 2 }, TypeError, [
+      /'bufferSize'/,
+      /did you mean 'buffersize'/,
+    ]],
+    [{ callback: cb }, TypeError, [/'callback'/, /map_async\(\)/]],
+  ];
+  for (
+    const method of ["imap", "imap_unordered", "imapUnordered"] as const
+  ) {
+    for (const [options, kind, patterns] of cases) {
+      const label = `${method}(f, xs, ${show(options)})`;
+      test(`${label} throws ${kind.name} naming it`, T, async () => {
+        await withPool({ processes: 1 }, (pool) => {
+          const error = thrown(
+            () => (pool as any)[method](fn, [1], options as never),
+            label,
+          );
+          assertBad(error, kind, patterns, label);
+        });
+      });
+    }
+  }
+});
+
+describe("option checks: get(), wait() and next() timeouts reject", () => {
+  const bad: unknown[] = ["1", true, {}, [1], 1n];
+  test(
+    "AsyncResult.get(), wait() and IMapIterator.next() reject a timeout that is not a number with TypeError naming 'timeout'",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const result = pool.apply_async(fn, [1]);
+        const it = pool.imap(fn, [1, 2]);
+        try {
+          for (const timeout of bad) {
+            const label = `timeout ${typeof timeout} ${String(timeout)}`;
+            for (
+              const [what, call] of [
+                ["get", () => result.get(timeout as never)],
+                ["wait", () => result.wait(timeout as never)],
+                ["next", () => it.next(timeout as never)],
+              ] as const
+            ) {
+              const error = await rejected(call, `${what}(${label})`);
+              assertBad(error, TypeError, [/'timeout'/], `${what}(${label})`);
+            }
+          }
+          for (
+            const [what, call] of [
+              ["get", () => result.get(Number.NaN)],
+              ["wait", () => result.wait(Number.NaN)],
+              ["next", () => it.next(Number.NaN)],
+            ] as const
+          ) {
+            const error = await rejected(call, `${what}(NaN)`);
+            assert.ok(
+              error instanceof TypeError || error instanceof RangeError,
+              `${what}(NaN): ${error}`,
+            );
+            assert.match((error as Error).message, /'timeout'/);
+          }
+          // The result and the iterator still work.
+          assert.equal(await deadline(result.get(20), 25, "get"), 1);
+          assert.deepEqual(await deadline(it.next(20), 25, "next"), {
+            done: false,
+            value: 1,
+          });
+        } finally {
+          await it.return();
+        }
+      });
+    },
+  );
+});

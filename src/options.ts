@@ -1,0 +1,385 @@
+// This module is browser compatible.
+/**
+ * The checks of every public method's options, in one place. What it
+ * catches at the call:
+ *
+ * - an option of the wrong type: `TypeError` naming the option (a callback
+ *   that is not a function, `initargs` that is not an array, ...);
+ * - a number out of range: `RangeError` (`chunksize: 0`);
+ * - an option the method does not take, a typo like `chunkSize` or
+ *   `max_tasks_per_child` included: `TypeError`, as Python's "got an
+ *   unexpected keyword argument", suggesting the right spelling;
+ * - an option given in both spellings (`error_callback` and
+ *   `errorCallback`) with different values: `TypeError`.
+ *
+ * @module
+ */
+
+import { isModuleTask } from "./module_task.ts";
+import type { ResultCallbacks } from "./async_result.ts";
+import type { TransferListItem } from "./types.ts";
+
+/** The camelCase spelling of options that have one, by Python spelling. */
+const CAMEL: Readonly<Record<string, string>> = {
+  maxtasksperchild: "maxTasksPerChild",
+  error_callback: "errorCallback",
+};
+
+/**
+ * The options each method takes (Python spellings; the camelCase ones of
+ * {@linkcode CAMEL} are accepted too). Aliases (`mapAsync`, ...) call the
+ * Python-named method and share its entry.
+ */
+const OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  Pool: ["processes", "initializer", "initargs", "maxtasksperchild", "context"],
+  apply: ["kwds", "transfer"],
+  apply_async: ["kwds", "callback", "error_callback", "transfer"],
+  map: ["chunksize"],
+  starmap: ["chunksize"],
+  map_async: ["chunksize", "callback", "error_callback"],
+  starmap_async: ["chunksize", "callback", "error_callback"],
+  imap: ["chunksize", "buffersize"],
+  imap_unordered: ["chunksize", "buffersize"],
+};
+
+/** Names people write for an option, from other libraries or habits. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  kwargs: "kwds",
+  kwarg: "kwds",
+  keywords: "kwds",
+  workers: "processes",
+  threads: "processes",
+  onerror: "error_callback",
+  onsuccess: "callback",
+};
+
+/** Whether `value` is an integer >= 1. */
+export function positiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1;
+}
+
+/** A short description of a received value, for error messages. */
+export function received(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "number" || typeof value === "boolean" ||
+      value == null
+    ? String(value)
+    : typeof value === "string"
+    ? `'${value}'`
+    : typeof value;
+}
+
+/** `"create pool"` for the constructor, `"call map()"` for a method. */
+function doing(method: string): string {
+  return method === "Pool" ? "create pool" : `call ${method}()`;
+}
+
+/** The method's options in both spellings. */
+function spellings(method: string): string[] {
+  return (OPTIONS[method] ?? []).flatMap((name) =>
+    CAMEL[name] ? [name, CAMEL[name]] : [name]
+  );
+}
+
+/** Levenshtein distance, for typos. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** What to tell about an unknown option `key` of `method`. */
+function unknownOption(method: string, key: string): TypeError {
+  const known = OPTIONS[method] ?? [];
+  const fold = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
+  let hint = "";
+  const synonym = SYNONYMS[fold(key)];
+  const close = (synonym && known.includes(synonym) ? synonym : undefined) ??
+    known.find((name) =>
+      fold(name) === fold(key) ||
+      (CAMEL[name] !== undefined && fold(CAMEL[name]) === fold(key))
+    ) ?? known.find((name) => distance(fold(name), fold(key)) <= 2);
+  // The method that takes it: `map()` -> `map_async()`, else the one
+  // sharing most options with this one.
+  const shared = (m: string) =>
+    m === `${method}_async`
+      ? Infinity
+      : (OPTIONS[m] ?? []).filter((name) => known.includes(name)).length;
+  const elsewhere = Object.keys(OPTIONS)
+    .filter((m) => m !== "Pool" && m !== method && spellings(m).includes(key))
+    .sort((a, b) => shared(b) - shared(a))[0];
+  if (close !== undefined) {
+    hint = `: did you mean '${close}'${
+      CAMEL[close] ? ` (or '${CAMEL[close]}')` : ""
+    }?`;
+  } else if (elsewhere !== undefined && method !== "Pool") {
+    hint = `: '${key}' is an option of ${elsewhere}()`;
+  } else if (method === "apply" || method === "apply_async") {
+    hint =
+      `: keyword arguments for the function go in 'kwds' ({ kwds: { ${key}: ... } })`;
+  }
+  const takes = known.length === 0
+    ? "no options"
+    : spellings(method).map((name) => `'${name}'`).join(", ");
+  return new TypeError(
+    `Cannot ${
+      doing(method)
+    } as it got an unexpected option '${key}'${hint} (${method}() takes ${takes})`,
+  );
+}
+
+/**
+ * Checks the keys of an options object: no unknown option, and not both
+ * spellings of one with different values.
+ */
+function checkKeys(method: string, options: object): void {
+  const allowed = spellings(method);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw unknownOption(method, key);
+  }
+  const record = options as Record<string, unknown>;
+  for (const [python, camel] of Object.entries(CAMEL)) {
+    if (
+      python in record && camel in record &&
+      record[python] !== undefined && record[camel] !== undefined &&
+      record[python] !== record[camel]
+    ) {
+      throw new TypeError(
+        `Cannot ${
+          doing(method)
+        } as it got both '${python}' and '${camel}' with different values: give one`,
+      );
+    }
+  }
+}
+
+/** Throws unless `options` is an options object (undefined and null pass). */
+function checkObject(method: string, options: unknown, what: string): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(
+      `Cannot ${doing(method)} as ${what} must be ${
+        method === "Pool" ? "a number of processes or " : ""
+      }an options object: received ${received(options)}`,
+    );
+  }
+}
+
+/** `value` must be a positive integer, or undefined/null (the default). */
+function checkCount(method: string, name: string, value: unknown): void {
+  if (value === undefined || value === null || positiveInteger(value)) return;
+  throw new (typeof value === "number" ? RangeError : TypeError)(
+    `Cannot ${
+      doing(method)
+    } as '${name}' must be a positive integer: received ${received(value)}`,
+  );
+}
+
+/** `value` must be a function, or undefined/null (none). */
+function checkFunction(method: string, name: string, value: unknown): void {
+  if (value === undefined || value === null || typeof value === "function") {
+    return;
+  }
+  throw new TypeError(
+    `Cannot ${doing(method)} as '${name}' must be a function: received ${
+      received(value)
+    }`,
+  );
+}
+
+/** `value` must be an array, or undefined/null (none). */
+function checkArray(method: string, name: string, value: unknown): void {
+  if (value === undefined || value === null || Array.isArray(value)) return;
+  throw new TypeError(
+    `Cannot ${doing(method)} as '${name}' must be an array: received ${
+      received(value)
+    }`,
+  );
+}
+
+/**
+ * Checks `new Pool(options)`: the options object, unknown options, and the
+ * types of `processes`, `initializer`, `initargs` and `maxtasksperchild`
+ * (`context` is checked where the adapter is chosen).
+ *
+ * @param options What the constructor received.
+ * @throws {TypeError} For a wrong type, an unknown option, or both
+ *   spellings of `maxtasksperchild` with different values.
+ * @throws {RangeError} For a number that is not a positive integer.
+ */
+export function checkPoolOptions(options: unknown): void {
+  if (typeof options === "number") return; // range-checked by the constructor
+  checkObject("Pool", options, "its argument");
+  if (options === undefined || options === null) return;
+  checkKeys("Pool", options);
+  const o = options as Record<string, unknown>;
+  if (
+    o.processes !== undefined && o.processes !== null &&
+    typeof o.processes !== "number"
+  ) {
+    // Numbers are range-checked by the constructor.
+    checkCount("Pool", "processes", o.processes);
+  }
+  const init = o.initializer;
+  if (
+    init !== undefined && init !== null && typeof init !== "function" &&
+    !isModuleTask(init)
+  ) {
+    throw new TypeError(
+      `Cannot create pool as 'initializer' must be a function or a moduleTask(): received ${
+        received(init)
+      }`,
+    );
+  }
+  checkArray("Pool", "initargs", o.initargs);
+  checkCount("Pool", "maxtasksperchild", o.maxtasksperchild);
+  checkCount("Pool", "maxTasksPerChild", o.maxTasksPerChild);
+}
+
+/** What `apply`/`apply_async` run with, from their options. */
+export interface ParsedApplyOptions {
+  /** The function's arguments, `kwds` appended when given. */
+  args: unknown[];
+  /** `callback` and `error_callback`, when any is given. */
+  callbacks: ResultCallbacks<unknown> | undefined;
+  /** What to move instead of copy. */
+  transfer: TransferListItem[] | undefined;
+}
+
+/**
+ * Checks the options of `apply` (`kwds`, `transfer`) or `apply_async`
+ * (also `callback`, `error_callback`/`errorCallback`) and returns what the
+ * call runs with.
+ *
+ * @param method `"apply"` or `"apply_async"`.
+ * @param args The argument array (already checked).
+ * @param options What the method received.
+ * @throws {TypeError} For a wrong type, an unknown option, or both
+ *   spellings of `error_callback` with different values.
+ */
+export function applyOptions(
+  method: "apply" | "apply_async",
+  args: unknown[],
+  options: unknown,
+): ParsedApplyOptions {
+  const parsed: ParsedApplyOptions = {
+    args,
+    callbacks: undefined,
+    transfer: undefined,
+  };
+  if (options === undefined || options === null) return parsed;
+  checkObject(method, options, "its options");
+  checkKeys(method, options);
+  const o = options as Record<string, unknown>;
+  if (o.kwds !== undefined) {
+    if (
+      o.kwds === null || typeof o.kwds !== "object" || Array.isArray(o.kwds)
+    ) {
+      throw new TypeError(
+        `Cannot call ${method}() as 'kwds' must be an object of keyword arguments: received ${
+          received(o.kwds)
+        }; put positional arguments in 'args'`,
+      );
+    }
+    parsed.args = [...args, o.kwds];
+  }
+  checkFunction(method, "callback", o.callback);
+  checkFunction(method, "error_callback", o.error_callback);
+  checkFunction(method, "errorCallback", o.errorCallback);
+  const callback = (o.callback ?? undefined) as
+    | ((result: unknown) => void)
+    | undefined;
+  const errorCallback = (o.error_callback ?? o.errorCallback ?? undefined) as
+    | ((error: unknown) => void)
+    | undefined;
+  if (callback !== undefined || errorCallback !== undefined) {
+    parsed.callbacks = { callback, errorCallback };
+  }
+  const transfer = o.transfer;
+  checkArray(method, "transfer", transfer);
+  if (Array.isArray(transfer)) {
+    for (const item of transfer) {
+      if (typeof item !== "object" || item === null) {
+        throw new TypeError(
+          `Cannot call ${method}() as 'transfer' must list transferable objects (ArrayBuffers, MessagePorts, ...): received ${
+            received(item)
+          } in it`,
+        );
+      }
+      if (ArrayBuffer.isView(item)) {
+        throw new TypeError(
+          `Cannot call ${method}() as 'transfer' lists a ${item.constructor.name}, which cannot be transferred: list its buffer (view.buffer) instead`,
+        );
+      }
+    }
+    parsed.transfer = transfer as TransferListItem[];
+  }
+  return parsed;
+}
+
+/** What a map-family method runs with, from its options. */
+export interface ParsedMapOptions {
+  /** Items per task; `undefined`: the method's default. */
+  chunksize: number | undefined;
+  /** Chunks read ahead (`imap`); `undefined`: the default. */
+  buffersize: number | undefined;
+  /** Called with the whole result list (`map_async`, `starmap_async`). */
+  callback: ((result: unknown[]) => void) | undefined;
+  /** Called with the first error (`map_async`, `starmap_async`). */
+  errorCallback: ((error: unknown) => void) | undefined;
+}
+
+/**
+ * Checks the trailing argument of `map`, `starmap` (`chunksize`),
+ * `map_async`, `starmap_async` (also `callback`, `error_callback`) and
+ * `imap`, `imap_unordered` (`chunksize`, `buffersize`): a bare chunksize or
+ * an options object.
+ *
+ * @param method The Python name of the method; it decides the options taken.
+ * @param arg What the method received after the iterable.
+ * @throws {TypeError} For a wrong type or an unknown option.
+ * @throws {RangeError} For a count that is not a positive integer.
+ */
+export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
+  if (arg === undefined || arg === null || typeof arg === "number") {
+    checkCount(method, "chunksize", arg);
+    return {
+      chunksize: (arg ?? undefined) as number | undefined,
+      buffersize: undefined,
+      callback: undefined,
+      errorCallback: undefined,
+    };
+  }
+  if (typeof arg !== "object" || Array.isArray(arg)) {
+    throw new TypeError(
+      `Cannot call ${method}() as its third argument must be a chunksize or an options object: received ${
+        received(arg)
+      }`,
+    );
+  }
+  checkKeys(method, arg);
+  const o = arg as Record<string, unknown>;
+  checkCount(method, "chunksize", o.chunksize);
+  checkCount(method, "buffersize", o.buffersize);
+  checkFunction(method, "callback", o.callback);
+  checkFunction(method, "error_callback", o.error_callback);
+  checkFunction(method, "errorCallback", o.errorCallback);
+  return {
+    chunksize: (o.chunksize ?? undefined) as number | undefined,
+    buffersize: (o.buffersize ?? undefined) as number | undefined,
+    callback: (o.callback ?? undefined) as ParsedMapOptions["callback"],
+    errorCallback: (o.error_callback ?? o.errorCallback ?? undefined) as
+      | ((error: unknown) => void)
+      | undefined,
+  };
+}
