@@ -189,6 +189,9 @@ function baseEnv(extra = {}) {
   delete env.FORCE_COLOR;
   delete env.XPOOL_TEST_CONTEXT;
   delete env.NODE_OPTIONS;
+  // The pinned esbuild, for tests/bundler_test.ts (also in the npm cells,
+  // whose project has no node_modules/.bin/esbuild of its own).
+  env.XPOOL_ESBUILD ??= bin("esbuild");
   return { ...env, ...extra };
 }
 

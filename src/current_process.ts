@@ -30,6 +30,24 @@ export function currentProcess(): ProcessInfo {
   return (globalThis as Record<symbol, ProcessInfo | undefined>)[KEY] ?? MAIN;
 }
 
+/**
+ * The identifier code around this module calls {@linkcode currentProcess}
+ * by, when a bundler or minifier renamed it (`undefined` when it is still
+ * `currentProcess`). A minifier renames the declaration and every use
+ * alike, so a task function sent as source says `Te()` where the source said
+ * `currentProcess()`; the pool sends this name with such functions and the
+ * worker binds it too. Read from the declaration's own source text, which
+ * `keepNames` (`Object.defineProperty(Te, "name", ...)`) does not change.
+ */
+export const currentProcessAlias: string | undefined = (() => {
+  const declared = /^function\s*([A-Za-z_$][\w$]*)\s*\(/.exec(
+    Function.prototype.toString.call(currentProcess),
+  )?.[1] ?? currentProcess.name;
+  return /^[A-Za-z_$][\w$]*$/.test(declared) && declared !== "currentProcess"
+    ? declared
+    : undefined;
+})();
+
 /** Sets what {@linkcode currentProcess} returns (worker entry only). */
 export function setCurrentProcess(info: ProcessInfo): void {
   (globalThis as Record<symbol, ProcessInfo | undefined>)[KEY] = Object.freeze(

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { currentProcessAlias } from "../current_process.ts";
 import type { FnSpec } from "./protocol.ts";
 
 const HINT =
@@ -69,7 +70,9 @@ export function sourceSpec(fn: unknown, role: string): FnSpec {
       }' to a worker as ${problem}: ${HINT}`,
     );
   }
-  const spec: FnSpec = { kind: "source", source };
+  const spec: FnSpec = currentProcessAlias === undefined
+    ? { kind: "source", source }
+    : { kind: "source", source, bind: currentProcessAlias };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, spec);
   return spec;

@@ -9,7 +9,15 @@
 
 /** How a worker gets a task function: by source text or by module import. */
 export type FnSpec =
-  | { readonly kind: "source"; readonly source: string }
+  | {
+    readonly kind: "source";
+    readonly source: string;
+    /**
+     * Another name the function calls `currentProcess` by: the one a
+     * minifier gave it on the calling side (see `currentProcessAlias`).
+     */
+    readonly bind?: string;
+  }
   | { readonly kind: "module"; readonly url: string; readonly name: string };
 
 /** How a task's payload is applied to its function. */

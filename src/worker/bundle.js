@@ -19,6 +19,10 @@ var MAIN = Object.freeze({
 function currentProcess() {
   return globalThis[KEY] ?? MAIN;
 }
+var currentProcessAlias = (() => {
+  const declared = /^function\s*([A-Za-z_$][\w$]*)\s*\(/.exec(Function.prototype.toString.call(currentProcess))?.[1] ?? currentProcess.name;
+  return /^[A-Za-z_$][\w$]*$/.test(declared) && declared !== "currentProcess" ? declared : void 0;
+})();
 function setCurrentProcess(info) {
   globalThis[KEY] = Object.freeze({
     ...info
@@ -288,9 +292,15 @@ function compile(spec) {
       return fn;
     });
   }
+  const names = spec.bind !== void 0 && IDENTIFIER.test(spec.bind) ? [
+    "currentProcess",
+    spec.bind
+  ] : [
+    "currentProcess"
+  ];
   let make;
   try {
-    make = new Function("currentProcess", `return (${spec.source}
+    make = new Function(...names, `return (${spec.source}
 );`);
   } catch (error) {
     if (error instanceof SyntaxError) {
@@ -300,8 +310,9 @@ function compile(spec) {
       cause: error
     });
   }
-  return make(currentProcess);
+  return make(currentProcess, currentProcess);
 }
+var IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 function lookup(fid) {
   let fn = compiled.get(fid);
   if (fn === void 0) {
@@ -329,10 +340,18 @@ function describe2(error, spec) {
   if (spec?.kind === "source" && error instanceof ReferenceError) {
     const name = /^(\S+) is not defined/.exec(error.message)?.[1];
     if (name) {
-      record.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports`;
+      record.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports` + minifiedHint(name, spec.bind);
     }
   }
   return record;
+}
+function minifiedHint(name, bind) {
+  const why = `a minifier (Vite, esbuild or terser with minify) renames imports and module-level helpers, also inside the function's source, so '${name}' may be one of them`;
+  const fix = `: keep such tasks in a module run with moduleTask(), or pass the data they need as arguments`;
+  if (bind !== void 0) {
+    return `. This code was bundled or minified (currentProcess is named '${bind}' here): ${why}${fix}`;
+  }
+  return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name) ? `. If this code was minified, that is the likely cause: ${why}${fix}` : "";
 }
 function isThenable(value) {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";

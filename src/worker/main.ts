@@ -115,9 +115,13 @@ function compile(spec: FnSpec): Fn | Promise<Fn> {
       return fn as Fn;
     });
   }
+  // A minified caller calls currentProcess by the minifier's name: bind it too.
+  const names = spec.bind !== undefined && IDENTIFIER.test(spec.bind)
+    ? ["currentProcess", spec.bind]
+    : ["currentProcess"];
   let make: Fn;
   try {
-    make = new Function("currentProcess", `return (${spec.source}\n);`) as Fn;
+    make = new Function(...names, `return (${spec.source}\n);`) as Fn;
   } catch (error) {
     if (error instanceof SyntaxError) {
       throw new TypeError(
@@ -129,8 +133,10 @@ function compile(spec: FnSpec): Fn | Promise<Fn> {
       { cause: error },
     );
   }
-  return make(currentProcess);
+  return make(currentProcess, currentProcess);
 }
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 function lookup(fid: number): Compiled {
   let fn = compiled.get(fid);
@@ -163,10 +169,32 @@ function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
       record.message =
         `Task function uses '${name}', which is not defined in the worker: ` +
         `functions are sent as source and do not carry closures. Pass it as an argument, ` +
-        `define it in the initializer, or use moduleTask() for code that needs imports`;
+        `define it in the initializer, or use moduleTask() for code that needs imports` +
+        minifiedHint(name, spec.bind);
     }
   }
   return record;
+}
+
+/**
+ * The part of the free-variable hint about minifiers: a minifier renames an
+ * import or a module-level helper in the function's source too (only
+ * `currentProcess` is bound under its new name). Said for sure when the
+ * caller's `currentProcess` was renamed (`bind`), as a likely cause when
+ * the name looks minted by a minifier (one or two characters, or `name$1`).
+ */
+function minifiedHint(name: string, bind: string | undefined): string {
+  const why =
+    `a minifier (Vite, esbuild or terser with minify) renames imports and module-level helpers, ` +
+    `also inside the function's source, so '${name}' may be one of them`;
+  const fix =
+    `: keep such tasks in a module run with moduleTask(), or pass the data they need as arguments`;
+  if (bind !== undefined) {
+    return `. This code was bundled or minified (currentProcess is named '${bind}' here): ${why}${fix}`;
+  }
+  return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name)
+    ? `. If this code was minified, that is the likely cause: ${why}${fix}`
+    : "";
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
