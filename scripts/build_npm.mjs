@@ -124,6 +124,10 @@ export function buildNpm() {
     license: deno.license,
     homepage: `https://jsr.io/${deno.name}`,
     type: "module",
+    // The oldest Node the library runs on: Promise.withResolvers (22.0) and
+    // process.getBuiltinModule (22.3). src/features.ts says the same at
+    // `new Pool` on an older one.
+    engines: { node: ">=22.3.0" },
     dependencies: {},
     exports: exportsMap,
     _jsr_revision: 0,

@@ -32,7 +32,12 @@ const logDir = join(root, "dist", "test-logs");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 
 /** Node versions fetched from npm. */
-const NODE_VERSIONS = { node24: "24.21.0", node22: "22.23.3" };
+const NODE_VERSIONS = {
+  node24: "24.21.0",
+  node22: "22.23.3",
+  // Unsupported: its cell checks the clear error at `new Pool`.
+  node20: "20.20.2",
+};
 /** A test cell taking longer than this is killed and counted as failed. */
 const CELL_TIMEOUT_S = 15 * 60;
 /** An example taking longer than this is killed and counted as failed. */
@@ -88,6 +93,8 @@ for (const source of ["src", "npm"]) {
   if (source === "npm") {
     // The package's .d.ts files as a TypeScript user's compiler sees them.
     cells.push({ id: "tsc:types:npm", kind: "types" });
+    // An unsupported Node: a clear error at `new Pool`, and `engines`.
+    cells.push({ id: "node20:unsupported:npm", kind: "unsupported" });
   }
   if (source === "src" && existsSync(BROWSER_RUNNER)) {
     // tests/browser/run.mjs: headless Chromium against dist/esm (its own
@@ -781,6 +788,77 @@ async function runTypesCell(cell, cwd) {
   };
 }
 
+// ------------------------------------------------------ unsupported cell
+
+/** Run by an unsupported Node in the npm project; prints its checks as JSON. */
+const UNSUPPORTED_CHECK = `import { readFileSync } from "node:fs";
+import { cpuCount, Pool } from "@x/pool";
+const checks = [];
+const check = (name, ok, detail) => checks.push({ name, ok, detail });
+check("the package imports; cpuCount() works", cpuCount() >= 1, String(cpuCount()));
+let error;
+try {
+  const pool = new Pool(1);
+  await pool.terminate();
+} catch (e) {
+  error = e;
+}
+check(
+  "new Pool() throws an Error naming what is missing and the supported versions",
+  error instanceof Error && /Promise\\.withResolvers/.test(error.message) &&
+    /Node 22\\.3 or later/.test(error.message),
+  String(error),
+);
+const pkg = JSON.parse(
+  readFileSync(new URL("./node_modules/@x/pool/package.json", import.meta.url), "utf8"),
+);
+check(
+  "package.json engines.node leaves this Node out",
+  pkg.engines?.node === ">=22.3.0",
+  JSON.stringify(pkg.engines),
+);
+console.log(JSON.stringify(checks));
+`;
+
+async function runUnsupportedCell(cell, cwd) {
+  const rt = runtimes[cell.runtime];
+  const base = join(logDir, cell.id.replaceAll(":", "-"));
+  const script = join(cwd, "unsupported_check.mjs");
+  writeFileSync(script, UNSUPPORTED_CHECK);
+  const result = await run(rt.path, [script], {
+    cwd,
+    env: baseEnv(),
+    timeout: EXAMPLE_TIMEOUT_S,
+    logFile: base + ".log",
+    echo: verbose,
+  });
+  let checks = [];
+  try {
+    checks = JSON.parse(result.output.trim().split("\n").pop());
+  } catch {
+    checks = [{
+      name: `${cell.runtime} ran the check script`,
+      ok: false,
+      detail: `exit ${result.code}: ${result.output.trim().slice(-2000)}`,
+    }];
+  }
+  const failures = checks.filter((c) => !c.ok).map((c) => ({
+    name: c.name,
+    message: c.detail ?? "",
+  }));
+  return {
+    passed: checks.length - failures.length,
+    failed: failures.length,
+    skipped: 0,
+    ms: result.ms,
+    notes: [],
+    skippedNames: [],
+    failures,
+    output: result.output,
+    log: base + ".log",
+  };
+}
+
 // ---------------------------------------------------------- browser cell
 
 async function runBrowserCell(cell) {
@@ -841,6 +919,8 @@ function label(cell) {
     ? "examples"
     : cell.kind === "types"
     ? ".d.ts"
+    : cell.kind === "unsupported"
+    ? "unsupported"
     : cell.isDefault
     ? `${cell.context} (default)`
     : cell.context;
@@ -907,6 +987,8 @@ for (const cell of selected) {
       ? await runBrowserCell(cell)
       : cell.kind === "types"
       ? await runTypesCell(cell, cwd)
+      : cell.kind === "unsupported"
+      ? await runUnsupportedCell(cell, cwd)
       : await runExampleCell(cell, cwd);
   }
   results.push({ cell, ...result });

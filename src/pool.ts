@@ -44,6 +44,7 @@ import type {
   Task,
 } from "./types.ts";
 import { workerUrl } from "./worker_url.ts";
+import { checkFeatures } from "./features.ts";
 import {
   applyOptions,
   checkPoolOptions,
@@ -116,7 +117,9 @@ export class Pool {
    *   (`max_tasks_per_child`: the message suggests the right one), both
    *   spellings of `maxtasksperchild` differ, the initializer
    *   cannot be sent, or `initargs` cannot be cloned.
-   * @throws {Error} If this runtime lacks the adapter named by `context`.
+   * @throws {Error} If this runtime lacks the adapter named by `context`,
+   *   or is too old (Node 20: no `Promise.withResolvers`); the message names
+   *   the supported versions.
    *
    * @example Usage
    * ```ts ignore
@@ -134,6 +137,7 @@ export class Pool {
    * ```
    */
   constructor(options?: number | PoolOptions) {
+    checkFeatures();
     checkPoolOptions(options);
     const opts: PoolOptions = typeof options === "number"
       ? { processes: options }

@@ -7,6 +7,7 @@
 
 import type { WorkerAdapter } from "../core/adapter.ts";
 import type { Context } from "../types.ts";
+import { SUPPORTED_RUNTIMES } from "../features.ts";
 import { bunAdapter } from "./bun.ts";
 import {
   builtin,
@@ -42,7 +43,11 @@ export function selectAdapter(
   }
   const lacks = (what: string) =>
     new Error(
-      `Cannot create pool with context "${chosen}" as this runtime (${runtime}) has no ${what}: omit 'context' to use the default`,
+      `Cannot create pool with context "${chosen}" as this runtime (${runtime}) has no ${what}: ${
+        context === undefined
+          ? `@x/pool needs ${SUPPORTED_RUNTIMES}`
+          : "omit 'context' to use the default"
+      }`,
     );
   switch (chosen) {
     case "web":
