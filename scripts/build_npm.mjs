@@ -80,6 +80,23 @@ function verify(dir, exportsMap) {
       }
     }
   }
+  // The README ships: its relative links and images must resolve inside the
+  // package (tests/docs_test.ts checks the same for JSR's publish list).
+  for (const file of walk(dir).filter((f) => f.endsWith(".md"))) {
+    const rel = relative(dir, file);
+    const text = readFileSync(file, "utf8")
+      .replace(/```[\s\S]*?```/g, "")
+      .replace(/`[^`\n]*`/g, "");
+    for (const m of text.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)/g)) {
+      const target = m[1];
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith("#")) {
+        continue;
+      }
+      if (!existsSync(join(dirname(file), target.split("#")[0]))) {
+        problems.push(`${rel}: link (${target}) is not in the package`);
+      }
+    }
+  }
   for (const [key, target] of Object.entries(exportsMap)) {
     for (const path of [target.types, target.default]) {
       if (path !== undefined && !existsSync(join(dir, path))) {

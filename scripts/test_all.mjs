@@ -40,6 +40,12 @@ const NODE_VERSIONS = {
 };
 /** A test cell taking longer than this is killed and counted as failed. */
 const CELL_TIMEOUT_S = 15 * 60;
+/**
+ * While a cell runs (without --verbose), a progress line every this many
+ * seconds: counts so far and the test file running. A 15-minute cell prints
+ * at most 30 lines, so CI logs stay readable.
+ */
+const HEARTBEAT_S = Number(process.env.XPOOL_TEST_HEARTBEAT ?? 30);
 /** An example taking longer than this is killed and counted as failed. */
 const EXAMPLE_TIMEOUT_S = 120;
 /** Examples run this many at a time (they mostly sleep). */
@@ -51,6 +57,8 @@ const EXAMPLE_CONCURRENCY = 2;
 const NPM_EXCLUDED = {
   "core_purity_test.ts":
     "inspects the TypeScript source tree (layering), which the package does not ship",
+  "docs_test.ts":
+    "reads deno.json's publish list; the npm build checks the package's own README links",
 };
 
 /** The browser suite's own runner (see tests/browser/). */
@@ -140,7 +148,7 @@ function killGroup(child) {
  * output. On timeout the whole group is killed. Leftovers of the group
  * (grandchildren) are killed once the command exits.
  */
-function run(cmd, argv, { cwd, env, timeout, logFile, echo }) {
+function run(cmd, argv, { cwd, env, timeout, logFile, echo, progress }) {
   return new Promise((resolve) => {
     const started = Date.now();
     let output = "";
@@ -152,11 +160,22 @@ function run(cmd, argv, { cwd, env, timeout, logFile, echo }) {
       stdio: ["ignore", "pipe", "pipe"],
     });
     running.add(child);
+    let partial = "";
     const take = (chunk) => {
       const text = String(chunk);
       output += text;
       if (echo) process.stdout.write(text);
+      if (progress) {
+        const lines = (partial + text).split("\n");
+        partial = lines.pop();
+        for (const line of lines) progress.line(line);
+      }
     };
+    const heartbeat = progress && !echo && HEARTBEAT_S > 0
+      ? setInterval(() => {
+        log(`  … ${duration(Date.now() - started)}: ${progress.status()}`);
+      }, HEARTBEAT_S * 1000)
+      : undefined;
     child.stdout.on("data", take);
     child.stderr.on("data", take);
     const timer = setTimeout(() => {
@@ -172,6 +191,7 @@ function run(cmd, argv, { cwd, env, timeout, logFile, echo }) {
     child.on("exit", () => killGroup(child));
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(heartbeat);
       killGroup(child);
       running.delete(child);
       if (logFile) {
@@ -200,6 +220,62 @@ function baseEnv(extra = {}) {
   // whose project has no node_modules/.bin/esbuild of its own).
   env.XPOOL_ESBUILD ??= bin("esbuild");
   return { ...env, ...extra };
+}
+
+/**
+ * Counts results in a runner's output as it streams, for the progress
+ * lines: Deno's `name ... ok`, Node's spec reporter `✔ name`, Bun's
+ * `(pass) name`, the browser runner's `ok  name`. A result line less
+ * indented than the one before closes a group (a describe block) and is not
+ * counted. Also keeps the test file running and the runner's last `#` note
+ * (the browser runner says when it installs Chromium). Runners print no
+ * colour here (NO_COLOR=1).
+ */
+function progressCounter() {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  let file = "";
+  let note = "";
+  let lastIndent = 0;
+  const RESULT = [
+    [/^(\s*)\S.* \.\.\. (ok|FAILED|ignored)\b/, {
+      ok: "passed",
+      FAILED: "failed",
+      ignored: "skipped",
+    }],
+    [/^(\s*)(✔|✖|﹣)\s/, { "✔": "passed", "✖": "failed", "﹣": "skipped" }],
+    [/^(\s*)\((pass|fail|skip|todo)\)\s/, {
+      pass: "passed",
+      fail: "failed",
+      skip: "skipped",
+      todo: "skipped",
+    }],
+    [/^()(ok {2}|FAIL )/, { "ok  ": "passed", "FAIL ": "failed" }],
+  ];
+  return {
+    line(line) {
+      const running = /^running \d+ tests? from (\S+)/.exec(line) ??
+        /^(\S*tests\/\S+_test\.ts):$/.exec(line);
+      if (running) {
+        file = running[1].replace(/^\.\//, "");
+        lastIndent = 0;
+        return;
+      }
+      if (/^# \S/.test(line)) note = line.slice(2, 100);
+      for (const [re, kinds] of RESULT) {
+        const m = re.exec(line);
+        if (!m) continue;
+        const indent = m[1].length;
+        if (indent >= lastIndent) counts[kinds[m[2]]]++;
+        lastIndent = indent;
+        return;
+      }
+    },
+    status() {
+      return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped so far${
+        file ? ` (running ${file})` : note ? ` (${note})` : ""
+      }`;
+    },
+  };
 }
 
 // ------------------------------------------------------------- runtimes
@@ -593,6 +669,7 @@ async function runTestCell(cell, cwd) {
     timeout: CELL_TIMEOUT_S,
     logFile: base + ".log",
     echo: verbose,
+    progress: progressCounter(),
   });
   const summary = parseSummary(cell.runtime, result.output);
   let cases = [];
@@ -869,6 +946,7 @@ async function runBrowserCell(cell) {
     timeout: CELL_TIMEOUT_S,
     logFile: base + ".log",
     echo: verbose,
+    progress: progressCounter(),
   });
   const m = [
     ...result.output.matchAll(
