@@ -7,6 +7,9 @@
 //   npm test -- --list               list the cells
 //   npm test -- --verbose            stream every runner's output
 //
+// Without --verbose, a long cell prints a progress line every 30 s
+// (XPOOL_TEST_HEARTBEAT=<seconds>; 0: none): counts so far, running file.
+//
 // Runtimes: deno and bun are pinned devDependencies (node_modules/.bin);
 // Node 24 and 22 come from npm (`npx -y node@VERSION`). Logs and JUnit
 // reports of every cell go to dist/test-logs/. Ends with one line
