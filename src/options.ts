@@ -81,6 +81,22 @@ function spellings(method: string): string[] {
   );
 }
 
+/**
+ * Per method, computed once: the option names it takes in both spellings,
+ * and its `[python, camel]` pairs (the checks run on every call).
+ */
+const ALLOWED = new Map(
+  Object.keys(OPTIONS).map((method) => [
+    method,
+    {
+      names: new Set(spellings(method)),
+      pairs: OPTIONS[method]
+        .filter((name) => CAMEL[name] !== undefined)
+        .map((name) => [name, CAMEL[name]] as const),
+    },
+  ]),
+);
+
 /** Levenshtein distance, for typos. */
 function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
@@ -143,15 +159,16 @@ function unknownOption(method: string, key: string): TypeError {
  * spellings of one with different values.
  */
 function checkKeys(method: string, options: object): void {
-  const allowed = spellings(method);
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) throw unknownOption(method, key);
+  const { names, pairs } = ALLOWED.get(method)!;
+  for (const key in options) {
+    if (!names.has(key) && Object.hasOwn(options, key)) {
+      throw unknownOption(method, key);
+    }
   }
   const record = options as Record<string, unknown>;
-  for (const [python, camel] of Object.entries(CAMEL)) {
+  for (const [python, camel] of pairs) {
     if (
-      python in record && camel in record &&
-      record[python] !== undefined && record[camel] !== undefined &&
+      record[camel] !== undefined && record[python] !== undefined &&
       record[python] !== record[camel]
     ) {
       throw new TypeError(
