@@ -7,13 +7,13 @@
  * @module
  */
 
-import { timeoutMs } from "./async_result.ts";
 import { ChunkReader } from "./core/chunking.ts";
 import { fromRecord } from "./core/error_wire.ts";
 import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
 import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
 import type { TaskSink } from "./core/scheduler.ts";
 import { TaskQueue } from "./core/task_queue.ts";
+import { type CancelTimer, startTimer, timeoutMs } from "./core/timer.ts";
 import { TimeoutError } from "./errors.ts";
 
 /**
@@ -32,7 +32,7 @@ interface Chunk {
 interface Waiter {
   resolve: (result: IteratorResult<unknown>) => void;
   reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelTimer: CancelTimer | undefined;
   cancelled: boolean;
 }
 
@@ -140,11 +140,14 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   /**
    * The next result.
    *
-   * @param timeout Seconds to wait for it (fractions allowed); wait forever
-   *   if omitted.
+   * @param timeout Seconds to wait for it (fractions allowed, any size);
+   *   `undefined`, `null` or `Infinity` wait forever; `0` or less only
+   *   checks, as in Python.
    * @returns The next result, or `{ done: true }` at the end.
    * @throws {TimeoutError} If the next result is not ready within `timeout`
    *   seconds. Iteration can go on afterwards.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
+   *   rejection).
    *
    * @example Usage
    * ```ts ignore
@@ -178,11 +181,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       const waiter: Waiter = {
         resolve,
         reject,
-        timer: undefined,
+        cancelTimer: undefined,
         cancelled: false,
       };
       if (ms !== undefined) {
-        waiter.timer = setTimeout(() => {
+        waiter.cancelTimer = startTimer(() => {
           waiter.cancelled = true;
           reject(
             new TimeoutError(
@@ -356,7 +359,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #answer(waiter: Waiter, result: IteratorResult<unknown>): void {
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.cancelTimer?.();
     waiter.resolve(result);
   }
 
@@ -365,7 +368,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       const waiter = this.#waiters.shift()!;
       if (waiter.cancelled) continue;
       if (this.#take()) {
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        waiter.cancelTimer?.();
         const value = this.#taken;
         this.#taken = undefined;
         if (this.#takenOk) waiter.resolve({ done: false, value });
@@ -373,7 +376,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         continue;
       }
       if (this.#finished()) {
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        waiter.cancelTimer?.();
         this.#end().then(waiter.resolve, waiter.reject);
         continue;
       }
