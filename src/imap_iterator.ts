@@ -48,10 +48,11 @@ export interface IMapSource {
   ordered: boolean;
   /** Submits one chunk; throws if the pool no longer accepts work. */
   submit(chunk: unknown[], index: number, sink: TaskSink): void;
-  /** Keeps `close()` from finishing while input remains; returns release. */
-  hold(): () => void;
-  /** Calls `listener` on `close()`; returns an unsubscribe function. */
-  onClose(listener: () => void): () => void;
+  /**
+   * Keeps `close()` from finishing while input remains; returns release.
+   * `abort` is called if the pool stops first (`terminate()`).
+   */
+  hold(abort: (error: unknown) => void): () => void;
 }
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
@@ -97,13 +98,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #submitted = 0;
   #consumed = 0;
   #feeding = false;
-  #eager = false;
   #inputDone = false;
   #inputError: unknown;
   #hasInputError = false;
   #closed = false;
   #release: () => void;
-  #unlisten: () => void;
   // ordered mode: chunks by index, taken in index order
   #chunks = new Map<number, Chunk>();
   #nextChunk = 0;
@@ -128,12 +127,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         this.#onChunk(index as number, status, payload),
       reject: (index, error) => this.#onChunkError(index as number, error),
     };
-    this.#release = source.hold();
-    this.#unlisten = source.onClose(() => {
-      // After close() the pool must be able to finish: read the rest now.
-      this.#eager = true;
-      this.#feed();
-    });
+    // After close() the input is still read lazily: the pool finishes once
+    // it is exhausted or this iterator is closed.
+    this.#release = source.hold((error) => this.#abort(error));
     this.#feed();
   }
 
@@ -393,8 +389,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     try {
       while (
         !this.#inputDone && !this.#closed &&
-        (this.#eager ||
-          this.#submitted - this.#consumed < this.#source.buffersize)
+        this.#submitted - this.#consumed < this.#source.buffersize
       ) {
         const next = this.#reader.next();
         if (next instanceof Promise) {
@@ -424,7 +419,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   /** Submits one chunk; returns whether to keep reading. */
   #accept(chunk: unknown[] | undefined): boolean {
-    if (this.#closed) return false;
+    if (this.#closed || this.#inputDone) return false;
     if (chunk === undefined) {
       this.#inputDone = true;
       this.#stopReading();
@@ -450,6 +445,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #inputFailed(error: unknown): void {
+    if (this.#inputDone) return; // stopped by the pool: that error stands
     this.#inputDone = true;
     this.#inputError = error;
     this.#hasInputError = true;
@@ -457,8 +453,23 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     this.#pump();
   }
 
+  /**
+   * The pool stopped (`terminate()`): read no more, leave a read in
+   * progress behind, and end with `error` once the chunks already
+   * submitted (rejected by the pool) are taken. The input's `return()` runs
+   * now, so a generator's `finally` runs (once its pending step, if any,
+   * ends).
+   */
+  #abort(error: unknown): void {
+    if (this.#closed || this.#inputDone) return;
+    this.#feeding = false;
+    this.#inputFailed(error);
+    this.#reader.close().catch(() => {
+      // the input's own clean-up failed; nothing left to report it to
+    });
+  }
+
   #stopReading(): void {
-    this.#unlisten();
     this.#release();
   }
 }

@@ -15,10 +15,10 @@ import {
 import { selectAdapter } from "./adapters/select.ts";
 import {
   chunkArray,
-  collect,
   defaultChunksize,
   isAsyncIterable,
   isIterable,
+  readAll,
 } from "./core/chunking.ts";
 import { sourceSpec } from "./core/function_source.ts";
 import {
@@ -808,8 +808,11 @@ export class Pool {
 
   /**
    * Accepts no new work; queued work still runs, then the workers exit.
-   * Open `imap` iterators read the rest of their input at once, as Python's
-   * do. Calling it again does nothing.
+   * Open `imap` iterators keep reading their input lazily, at most
+   * `buffersize` chunks ahead of their consumer (so an endless input stays
+   * bounded), and the workers stay until each is exhausted or closed
+   * (`break`, `return()`): consume or close them before awaiting
+   * {@linkcode Pool.join}. Calling it again does nothing.
    *
    * @example Usage
    * ```ts ignore
@@ -828,8 +831,11 @@ export class Pool {
 
   /**
    * Stops the workers now, even in the middle of a task, and rejects every
-   * unfinished result with an `AbortError` (Python leaves them hanging).
-   * Resolves when every worker has stopped.
+   * unfinished result with an `AbortError` (Python leaves them hanging),
+   * at once, also of a map still reading an async input and of open `imap`
+   * iterators, whatever their input is doing; inputs still being read are
+   * stopped (their `return()` is called). Resolves when every worker has
+   * stopped.
    *
    * @returns When the workers are gone.
    *
@@ -879,7 +885,9 @@ export class Pool {
 
   /**
    * `await using pool = new Pool()`: closes the pool and waits for queued
-   * work and the workers (graceful; Python's `with` block terminates).
+   * work, open `imap` iterators (until exhausted or closed, as
+   * {@linkcode Pool.close} says) and the workers (graceful; Python's `with`
+   * block terminates).
    *
    * @returns When the work is done and the workers have exited.
    *
@@ -961,22 +969,21 @@ export class Pool {
     if (isIterable(iterable)) {
       submit(Array.isArray(iterable) ? iterable : Array.from(iterable));
     } else {
-      const release = this.#engine.hold();
-      collect(iterable as AsyncIterable<unknown>).then(
+      // terminate() settles the result at once, whatever the input does.
+      const input = readAll(iterable as AsyncIterable<unknown>);
+      let stopped = false;
+      const release = this.#engine.hold((error) => {
+        stopped = true;
+        settleResult(result, false, error);
+        input.stop();
+      });
+      input.items.then(
         (items) => {
-          if (this.#engine.state === "terminate") {
-            settleResult(
-              result,
-              false,
-              new Error("Pool not running: terminated while reading the input"),
-            );
-          } else {
-            submit(items);
-          }
+          if (!stopped) submit(items);
           release();
         },
         (error) => {
-          settleResult(result, false, error);
+          if (!stopped) settleResult(result, false, error);
           release();
         },
       );
@@ -1010,8 +1017,7 @@ export class Pool {
         if (engine.broken) throw engine.broken;
         engine.submit(fid, MODE_MAP, chunk, sink, index);
       },
-      hold: () => engine.hold(),
-      onClose: (listener) => engine.onClose(listener),
+      hold: (abort) => engine.hold(abort),
     });
   }
 

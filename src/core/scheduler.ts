@@ -141,7 +141,8 @@ export class Engine {
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
-  #closeListeners: (() => void)[] = [];
+  /** Inputs still being read (`hold()`), told when the pool stops. */
+  #inputs = new Set<(error: unknown) => void>();
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -229,25 +230,21 @@ export class Engine {
 
   /**
    * Keeps the pool from finishing a `close()` while more work may still be
-   * submitted (an async input being read). Returns the release function.
+   * submitted (an input being read). Returns the release function.
+   * `abort` is called once, with the error to settle with, if the pool
+   * stops first (`terminate()`, or a failed initializer): the input's
+   * reader must then settle its results at once and stop reading.
    */
-  hold(): () => void {
+  hold(abort: (error: unknown) => void): () => void {
     this.#unsettled++;
+    this.#inputs.add(abort);
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.#inputs.delete(abort);
       this.#unsettled--;
       this.#maybeFinish();
-    };
-  }
-
-  /** Runs `listener` once when `close()` is called (imap switches to eager reading). */
-  onClose(listener: () => void): () => void {
-    this.#closeListeners.push(listener);
-    return () => {
-      const i = this.#closeListeners.indexOf(listener);
-      if (i >= 0) this.#closeListeners.splice(i, 1);
     };
   }
 
@@ -255,7 +252,6 @@ export class Engine {
   close(): void {
     if (this.#state !== "run") return;
     this.#state = "close";
-    for (const listener of this.#closeListeners.splice(0)) listener();
     this.#maybeFinish();
     this.#resolveJoin();
   }
@@ -264,8 +260,8 @@ export class Engine {
   async terminate(): Promise<void> {
     if (this.#state !== "terminate") {
       this.#state = "terminate";
-      this.#closeListeners.length = 0;
       this.#rejectAll(() => abortError());
+      this.#abortInputs(() => abortError());
       await this.#stopWorkers();
       this.#resolveJoin();
     }
@@ -482,7 +478,7 @@ export class Engine {
     worker.state = "dead";
     this.#removeWorker(worker);
     worker.handle?.terminate();
-    if (this.#state === "run" || this.#queue.size > 0) this.#spawn();
+    if (this.#state === "run" || this.#unsettled > 0) this.#spawn();
   }
 
   #onExit(worker: WorkerRecord, info: WorkerExit): void {
@@ -548,7 +544,7 @@ export class Engine {
       this.#queue.unshift(requeue[i]);
     }
     if (this.#broken === undefined) {
-      if (this.#state === "run" || this.#queue.size > 0) this.#spawn();
+      if (this.#state === "run" || this.#unsettled > 0) this.#spawn();
       this.#dispatch();
     }
     this.#maybeFinish();
@@ -695,6 +691,7 @@ export class Engine {
     if (this.#broken !== undefined || this.#state === "terminate") return;
     this.#broken = error;
     this.#rejectAll(() => error);
+    this.#abortInputs(() => error);
     void this.#stopWorkers();
   }
 
@@ -705,6 +702,13 @@ export class Engine {
     }
     this.#unsettled -= tasks.length;
     for (const task of tasks) task.sink.reject(task.ctx, makeError());
+  }
+
+  /** Tells every input still being read that the pool stopped. */
+  #abortInputs(makeError: () => unknown): void {
+    const inputs = [...this.#inputs];
+    this.#inputs.clear();
+    for (const abort of inputs) abort(makeError());
   }
 
   #maybeFinish(): void {
