@@ -10,6 +10,7 @@ import { fromRecord } from "./core/error_wire.ts";
 import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
 import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
 import type { TaskSink } from "./core/scheduler.ts";
+import { startTimer, timeoutMs } from "./core/timer.ts";
 import { TimeoutError } from "./errors.ts";
 
 const PENDING = 0;
@@ -39,21 +40,6 @@ function slots(result: AsyncResult<unknown>): Slots {
 }
 
 function ignore(): void {}
-
-/** Converts seconds to a timer delay; `undefined` means wait forever. */
-export function timeoutMs(
-  timeout: number | undefined,
-  what: string,
-): number | undefined {
-  if (timeout === undefined || timeout === null) return undefined;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
-      `Cannot ${what} as 'timeout' must be a number of seconds: received ${typeof timeout}`,
-    );
-  }
-  if (timeout === Infinity) return undefined;
-  return Math.max(0, timeout * 1000);
-}
 
 /** Callbacks run on the calling side before an {@linkcode AsyncResult} settles. */
 export interface ResultCallbacks<T> {
@@ -119,10 +105,14 @@ export class AsyncResult<T> {
   /**
    * Waits for the result and returns it; rejects with the task's error.
    *
-   * @param timeout Seconds to wait (fractions allowed); wait forever if omitted.
+   * @param timeout Seconds to wait (fractions allowed, any size);
+   *   `undefined`, `null` or `Infinity` wait forever; `0` or less only
+   *   checks, as in Python.
    * @returns The task's result.
    * @throws {TimeoutError} If the result is not ready within `timeout`
    *   seconds. The task keeps running.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
+   *   rejection).
    *
    * @example Usage
    * ```ts ignore
@@ -155,11 +145,14 @@ export class AsyncResult<T> {
 
   /**
    * Waits until the result is ready, or `timeout` seconds pass. Does not
-   * reject for the task's failure or a timeout: use
+   * reject for the task's error or the timeout: use
    * {@linkcode AsyncResult.ready} afterwards to tell.
    *
-   * @param timeout Seconds to wait (fractions allowed); wait forever if omitted.
-   * @throws {TypeError} (as a rejection) If `timeout` is not a number.
+   * @param timeout Seconds to wait (fractions allowed, any size);
+   *   `undefined`, `null` or `Infinity` wait forever; `0` or less only
+   *   checks, as in Python.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
+   *   rejection).
    *
    * @example Usage
    * ```ts ignore
@@ -255,9 +248,9 @@ const METHODS = AsyncResult.prototype;
 /** Resolves `true` when `result` settles within `ms`, else `false`; clears its timer. */
 function race(result: AsyncResult<unknown>, ms: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    const cancel = startTimer(() => resolve(false), ms);
     const done = () => {
-      clearTimeout(timer);
+      cancel();
       resolve(true);
     };
     result.then(done, done);

@@ -7,13 +7,13 @@
  * @module
  */
 
-import { timeoutMs } from "./async_result.ts";
 import { ChunkReader } from "./core/chunking.ts";
 import { fromRecord } from "./core/error_wire.ts";
 import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
 import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
 import type { TaskSink } from "./core/scheduler.ts";
 import { TaskQueue } from "./core/task_queue.ts";
+import { type CancelTimer, startTimer, timeoutMs } from "./core/timer.ts";
 import { TimeoutError } from "./errors.ts";
 
 /**
@@ -32,7 +32,7 @@ interface Chunk {
 interface Waiter {
   resolve: (result: IteratorResult<unknown>) => void;
   reject: (error: unknown) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  cancelTimer: CancelTimer | undefined;
   cancelled: boolean;
 }
 
@@ -48,10 +48,11 @@ export interface IMapSource {
   ordered: boolean;
   /** Submits one chunk; throws if the pool no longer accepts work. */
   submit(chunk: unknown[], index: number, sink: TaskSink): void;
-  /** Keeps `close()` from finishing while input remains; returns release. */
-  hold(): () => void;
-  /** Calls `listener` on `close()`; returns an unsubscribe function. */
-  onClose(listener: () => void): () => void;
+  /**
+   * Keeps `close()` from finishing while input remains; returns release.
+   * `abort` is called if the pool stops first (`terminate()`).
+   */
+  hold(abort: (error: unknown) => void): () => void;
 }
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
@@ -97,13 +98,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #submitted = 0;
   #consumed = 0;
   #feeding = false;
-  #eager = false;
   #inputDone = false;
   #inputError: unknown;
   #hasInputError = false;
   #closed = false;
   #release: () => void;
-  #unlisten: () => void;
   // ordered mode: chunks by index, taken in index order
   #chunks = new Map<number, Chunk>();
   #nextChunk = 0;
@@ -128,23 +127,23 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         this.#onChunk(index as number, status, payload),
       reject: (index, error) => this.#onChunkError(index as number, error),
     };
-    this.#release = source.hold();
-    this.#unlisten = source.onClose(() => {
-      // After close() the pool must be able to finish: read the rest now.
-      this.#eager = true;
-      this.#feed();
-    });
+    // After close() the input is still read lazily: the pool finishes once
+    // it is exhausted or this iterator is closed.
+    this.#release = source.hold((error) => this.#abort(error));
     this.#feed();
   }
 
   /**
    * The next result.
    *
-   * @param timeout Seconds to wait for it (fractions allowed); wait forever
-   *   if omitted.
+   * @param timeout Seconds to wait for it (fractions allowed, any size);
+   *   `undefined`, `null` or `Infinity` wait forever; `0` or less only
+   *   checks, as in Python.
    * @returns The next result, or `{ done: true }` at the end.
    * @throws {TimeoutError} If the next result is not ready within `timeout`
    *   seconds. Iteration can go on afterwards.
+   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
+   *   rejection).
    *
    * @example Usage
    * ```ts ignore
@@ -178,11 +177,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       const waiter: Waiter = {
         resolve,
         reject,
-        timer: undefined,
+        cancelTimer: undefined,
         cancelled: false,
       };
       if (ms !== undefined) {
-        waiter.timer = setTimeout(() => {
+        waiter.cancelTimer = startTimer(() => {
           waiter.cancelled = true;
           reject(
             new TimeoutError(
@@ -356,7 +355,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #answer(waiter: Waiter, result: IteratorResult<unknown>): void {
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.cancelTimer?.();
     waiter.resolve(result);
   }
 
@@ -365,7 +364,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       const waiter = this.#waiters.shift()!;
       if (waiter.cancelled) continue;
       if (this.#take()) {
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        waiter.cancelTimer?.();
         const value = this.#taken;
         this.#taken = undefined;
         if (this.#takenOk) waiter.resolve({ done: false, value });
@@ -373,7 +372,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         continue;
       }
       if (this.#finished()) {
-        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        waiter.cancelTimer?.();
         this.#end().then(waiter.resolve, waiter.reject);
         continue;
       }
@@ -390,8 +389,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     try {
       while (
         !this.#inputDone && !this.#closed &&
-        (this.#eager ||
-          this.#submitted - this.#consumed < this.#source.buffersize)
+        this.#submitted - this.#consumed < this.#source.buffersize
       ) {
         const next = this.#reader.next();
         if (next instanceof Promise) {
@@ -421,7 +419,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   /** Submits one chunk; returns whether to keep reading. */
   #accept(chunk: unknown[] | undefined): boolean {
-    if (this.#closed) return false;
+    if (this.#closed || this.#inputDone) return false;
     if (chunk === undefined) {
       this.#inputDone = true;
       this.#stopReading();
@@ -447,6 +445,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   #inputFailed(error: unknown): void {
+    if (this.#inputDone) return; // stopped by the pool: that error stands
     this.#inputDone = true;
     this.#inputError = error;
     this.#hasInputError = true;
@@ -454,8 +453,23 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     this.#pump();
   }
 
+  /**
+   * The pool stopped (`terminate()`): read no more, leave a read in
+   * progress behind, and end with `error` once the chunks already
+   * submitted (rejected by the pool) are taken. The input's `return()` runs
+   * now, so a generator's `finally` runs (once its pending step, if any,
+   * ends).
+   */
+  #abort(error: unknown): void {
+    if (this.#closed || this.#inputDone) return;
+    this.#feeding = false;
+    this.#inputFailed(error);
+    this.#reader.close().catch(() => {
+      // the input's own clean-up failed; nothing left to report it to
+    });
+  }
+
   #stopReading(): void {
-    this.#unlisten();
     this.#release();
   }
 }

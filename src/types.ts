@@ -51,9 +51,9 @@ export type Context = "web" | "bun" | "node";
 /** Options of `new Pool(options)`. */
 export interface PoolOptions {
   /**
-   * Number of workers.
+   * Number of workers, at most `Pool.MAX_PROCESSES` (1024).
    *
-   * @default {cpuCount()}
+   * @default {Math.min(cpuCount(), Pool.MAX_PROCESSES)}
    */
   processes?: number;
   /**

@@ -23,15 +23,42 @@ export function chunkArray<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
-/** Reads a whole sync or async iterable into an array. */
-export async function collect<T>(
-  iterable: Iterable<T> | AsyncIterable<T>,
-): Promise<T[]> {
-  if (Array.isArray(iterable)) return iterable as T[];
-  if (isIterable(iterable)) return Array.from(iterable);
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
+/** A whole input being read by {@linkcode readAll}. */
+export interface InputRead<T> {
+  /** Every item, once the input ends; rejects with what the input throws. */
+  items: Promise<T[]>;
+  /**
+   * Stops reading: a read in progress is left behind (`items` then
+   * settles with what was read, or never), and the input's `return()` is
+   * called so a generator's `finally` runs.
+   */
+  stop(): void;
+}
+
+/** Reads a whole async iterable into an array; {@linkcode InputRead.stop} ends it early. */
+export function readAll<T>(iterable: AsyncIterable<T>): InputRead<T> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  let stopped = false;
+  const items = (async () => {
+    const out: T[] = [];
+    for (;;) {
+      const step = await iterator.next();
+      if (stopped || step.done) return out;
+      out.push(step.value);
+    }
+  })();
+  return {
+    items,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        Promise.resolve(iterator.return?.()).catch(() => {});
+      } catch {
+        // the input's own clean-up failed; nothing left to report it to
+      }
+    },
+  };
 }
 
 /** Whether `value` is a synchronous iterable. */
@@ -57,6 +84,7 @@ export class ChunkReader<T> {
   #iterator: Iterator<T> | AsyncIterator<T>;
   #size: number;
   #done = false;
+  #closed = false;
 
   /**
    * @param iterable The input.
@@ -98,6 +126,7 @@ export class ChunkReader<T> {
   ): Promise<T[] | undefined> {
     let step = await pending;
     for (;;) {
+      if (this.#closed) return undefined;
       if (step.done) {
         this.#done = true;
         break;
@@ -113,6 +142,7 @@ export class ChunkReader<T> {
   async close(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    this.#closed = true;
     await this.#iterator.return?.();
   }
 }
