@@ -138,26 +138,50 @@ function intercept(obj, key, before) {
   } catch {
   }
 }
+var WRITE_BACKOFF_MAX_MS = 16;
+function writeAll(io, fd, bytes) {
+  let offset = 0;
+  let pause = 0;
+  let sleeper;
+  while (offset < bytes.length) {
+    let written;
+    try {
+      written = io.fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const code = error?.code;
+      if (code !== "EAGAIN" && code !== "EWOULDBLOCK" && code !== "EINTR") {
+        return;
+      }
+      written = 0;
+    }
+    if (written > 0) {
+      offset += written;
+      pause = 0;
+      continue;
+    }
+    pause = Math.min(WRITE_BACKOFF_MAX_MS, pause === 0 ? 1 : pause * 2);
+    sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+    Atomics.wait(sleeper, 0, 0, pause);
+  }
+}
 function writeConsoleDirectly() {
   if (g.Deno !== void 0) return;
   const proc = g.process;
   if (typeof proc?.getBuiltinModule !== "function") return;
   let io;
+  const encoder = new TextEncoder();
   const c = console;
   const direct = (fd, original) => (...args) => {
     if (io === void 0) {
       const fs = proc.getBuiltinModule("node:fs");
       const util = proc.getBuiltinModule("node:util");
-      io = fs && util ? {
+      io = fs && util && typeof SharedArrayBuffer === "function" ? {
         fs,
         util
       } : null;
     }
     if (io === null) return original.apply(console, args);
-    try {
-      io.fs.writeSync(fd, io.util.format(...args) + "\n");
-    } catch {
-    }
+    writeAll(io, fd, encoder.encode(io.util.format(...args) + "\n"));
   };
   for (const key of [
     "log",
