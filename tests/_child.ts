@@ -41,6 +41,13 @@ export interface FixtureOptions {
    * time). Needs `sh` and coreutils' `timeout`.
    */
   pausedPipeSeconds?: number;
+  /**
+   * Bound the child's V8 heap to this many MB: Deno `--v8-flags=
+   * --max-old-space-size` (every isolate, workers too), Node
+   * `--max-old-space-size` (the main thread; workers size their own).
+   * Bun (JavaScriptCore) has no such flag and runs unbounded.
+   */
+  heapMb?: number;
 }
 
 /**
@@ -58,7 +65,16 @@ export function runFixture(
   const exec: string = runtime === "deno"
     ? g.Deno.execPath()
     : g.process.execPath;
-  const args = runtime === "deno" ? ["run", "-A", path] : [path];
+  const heap = options.heapMb === undefined
+    ? []
+    : runtime === "deno"
+    ? [`--v8-flags=--max-old-space-size=${options.heapMb}`]
+    : runtime === "node"
+    ? [`--max-old-space-size=${options.heapMb}`]
+    : [];
+  const args = runtime === "deno"
+    ? ["run", "-A", ...heap, path]
+    : [...heap, path];
   const env: Record<string, string> = { ...g.process.env, ...vars };
   if (context !== undefined) env.XPOOL_TEST_CONTEXT = context;
   else delete env.XPOOL_TEST_CONTEXT;

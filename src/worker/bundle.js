@@ -200,7 +200,11 @@ function host() {
   if (port) {
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
-      listen: (handler) => port.on("message", handler),
+      listen(handler) {
+        if (g.Deno !== void 0 && port.addEventListener) {
+          port.addEventListener("message", (event) => handler(event.data));
+        } else port.on("message", handler);
+      },
       onFatal(report) {
         const proc = g.process;
         const die = (error) => {

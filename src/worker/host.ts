@@ -26,6 +26,7 @@ export interface Host {
 interface Port {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
   on(event: "message", listener: (data: unknown) => void): void;
+  addEventListener?(type: "message", listener: (event: Event) => void): void;
 }
 
 interface NodeProcess {
@@ -187,7 +188,20 @@ export function host(): Host {
   if (port) {
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
-      listen: (handler) => port.on("message", handler),
+      listen(handler) {
+        // Deno's parentPort.on("message") wraps the listener in a walk over
+        // every message looking for MessagePorts to patch: every index of
+        // a typed array, so a 64 MiB Uint8Array argument took ~25 s and
+        // 128 MiB ran out of memory. The pool never sends ports; its plain
+        // addEventListener skips the walk. (Node and Bun: `on`, the fast
+        // path there.)
+        if (g.Deno !== undefined && port.addEventListener) {
+          port.addEventListener(
+            "message",
+            (event) => handler((event as MessageEvent).data),
+          );
+        } else port.on("message", handler);
+      },
       onFatal(report) {
         const proc = g.process!;
         const die = (error: unknown) => {
