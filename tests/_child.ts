@@ -15,6 +15,8 @@ const g = globalThis as any;
 export interface ChildResult {
   /** Exit code, or null when killed. */
   code: number | null;
+  /** The signal that ended the child, or null. */
+  signal: string | null;
   /** Whether the child was killed for running past the time limit. */
   timedOut: boolean;
   /** Its stdout. */
@@ -43,11 +45,16 @@ export interface FixtureOptions {
   pausedPipeSeconds?: number;
   /**
    * Bound the child's V8 heap to this many MB: Deno `--v8-flags=
-   * --max-old-space-size` (every isolate, workers too), Node
-   * `--max-old-space-size` (the main thread; workers size their own).
-   * Bun (JavaScriptCore) has no such flag and runs unbounded.
+   * --max-old-space-size`, Node `--max-old-space-size` (both bound every
+   * isolate, workers too). Bun (JavaScriptCore) has no such bound: see
+   * `addressSpaceMb`.
    */
   heapMb?: number;
+  /**
+   * Bound the child's virtual memory to this many MB (`ulimit -v`, through
+   * `sh`): the only bound Bun obeys. Needs `sh`.
+   */
+  addressSpaceMb?: number;
 }
 
 /**
@@ -82,17 +89,27 @@ export function runFixture(
   env.NO_COLOR = readEnv("NO_COLOR") ?? "1";
   let command = exec;
   let argv = args;
+  const prefix = options.addressSpaceMb === undefined
+    ? ""
+    : 'ulimit -v "$XPOOL_ULIMIT_KB" && ';
+  if (options.addressSpaceMb !== undefined) {
+    env.XPOOL_ULIMIT_KB = String(options.addressSpaceMb * 1024);
+  }
   if (options.pausedPipeSeconds !== undefined) {
     env.XPOOL_PIPE_PAUSE = String(options.pausedPipeSeconds);
     env.XPOOL_PIPE_LIMIT = String(seconds);
     command = "sh";
     argv = [
       "-c",
+      prefix +
       '{ timeout -s KILL "$XPOOL_PIPE_LIMIT" "$@"; echo "child exit $?"; } 2>&1 | { sleep "$XPOOL_PIPE_PAUSE"; cat; }',
       "sh",
       exec,
       ...args,
     ];
+  } else if (options.addressSpaceMb !== undefined) {
+    command = "sh";
+    argv = ["-c", prefix + 'exec "$@"', "sh", exec, ...args];
   }
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, {
@@ -114,9 +131,9 @@ export function runFixture(
       clearTimeout(timer);
       reject(error);
     });
-    child.on("close", (code: number | null) => {
+    child.on("close", (code: number | null, signal: string | null) => {
       clearTimeout(timer);
-      resolve({ code, timedOut, stdout, stderr });
+      resolve({ code, signal: signal ?? null, timedOut, stdout, stderr });
     });
   });
 }

@@ -194,6 +194,18 @@ function writeConsoleDirectly() {
     "trace"
   ]) c[key] = direct(2, c[key]);
 }
+function watchHeapLimit(lost) {
+  const v8 = g.process?.getBuiltinModule?.("node:v8");
+  if (typeof v8?.getHeapStatistics !== "function") return;
+  const initial = v8.getHeapStatistics().heap_size_limit;
+  const timer = setInterval(() => {
+    if (v8.getHeapStatistics().heap_size_limit <= initial) return;
+    clearInterval(timer);
+    lost();
+  }, HEAP_CHECK_MS);
+  g.Deno?.unrefTimer?.(timer);
+}
+var HEAP_CHECK_MS = 100;
 function host() {
   writeConsoleDirectly();
   const port = parentPort();
@@ -213,6 +225,9 @@ function host() {
         };
         proc.on("uncaughtException", die);
         proc.on("unhandledRejection", die);
+        if (g.Deno !== void 0) {
+          watchHeapLimit(() => die(new RangeError("Worker terminated due to reaching memory limit: JS heap out of memory")));
+        }
         intercept(proc, "exit", (code) => report(void 0, Number(code ?? 0)));
       }
     };

@@ -181,6 +181,37 @@ function writeConsoleDirectly(): void {
   for (const key of ["warn", "error", "trace"]) c[key] = direct(2, c[key]);
 }
 
+/**
+ * Deno ends a `node:worker_threads` worker out of memory (its near-heap-limit
+ * handler, installed when the pool passes `resourceLimits`) by terminating
+ * whatever JavaScript runs. In a timer or an immediate the worker then exits
+ * with ERR_WORKER_OUT_OF_MEMORY, as on Node. In a message listener or a
+ * microtask (an async task after an `await`), Deno drops the termination: the
+ * worker lives on with the task cut off and never settling, and nobody is
+ * told (measured, Deno 2.9.6). The handler raises the heap limit to let the
+ * worker wind down, so a limit above the one at start means that happened:
+ * check it every {@linkcode HEAP_CHECK_MS} and call `lost` once.
+ */
+function watchHeapLimit(lost: () => void): void {
+  const v8 = g.process?.getBuiltinModule?.("node:v8") as
+    | { getHeapStatistics(): { heap_size_limit: number } }
+    | undefined;
+  if (typeof v8?.getHeapStatistics !== "function") return;
+  const initial = v8.getHeapStatistics().heap_size_limit;
+  const timer = setInterval(() => {
+    if (v8.getHeapStatistics().heap_size_limit <= initial) return;
+    clearInterval(timer);
+    lost();
+  }, HEAP_CHECK_MS);
+  // Never what keeps the worker (or the process) alive.
+  (g.Deno as { unrefTimer?: (id: unknown) => void } | undefined)?.unrefTimer?.(
+    timer,
+  );
+}
+
+/** How often a Deno worker looks for an out-of-memory it was not told of (ms). */
+const HEAP_CHECK_MS = 100;
+
 /** The host for this worker. */
 export function host(): Host {
   writeConsoleDirectly();
@@ -210,6 +241,15 @@ export function host(): Host {
         };
         proc.on("uncaughtException", die);
         proc.on("unhandledRejection", die);
+        if (g.Deno !== undefined) {
+          watchHeapLimit(() =>
+            die(
+              new RangeError(
+                "Worker terminated due to reaching memory limit: JS heap out of memory",
+              ),
+            )
+          );
+        }
         intercept(proc, "exit", (code) => report(undefined, Number(code ?? 0)));
       },
     };
