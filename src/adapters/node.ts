@@ -35,7 +35,12 @@ export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
           "data:text/javascript," +
             encodeURIComponent(`import ${JSON.stringify(url.href)};`),
         );
-      const worker = new wt.Worker(entry);
+      // An empty `resourceLimits` keeps the default heap limits (measured
+      // alike with and without it on Node and Deno; Bun ignores it), but on
+      // Deno it installs the near-heap-limit handler: a worker out of memory
+      // then exits with ERR_WORKER_OUT_OF_MEMORY, as on Node, instead of
+      // aborting the whole process.
+      const worker = new wt.Worker(entry, { resourceLimits: {} });
       let ended = false;
       let lastError: unknown;
       worker.on("message", (data) => events.message(data));

@@ -142,26 +142,50 @@ function intercept(obj, key, before) {
   } catch {
   }
 }
+var WRITE_BACKOFF_MAX_MS = 16;
+function writeAll(io, fd, bytes) {
+  let offset = 0;
+  let pause = 0;
+  let sleeper;
+  while (offset < bytes.length) {
+    let written;
+    try {
+      written = io.fs.writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const code = error?.code;
+      if (code !== "EAGAIN" && code !== "EWOULDBLOCK" && code !== "EINTR") {
+        return;
+      }
+      written = 0;
+    }
+    if (written > 0) {
+      offset += written;
+      pause = 0;
+      continue;
+    }
+    pause = Math.min(WRITE_BACKOFF_MAX_MS, pause === 0 ? 1 : pause * 2);
+    sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+    Atomics.wait(sleeper, 0, 0, pause);
+  }
+}
 function writeConsoleDirectly() {
   if (g.Deno !== void 0) return;
   const proc = g.process;
   if (typeof proc?.getBuiltinModule !== "function") return;
   let io;
+  const encoder = new TextEncoder();
   const c = console;
   const direct = (fd, original) => (...args) => {
     if (io === void 0) {
       const fs = proc.getBuiltinModule("node:fs");
       const util = proc.getBuiltinModule("node:util");
-      io = fs && util ? {
+      io = fs && util && typeof SharedArrayBuffer === "function" ? {
         fs,
         util
       } : null;
     }
     if (io === null) return original.apply(console, args);
-    try {
-      io.fs.writeSync(fd, io.util.format(...args) + "\n");
-    } catch {
-    }
+    writeAll(io, fd, encoder.encode(io.util.format(...args) + "\n"));
   };
   for (const key of [
     "log",
@@ -174,13 +198,29 @@ function writeConsoleDirectly() {
     "trace"
   ]) c[key] = direct(2, c[key]);
 }
+function watchHeapLimit(lost) {
+  const v8 = g.process?.getBuiltinModule?.("node:v8");
+  if (typeof v8?.getHeapStatistics !== "function") return;
+  const initial = v8.getHeapStatistics().heap_size_limit;
+  const timer = setInterval(() => {
+    if (v8.getHeapStatistics().heap_size_limit <= initial) return;
+    clearInterval(timer);
+    lost();
+  }, HEAP_CHECK_MS);
+  g.Deno?.unrefTimer?.(timer);
+}
+var HEAP_CHECK_MS = 100;
 function host() {
   writeConsoleDirectly();
   const port = parentPort();
   if (port) {
     return {
       post: (message, transfer) => port.postMessage(message, transfer),
-      listen: (handler) => port.on("message", handler),
+      listen(handler) {
+        if (g.Deno !== void 0 && port.addEventListener) {
+          port.addEventListener("message", (event) => handler(event.data));
+        } else port.on("message", handler);
+      },
       onFatal(report) {
         const proc = g.process;
         const die = (error) => {
@@ -189,6 +229,9 @@ function host() {
         };
         proc.on("uncaughtException", die);
         proc.on("unhandledRejection", die);
+        if (g.Deno !== void 0) {
+          watchHeapLimit(() => die(new RangeError("Worker terminated due to reaching memory limit: JS heap out of memory")));
+        }
         intercept(proc, "exit", (code) => report(void 0, Number(code ?? 0)));
       }
     };
