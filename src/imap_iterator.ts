@@ -11,7 +11,7 @@ import { ChunkReader } from "./core/chunking.ts";
 import { fromRecord } from "./core/error_wire.ts";
 import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
 import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
-import type { TaskSink } from "./core/scheduler.ts";
+import type { InputHold, TaskSink } from "./core/scheduler.ts";
 import { TaskQueue } from "./core/task_queue.ts";
 import { type CancelTimer, startTimer, timeoutMs } from "./core/timer.ts";
 import { TimeoutError } from "./errors.ts";
@@ -50,9 +50,10 @@ export interface IMapSource {
   submit(chunk: unknown[], index: number, sink: TaskSink): void;
   /**
    * Keeps `close()` from finishing while input remains; returns release.
-   * `abort` is called if the pool stops first (`terminate()`).
+   * `abort` is called if the pool stops first (`terminate()`), `join` when
+   * `join()` is awaited while the input is open.
    */
-  hold(abort: (error: unknown) => void): () => void;
+  hold(input: InputHold): () => void;
 }
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
@@ -102,6 +103,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #inputError: unknown;
   #hasInputError = false;
   #closed = false;
+  /** Read past `buffersize`: `join()` was awaited over an in-memory input. */
+  #eager = false;
   #release: () => void;
   // ordered mode: chunks by index, taken in index order
   #chunks = new Map<number, Chunk>();
@@ -128,8 +131,20 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       reject: (index, error) => this.#onChunkError(index as number, error),
     };
     // After close() the input is still read lazily: the pool finishes once
-    // it is exhausted or this iterator is closed.
-    this.#release = source.hold((error) => this.#abort(error));
+    // it is exhausted or this iterator is closed. When join() is awaited, an
+    // input already in memory (an array, a string, a typed array, a Set or
+    // a Map) is read to its end, so Python's `it = pool.imap(f, xs);
+    // pool.close(); pool.join(); for x in it` finishes; a generator stays
+    // lazy (it may never end), and join() waits for its consumer.
+    this.#release = source.hold({
+      abort: (error) => this.#abort(error),
+      join: () => {
+        if (!this.#eager && isInMemory(source.iterable)) {
+          this.#eager = true;
+          this.#feed();
+        }
+      },
+    });
     this.#feed();
   }
 
@@ -389,7 +404,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     try {
       while (
         !this.#inputDone && !this.#closed &&
-        this.#submitted - this.#consumed < this.#source.buffersize
+        (this.#eager ||
+          this.#submitted - this.#consumed < this.#source.buffersize)
       ) {
         const next = this.#reader.next();
         if (next instanceof Promise) {
@@ -472,4 +488,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #stopReading(): void {
     this.#release();
   }
+}
+
+/** Whether reading all of `iterable` costs no memory beyond what it holds. */
+function isInMemory(iterable: unknown): boolean {
+  return Array.isArray(iterable) || typeof iterable === "string" ||
+    ArrayBuffer.isView(iterable) || iterable instanceof Set ||
+    iterable instanceof Map;
 }

@@ -790,8 +790,10 @@ export class Pool {
    * Open `imap` iterators keep reading their input lazily, at most
    * `buffersize` chunks ahead of their consumer (so an endless input stays
    * bounded), and the workers stay until each is exhausted or closed
-   * (`break`, `return()`): consume or close them before awaiting
-   * {@linkcode Pool.join}. Calling it again does nothing.
+   * (`break`, `return()`). Awaiting {@linkcode Pool.join} reads the rest of
+   * an input already in memory (array, string, typed array, `Set`, `Map`);
+   * over a generator, consume or close the iterator before awaiting
+   * `join()`. Calling it again does nothing.
    *
    * @example Usage
    * ```ts ignore
@@ -951,10 +953,12 @@ export class Pool {
       // terminate() settles the result at once, whatever the input does.
       const input = readAll(iterable as AsyncIterable<unknown>);
       let stopped = false;
-      const release = this.#engine.hold((error) => {
-        stopped = true;
-        settleResult(result, false, error);
-        input.stop();
+      const release = this.#engine.hold({
+        abort: (error) => {
+          stopped = true;
+          settleResult(result, false, error);
+          input.stop();
+        },
       });
       input.items.then(
         (items) => {
@@ -996,7 +1000,7 @@ export class Pool {
         if (engine.broken) throw engine.broken;
         engine.submit(fid, MODE_MAP, chunk, sink, index);
       },
-      hold: (abort) => engine.hold(abort),
+      hold: (input) => engine.hold(input),
     });
   }
 

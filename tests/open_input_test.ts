@@ -208,6 +208,56 @@ describe("Pool.close() with an open imap", () => {
         });
       },
     );
+
+    test(
+      `Pool.close() then join() then consuming a ${method} over an in-memory input yields every item (Python's idiom)`,
+      T,
+      async () => {
+        const inputs: [string, () => Iterable<number>, number[]][] = [
+          ["array", () => Array.from({ length: 100 }, (_, i) => i), []],
+          ["Set", () => new Set(Array.from({ length: 50 }, (_, i) => i)), []],
+          ["Int8Array", () => Int8Array.from({ length: 60 }, (_, i) => i), []],
+        ];
+        for (const [name, make] of inputs) {
+          await withPool({}, async (pool) => {
+            const items = make();
+            const it = pool[method](double, items, { buffersize: 2 });
+            pool.close();
+            // join() reads the rest of an input already in memory (no
+            // endless input can be one), so it finishes before consuming.
+            await deadline(pool.join(), 30, `join (${name})`);
+            const got: number[] = [];
+            for await (const value of it) got.push(value);
+            if (method === "imap_unordered") got.sort((a, b) => a - b);
+            assert.deepEqual(got, [...items].map(double), name);
+          });
+        }
+      },
+    );
+
+    test(
+      `Pool.join() after close() keeps a ${method} over a generator lazy and waits for its consumer`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          const input = endless("sync");
+          const it = openImap(pool, method, input);
+          pool.close();
+          let joined = false;
+          const join = pool.join().then(() => {
+            joined = true;
+          });
+          await sleep(200);
+          assert.equal(joined, false, "join() waits for the open imap");
+          assert.ok(input.pulls <= readBound(0), `read ${input.pulls} items`);
+          const got: number[] = [];
+          await take(it, input, got, 10);
+          await it.return();
+          await deadline(join, 20, "join after return()");
+          assert.equal(input.closed, true);
+        });
+      },
+    );
   }
 
   test(

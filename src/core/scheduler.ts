@@ -98,6 +98,14 @@ interface WorkerRecord {
   stalled: boolean;
 }
 
+/** An input being read into the pool: see {@linkcode Engine.hold}. */
+export interface InputHold {
+  /** The pool stopped: settle with `error` and stop reading. */
+  abort(error: unknown): void;
+  /** `join()` is awaited while this input is still open. */
+  join?(): void;
+}
+
 /** Settings of an {@linkcode Engine}. */
 export interface EngineOptions {
   /** Number of workers. */
@@ -155,8 +163,8 @@ export class Engine {
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
-  /** Inputs still being read (`hold()`), told when the pool stops. */
-  #inputs = new Set<(error: unknown) => void>();
+  /** Inputs still being read (`hold()`), told when the pool stops or is joined. */
+  #inputs = new Set<InputHold>();
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -245,18 +253,20 @@ export class Engine {
   /**
    * Keeps the pool from finishing a `close()` while more work may still be
    * submitted (an input being read). Returns the release function.
-   * `abort` is called once, with the error to settle with, if the pool
-   * stops first (`terminate()`, or a failed initializer): the input's
+   * `input.abort` is called once, with the error to settle with, if the
+   * pool stops first (`terminate()`, or a failed initializer): the input's
    * reader must then settle its results at once and stop reading.
+   * `input.join`, if given, is called when `join()` is awaited while the
+   * input is still held.
    */
-  hold(abort: (error: unknown) => void): () => void {
+  hold(input: InputHold): () => void {
     this.#unsettled++;
-    this.#inputs.add(abort);
+    this.#inputs.add(input);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.#inputs.delete(abort);
+      this.#inputs.delete(input);
       this.#unsettled--;
       this.#maybeFinish();
     };
@@ -284,6 +294,7 @@ export class Engine {
 
   /** Resolves when every worker has exited after `close()`/`terminate()`. */
   join(): Promise<void> {
+    for (const input of [...this.#inputs]) input.join?.();
     return this.#joined.promise;
   }
 
@@ -741,7 +752,7 @@ export class Engine {
   #abortInputs(makeError: () => unknown): void {
     const inputs = [...this.#inputs];
     this.#inputs.clear();
-    for (const abort of inputs) abort(makeError());
+    for (const input of inputs) input.abort(makeError());
   }
 
   #maybeFinish(): void {
