@@ -429,6 +429,47 @@ describe("Pool.terminate() while an input is being read", () => {
     );
   }
 
+  for (
+    const method of ["map", "map_async", "starmap", "starmap_async"] as const
+  ) {
+    test(
+      `Pool.terminate() from a timer rejects ${method}() over an endless async generator that never waits (the read lets the event loop run)`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          // Each next() settles in a microtask: read without a pause, the
+          // input starves every timer, so terminate() below could only run
+          // once the input gave up (after BIG items, with their memory).
+          const BIG = 3_000_000;
+          let pulls = 0;
+          let closed = false;
+          const source = (async function* () {
+            try {
+              for (let i = 0; i < BIG; i++) {
+                pulls++;
+                yield i;
+              }
+              throw new Error(`read too far: ${BIG} items`);
+            } finally {
+              closed = true;
+            }
+          })();
+          const ending = observe(start(pool, method, source));
+          await sleep(50);
+          const atTerminate = pulls;
+          await deadline(pool.terminate(), 20, "terminate");
+          const error = await deadline(rejection(ending, method), 10, method);
+          assert.equal(error.name, "AbortError", `${method}: ${error}`);
+          assert.ok(
+            atTerminate < BIG,
+            `the timer ran only after ${atTerminate} reads`,
+          );
+          await until(() => closed, 5, "the generator's finally ran");
+        });
+      },
+    );
+  }
+
   test(
     "Pool.terminate() after close() rejects map_async() over an endless async input",
     T,

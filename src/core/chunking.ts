@@ -35,16 +35,29 @@ export interface InputRead<T> {
   stop(): void;
 }
 
+/** Longest stretch (ms) {@linkcode readAll} reads before letting the event loop run. */
+const READ_SLICE_MS = 10;
+
 /** Reads a whole async iterable into an array; {@linkcode InputRead.stop} ends it early. */
 export function readAll<T>(iterable: AsyncIterable<T>): InputRead<T> {
   const iterator = iterable[Symbol.asyncIterator]();
   let stopped = false;
   const items = (async () => {
     const out: T[] = [];
+    let since = Date.now();
     for (;;) {
       const step = await iterator.next();
       if (stopped || step.done) return out;
       out.push(step.value);
+      // An input that never waits on anything (an async generator that
+      // only yields) settles each next() in a microtask: without a pause
+      // for the event loop now and then, no timer or event could run, so
+      // nothing could call terminate() while it is read.
+      if ((out.length & 1023) === 0 && Date.now() - since >= READ_SLICE_MS) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        since = Date.now();
+        if (stopped) return out;
+      }
     }
   })();
   return {
@@ -125,6 +138,7 @@ export class ChunkReader<T> {
     pending: Promise<IteratorResult<T>>,
   ): Promise<T[] | undefined> {
     let step = await pending;
+    let since = Date.now();
     for (;;) {
       if (this.#closed) return undefined;
       if (step.done) {
@@ -133,6 +147,12 @@ export class ChunkReader<T> {
       }
       chunk.push(step.value);
       if (chunk.length >= this.#size) break;
+      if ((chunk.length & 1023) === 0 && Date.now() - since >= READ_SLICE_MS) {
+        // a large chunk of an input that never waits: let timers run
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        since = Date.now();
+        if (this.#closed) return undefined;
+      }
       step = await this.#iterator.next();
     }
     return chunk.length > 0 ? chunk : undefined;
