@@ -4,10 +4,12 @@
  * `scripts/bundle_worker.mjs`, the same file whether the library runs from
  * TypeScript sources or from the transpiled package.
  *
- * The URL is built from a non-literal string on purpose: bundlers only
- * bundle a worker written as `new Worker(new URL("<literal>",
- * import.meta.url))`, so that literal lives in `adapters/web.ts`; a literal
- * here would make them copy the entry unprocessed (Vite).
+ * `workerUrl()` builds the URL from a non-literal string on purpose:
+ * bundlers only bundle a worker written as `new Worker(new URL("<literal>",
+ * import.meta.url))`, which is {@linkcode startEntryWorker}; a bare literal
+ * URL would make them copy the entry unprocessed (Vite). Both live in this
+ * file so that they name the same place in a bundle that leaves the entry
+ * to be copied by hand (esbuild: `<outdir>/worker/bundle.js`).
  *
  * @module
  */
@@ -17,4 +19,16 @@ const ENTRY = "./worker/bundle.js";
 /** URL of the worker entry module next to this one. */
 export function workerUrl(): URL {
   return new URL(ENTRY, import.meta.url);
+}
+
+/**
+ * Starts the worker entry as a module Web Worker, in the literal form
+ * bundlers (Vite, webpack, Parcel) recognise: they copy or bundle the
+ * worker and rewrite this URL to their output.
+ */
+export function startEntryWorker(name: string): Worker {
+  return new Worker(new URL("./worker/bundle.js", import.meta.url), {
+    type: "module",
+    name,
+  });
 }

@@ -101,14 +101,12 @@ async function bundleAndRun(
     ]);
     assert.equal(built.code, 0, `esbuild failed: ${built.stderr}`);
     // A bundler copies the worker entry next to the app (Vite does it for
-    // `new Worker(new URL(...))`); esbuild does not, so copy it by hand to
-    // where the bundled code looks for it (the source-relative URL of
-    // worker_url.ts, and the one of adapters/web.ts).
+    // `new Worker(new URL(...))`); esbuild does not, so copy it by hand, as
+    // the README says: to `worker/bundle.js` beside the bundle, the one
+    // place every context looks for it.
     const worker = fileURLToPath(workerUrl());
-    for (const target of ["out/worker", "worker"]) {
-      mkdirSync(join(dir, target), { recursive: true });
-      copyFileSync(worker, join(dir, target, "bundle.js"));
-    }
+    mkdirSync(join(dir, "out", "worker"), { recursive: true });
+    copyFileSync(worker, join(dir, "out", "worker", "bundle.js"));
     const argv = runtime === "deno" ? ["run", "-A", out] : [out];
     const exec = runtime === "deno"
       ? (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath()

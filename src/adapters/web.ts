@@ -10,7 +10,7 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../core/adapter.ts";
-import { workerUrl } from "../worker_url.ts";
+import { startEntryWorker, workerUrl } from "../worker_url.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */
 export type WebWorkerHook = (
@@ -33,13 +33,9 @@ export function startWebWorker(
   let blobUrl: string | undefined;
   try {
     // The library's own entry is started in the literal form bundlers
-    // (Vite, webpack, Parcel) recognise: they copy or bundle the worker and
-    // rewrite this URL to their output.
+    // recognise (see worker_url.ts).
     worker = url.href === workerUrl().href
-      ? new Worker(new URL("../worker/bundle.js", import.meta.url), {
-        type: "module",
-        name,
-      })
+      ? startEntryWorker(name)
       : new Worker(url, { type: "module", name });
   } catch (error) {
     if ((error as { name?: string })?.name !== "SecurityError") throw error;
