@@ -264,19 +264,44 @@ function settle(
   value: unknown,
 ): void {
   const s = slots(result);
-  if (s[STATE] !== PENDING) return;
+  // RESOLVE is gone once settled, or while an async callback runs.
+  if (s[STATE] !== PENDING || s[RESOLVE] === undefined) return;
   const callbacks = s[CALLBACKS];
   if (callbacks !== undefined) {
     s[CALLBACKS] = undefined;
+    let returned: unknown;
     try {
-      if (ok) callbacks.callback?.(value);
-      else callbacks.errorCallback?.(value);
+      returned = ok
+        ? callbacks.callback?.(value)
+        : callbacks.errorCallback?.(value);
     } catch (error) {
       // A throwing callback must not vanish: the result carries its error.
       ok = false;
       value = error;
     }
+    if (isThenable(returned)) {
+      // An async callback: the result settles once it has finished, with
+      // its rejection if it fails (never an unhandled rejection).
+      const resolve = s[RESOLVE]!;
+      const reject = s[REJECT]!;
+      s[RESOLVE] = s[REJECT] = undefined;
+      const done = (fine: boolean, v: unknown) => {
+        s[RESOLVE] = resolve;
+        s[REJECT] = reject;
+        finish(result, fine, v);
+      };
+      Promise.resolve(returned).then(
+        () => done(ok, value),
+        (error) => done(false, error),
+      );
+      return;
+    }
   }
+  finish(result, ok, value);
+}
+
+function finish(result: AsyncResult<unknown>, ok: boolean, value: unknown) {
+  const s = slots(result);
   s[STATE] = ok ? FULFILLED : REJECTED;
   if (ok) {
     s[RESOLVE]!(value);
@@ -287,6 +312,16 @@ function settle(
     s[REJECT]!(value);
   }
   s[RESOLVE] = s[REJECT] = undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return value !== null &&
+      (typeof value === "object" || typeof value === "function") &&
+      typeof (value as PromiseLike<unknown>).then === "function";
+  } catch {
+    return false; // a `then` getter that throws: not a promise
+  }
 }
 
 /** Settles `result` (used by the sinks; not part of the public API). */

@@ -111,6 +111,53 @@ describe("Pool.apply_async()", () => {
       });
     },
   );
+
+  test(
+    "Pool.apply_async() and map_async() wait for an async callback; its rejection rejects the result (never an unhandled rejection)",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const order: string[] = [];
+        const ok = pool.apply_async((x: number) => x + 1, [1], {
+          callback: async (value) => {
+            await sleep(50);
+            order.push(`callback ${value}`);
+          },
+        });
+        await deadline(ok, 20, "apply_async");
+        order.push("settled");
+        assert.deepEqual(order, ["callback 2", "settled"]);
+
+        const failed = pool.apply_async((x: number) => x, [1], {
+          callback: async () => {
+            await sleep(10);
+            throw new Error("async callback failed");
+          },
+        });
+        const error = await deadline(rejection(failed.get()), 20, "get");
+        assert.equal((error as Error).message, "async callback failed");
+        assert.equal(failed.successful(), false);
+
+        const bad = pool.map_async(
+          (x: number) => {
+            if (x === 2) throw new Error("item");
+            return x;
+          },
+          [1, 2],
+          { error_callback: () => Promise.reject(new Error("in errback")) },
+        );
+        const mapError = await deadline(rejection(bad.get()), 20, "map");
+        assert.equal((mapError as Error).message, "in errback");
+
+        // A callback's resolved value does not replace the result.
+        const slow = pool.apply_async((x: number) => x, [7], {
+          callback: () => sleep(100),
+        });
+        await deadline(slow.wait(), 20, "slow");
+        assert.equal(await slow, 7);
+      });
+    },
+  );
 });
 
 describe("AsyncResult", () => {
