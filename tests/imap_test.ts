@@ -373,3 +373,94 @@ describe("Pool.imap_unordered()", () => {
     },
   );
 });
+
+/**
+ * An async iterator whose `next()` returns a thenable that is not a native
+ * Promise (valid: `for await` awaits whatever `next()` returns), yielding
+ * 0, 1, 2.
+ */
+function thenableSteps(): AsyncIterable<number> {
+  return {
+    [Symbol.asyncIterator]() {
+      let i = 0;
+      return {
+        next() {
+          const step = { done: i >= 3, value: i++ } as IteratorResult<number>;
+          return {
+            then(resolve: (s: IteratorResult<number>) => void) {
+              resolve(step);
+            },
+          } as unknown as Promise<IteratorResult<number>>;
+        },
+      };
+    },
+  };
+}
+
+/** An iterator (async or not) whose `next()` gives 5, not a result object. */
+function brokenSteps(
+  kind: "async" | "sync",
+): { calls: number; input: AsyncIterable<number> | Iterable<number> } {
+  const state = { calls: 0, input: {} as AsyncIterable<number> };
+  const next = () => {
+    state.calls++;
+    return (kind === "async" ? Promise.resolve(5) : 5) as never;
+  };
+  state.input =
+    (kind === "async"
+      ? { [Symbol.asyncIterator]: () => ({ next }) }
+      : { [Symbol.iterator]: () => ({ next }) }) as never;
+  return state;
+}
+
+describe("Inputs read by the iteration protocol, as for await reads them", () => {
+  for (const method of ["imap", "imap_unordered", "map"] as const) {
+    test(
+      `Pool.${method}() over an async iterator whose next() returns a plain thenable`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          const triple = (x: number) => x * 10;
+          const values = method === "map"
+            ? await deadline(pool.map(triple, thenableSteps()), 20, "map")
+            : await collect(pool[method](triple, thenableSteps()), 20);
+          assert.deepEqual([...values].sort((a, b) => a - b), [0, 10, 20]);
+        });
+      },
+    );
+  }
+
+  for (const kind of ["async", "sync"] as const) {
+    test(
+      `Pool.imap() and Pool.map() over a ${kind} iterator whose next() gives a non-object reject with for await's TypeError`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          const id = (x: number) => x;
+          const forMap = brokenSteps(kind);
+          const error = await deadline(
+            rejection(Promise.resolve().then(() => pool.map(id, forMap.input))),
+            20,
+            "map",
+          );
+          assert.ok(
+            error instanceof TypeError,
+            `${error.name}: ${error.message}`,
+          );
+          assert.match(error.message, /Iterator result 5 is not an object/);
+          assert.equal(forMap.calls, 1);
+          const forImap = brokenSteps(kind);
+          const it = pool.imap(id, forImap.input);
+          const first = await deadline(rejection(it.next()), 20, "imap");
+          assert.ok(
+            first instanceof TypeError,
+            `${first.name}: ${first.message}`,
+          );
+          assert.match(first.message, /Iterator result 5 is not an object/);
+          assert.equal(forImap.calls, 1);
+          await it.return?.();
+        });
+      },
+    );
+  }
+});

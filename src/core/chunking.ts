@@ -46,7 +46,7 @@ export function readAll<T>(iterable: AsyncIterable<T>): InputRead<T> {
     const out: T[] = [];
     let since = Date.now();
     for (;;) {
-      const step = await iterator.next();
+      const step = checkStep(await iterator.next());
       if (stopped || step.done) return out;
       out.push(step.value);
       // An input that never waits on anything (an async generator that
@@ -74,6 +74,20 @@ export function readAll<T>(iterable: AsyncIterable<T>): InputRead<T> {
   };
 }
 
+/**
+ * `step` when it is an object, as `for` / `for await` require of an
+ * iterator's result; else the `TypeError` they throw (read on, a
+ * non-object would be an endless run of `undefined` items).
+ */
+function checkStep<T>(step: IteratorResult<T>): IteratorResult<T> {
+  if (
+    step === null || (typeof step !== "object" && typeof step !== "function")
+  ) {
+    throw new TypeError(`Iterator result ${String(step)} is not an object`);
+  }
+  return step;
+}
+
 /** Whether `value` is a synchronous iterable. */
 export function isIterable(value: unknown): value is Iterable<unknown> {
   return value != null &&
@@ -95,6 +109,7 @@ export function isAsyncIterable(
  */
 export class ChunkReader<T> {
   #iterator: Iterator<T> | AsyncIterator<T>;
+  #async: boolean;
   #size: number;
   #done = false;
   #closed = false;
@@ -104,7 +119,8 @@ export class ChunkReader<T> {
    * @param size Items per chunk.
    */
   constructor(iterable: Iterable<T> | AsyncIterable<T>, size: number) {
-    this.#iterator = isAsyncIterable(iterable)
+    this.#async = isAsyncIterable(iterable);
+    this.#iterator = this.#async
       ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
       : (iterable as Iterable<T>)[Symbol.iterator]();
     this.#size = size;
@@ -121,9 +137,15 @@ export class ChunkReader<T> {
    */
   next(): T[] | undefined | Promise<T[] | undefined> {
     const chunk: T[] = [];
+    if (this.#async) {
+      // awaited whatever it is: an async iterator may return any thenable
+      return this.#nextAsync(
+        chunk,
+        this.#iterator.next() as Promise<IteratorResult<T>>,
+      );
+    }
     while (chunk.length < this.#size) {
-      const step = this.#iterator.next();
-      if (step instanceof Promise) return this.#nextAsync(chunk, step);
+      const step = checkStep(this.#iterator.next() as IteratorResult<T>);
       if (step.done) {
         this.#done = true;
         break;
@@ -141,6 +163,7 @@ export class ChunkReader<T> {
     let since = Date.now();
     for (;;) {
       if (this.#closed) return undefined;
+      step = checkStep(step);
       if (step.done) {
         this.#done = true;
         break;
