@@ -308,13 +308,7 @@ export class Pool {
     options?: Pick<ApplyOptions, "kwds" | "transfer">,
   ): Promise<unknown> {
     try {
-      applyOptions("apply", [], options);
-      return this.apply_async(
-        fn,
-        args as [],
-        options as ApplyOptions<unknown, never>,
-      )
-        .get();
+      return this.#applyAsync("apply", fn, args, options).get();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -391,18 +385,28 @@ export class Pool {
     args?: unknown[],
     options?: ApplyOptions,
   ): AsyncResult<unknown> {
-    this.#checkRunning("apply_async");
+    return this.#applyAsync("apply_async", fn, args, options);
+  }
+
+  /** `apply_async`, with errors naming `method`. */
+  #applyAsync(
+    method: "apply" | "apply_async",
+    fn: unknown,
+    args: unknown[] | undefined,
+    options: ApplyOptions | undefined,
+  ): AsyncResult<unknown> {
+    this.#checkRunning(method);
     const fid = this.#fid(fn);
     const list = args ?? [];
     if (!Array.isArray(list)) {
       throw new TypeError(
-        `Cannot call apply_async() as 'args' must be an array of arguments: received ${
+        `Cannot call ${method}() as 'args' must be an array of arguments: received ${
           received(args)
         }; wrap a single argument as [x]`,
       );
     }
     const { args: callArgs, callbacks, transfer } = applyOptions(
-      "apply_async",
+      method,
       list,
       options,
     );

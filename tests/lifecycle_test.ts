@@ -31,6 +31,8 @@ async function assertRefusesWork(pool: Pool): Promise<void> {
   ) {
     const error = await deadline(rejection(promise, label), 10, label);
     assert.match(error.message, /Pool not running/, label);
+    // The message names the method called (apply, not apply_async).
+    assert.ok(error.message.includes(`cannot call ${label}()`), error.message);
   }
   for (
     const [label, call] of [
@@ -42,6 +44,7 @@ async function assertRefusesWork(pool: Pool): Promise<void> {
     ] as const
   ) {
     assert.throws(call, /Pool not running/, label);
+    assert.throws(call, (e: Error) => e.message.includes(`${label}()`), label);
   }
 }
 
