@@ -27,6 +27,10 @@ function setCurrentProcess(info) {
 
 // src/core/error_wire.ts
 var MAX_DEPTH = 4;
+var MAX_RECORDS = 200;
+var MAX_ERRORS = 100;
+var MAX_PROPS = 64;
+var MAX_TEXT = 1e4;
 var SKIP = /* @__PURE__ */ new Set([
   "name",
   "message",
@@ -34,25 +38,65 @@ var SKIP = /* @__PURE__ */ new Set([
   "cause",
   "errors"
 ]);
-function isErrorLike(value) {
-  return value instanceof Error || typeof value === "object" && value !== null && typeof value.message === "string" && typeof value.name === "string";
-}
-function cloneable(value) {
+var UNREADABLE = Symbol("unreadable");
+function read(obj, key) {
   try {
-    structuredClone(value);
-    return value;
+    return obj[key];
   } catch {
-    return describe(value);
+    return UNREADABLE;
   }
+}
+function text(value) {
+  try {
+    return cut(String(value));
+  } catch {
+    return void 0;
+  }
+}
+function cut(s) {
+  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\u2026` : s;
+}
+function reason(error) {
+  if (typeof error === "string") return cut(error);
+  const name = read(error, "name");
+  const message = read(error, "message");
+  if (typeof name === "string" && typeof message === "string") {
+    return cut(`${name}: ${message}`);
+  }
+  return typeof error === "object" || typeof error === "function" ? "an unreadable value" : text(error) ?? "an unreadable value";
+}
+function isErrorLike(value) {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    if (value instanceof Error) return true;
+  } catch {
+  }
+  return typeof read(value, "message") === "string" && typeof read(value, "name") === "string";
 }
 function describe(value) {
   if (typeof value === "string") return value;
+  if (typeof value !== "object" && typeof value !== "function") {
+    return text(value) ?? typeof value;
+  }
   try {
     const json = JSON.stringify(value);
-    if (json !== void 0 && json !== "{}") return json;
+    if (json !== void 0 && json !== "{}") return cut(json);
   } catch {
   }
-  return String(value);
+  const s = text(value);
+  if (s !== void 0) return s;
+  try {
+    return Object.prototype.toString.call(value);
+  } catch (error) {
+    return `[${typeof value} that cannot be read: ${reason(error)}]`;
+  }
+}
+function cloneable(value) {
+  try {
+    return structuredClone(value);
+  } catch {
+    return describe(value);
+  }
 }
 function jsonSafe(value) {
   try {
@@ -62,7 +106,21 @@ function jsonSafe(value) {
     return void 0;
   }
 }
-function toRecord(thrown, depth = 0) {
+function toRecord(thrown) {
+  try {
+    return record(thrown, {
+      budget: MAX_RECORDS,
+      path: []
+    });
+  } catch (error) {
+    return {
+      name: "Error",
+      message: `(cannot describe: ${reason(error)})`
+    };
+  }
+}
+function record(thrown, walk) {
+  walk.budget--;
   if (!isErrorLike(thrown)) {
     return {
       name: "Error",
@@ -71,32 +129,57 @@ function toRecord(thrown, depth = 0) {
       thrown: cloneable(thrown)
     };
   }
-  const record = {
-    name: String(thrown.name),
-    message: String(thrown.message)
+  const ctor = read(read(thrown, "constructor"), "name");
+  const rawName = read(thrown, "name");
+  const rawMessage = read(thrown, "message");
+  const result = {
+    name: typeof rawName === "string" ? rawName : (rawName === UNREADABLE || rawName == null ? void 0 : text(rawName)) ?? (typeof ctor === "string" && ctor !== "" ? ctor : "Error"),
+    message: rawMessage === UNREADABLE || rawMessage === void 0 ? "" : typeof rawMessage === "string" ? rawMessage : describe(rawMessage)
   };
-  if (typeof thrown.stack === "string") record.stack = thrown.stack;
-  const ctor = thrown.constructor?.name;
-  if (typeof ctor === "string") record.ctor = ctor;
-  if ("cause" in thrown) {
-    record.hasCause = true;
-    const cause = thrown.cause;
-    if (isErrorLike(cause) && depth < MAX_DEPTH) {
-      record.causeRecord = toRecord(cause, depth + 1);
-    } else {
-      record.causeValue = cloneable(cause);
-    }
+  const stack = read(thrown, "stack");
+  if (typeof stack === "string") result.stack = stack;
+  if (typeof ctor === "string") result.ctor = ctor;
+  const deep = walk.path.length >= MAX_DEPTH || walk.budget <= 0 || walk.path.includes(thrown);
+  if (deep) return result;
+  walk.path.push(thrown);
+  let hasCause = false;
+  try {
+    hasCause = "cause" in thrown;
+  } catch {
   }
-  const errors = thrown.errors;
-  if (Array.isArray(errors) && depth < MAX_DEPTH) {
-    record.errors = errors.slice(0, 100).map((e) => toRecord(e, depth + 1));
+  const cause = hasCause ? read(thrown, "cause") : UNREADABLE;
+  if (cause !== UNREADABLE) {
+    result.hasCause = true;
+    if (isErrorLike(cause)) result.causeRecord = record(cause, walk);
+    else result.causeValue = cloneable(cause);
   }
-  for (const key of Object.keys(thrown)) {
-    if (SKIP.has(key)) continue;
-    const value = jsonSafe(thrown[key]);
-    if (value !== void 0) (record.props ??= {})[key] = value;
+  const errors = read(thrown, "errors");
+  let isList = false;
+  try {
+    isList = Array.isArray(errors);
+  } catch {
   }
-  return record;
+  if (isList) {
+    const length = read(errors, "length");
+    const n = typeof length === "number" ? Math.min(length, MAX_ERRORS, Math.max(walk.budget, 0)) : 0;
+    const list = [];
+    for (let i = 0; i < n; i++) list.push(record(read(errors, i), walk));
+    result.errors = list;
+  }
+  let keys = [];
+  try {
+    keys = Object.keys(thrown);
+  } catch {
+  }
+  for (const key of keys.slice(0, MAX_PROPS)) {
+    if (SKIP.has(key) || key === "__proto__") continue;
+    const value = read(thrown, key);
+    if (value === UNREADABLE) continue;
+    const safe = jsonSafe(value);
+    if (safe !== void 0) (result.props ??= {})[key] = safe;
+  }
+  walk.path.pop();
+  return result;
 }
 
 // src/core/protocol.ts
@@ -325,17 +408,24 @@ function lookup(fid) {
   return fn;
 }
 function describe2(error, spec) {
-  const record = toRecord(error);
-  if (spec?.kind === "source" && error instanceof ReferenceError) {
-    const name = /^(\S+) is not defined/.exec(error.message)?.[1];
+  const record2 = toRecord(error);
+  if (spec?.kind === "source" && record2.name === "ReferenceError") {
+    const name = /^(\S+) is not defined/.exec(record2.message)?.[1];
     if (name) {
-      record.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports`;
+      record2.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports`;
     }
   }
-  return record;
+  return record2;
 }
 function isThenable(value) {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
+  if (value === null || typeof value !== "object" && typeof value !== "function") {
+    return false;
+  }
+  try {
+    return typeof value.then === "function";
+  } catch {
+    return true;
+  }
 }
 async function drain() {
   running = true;
@@ -483,17 +573,21 @@ function flush() {
         results: one
       });
     } catch (error) {
-      channel.post({
-        type: "results",
-        results: [
-          results[i],
-          STATUS_ERROR,
-          {
-            name: "DataCloneError",
-            message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${error instanceof Error ? error.message : String(error)}; return plain data (no functions, symbols or class instances with private state)`
-          }
-        ]
-      });
+      const why = toRecord(error);
+      try {
+        channel.post({
+          type: "results",
+          results: [
+            results[i],
+            STATUS_ERROR,
+            {
+              name: "DataCloneError",
+              message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`
+            }
+          ]
+        });
+      } catch {
+      }
     }
   }
 }

@@ -154,11 +154,14 @@ function lookup(fid: number): Compiled {
   return fn;
 }
 
-/** The error record, with a hint for free variables of sent functions. */
+/**
+ * The error record, with a hint for free variables of sent functions. Never
+ * throws, whatever was thrown.
+ */
 function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
   const record = toRecord(error);
-  if (spec?.kind === "source" && error instanceof ReferenceError) {
-    const name = /^(\S+) is not defined/.exec(error.message)?.[1];
+  if (spec?.kind === "source" && record.name === "ReferenceError") {
+    const name = /^(\S+) is not defined/.exec(record.message)?.[1];
     if (name) {
       record.message =
         `Task function uses '${name}', which is not defined in the worker: ` +
@@ -169,10 +172,21 @@ function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
   return record;
 }
 
+/**
+ * Whether `await` would treat `value` as a promise. A `then` that cannot be
+ * read counts: awaiting it rejects with the reason, as the task's error.
+ */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
+  if (
+    value === null || (typeof value !== "object" && typeof value !== "function")
+  ) {
+    return false;
+  }
+  try {
+    return typeof (value as PromiseLike<unknown>).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 async function drain(): Promise<void> {
@@ -335,20 +349,25 @@ function flush(): void {
     try {
       channel.post({ type: "results", results: one });
     } catch (error) {
-      channel.post({
-        type: "results",
-        results: [
-          results[i],
-          STATUS_ERROR,
-          {
-            name: "DataCloneError",
-            message:
-              `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
-                error instanceof Error ? error.message : String(error)
-              }; return plain data (no functions, symbols or class instances with private state)`,
-          } satisfies ErrorRecord,
-        ],
-      });
+      // Cloning ran the value's getters, which may throw anything: describe
+      // it safely, and never let the report itself throw.
+      const why = toRecord(error);
+      try {
+        channel.post({
+          type: "results",
+          results: [
+            results[i],
+            STATUS_ERROR,
+            {
+              name: "DataCloneError",
+              message:
+                `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`,
+            } satisfies ErrorRecord,
+          ],
+        });
+      } catch {
+        // the channel is gone: the pool learns it from the worker's exit
+      }
     }
   }
 }
