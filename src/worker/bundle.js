@@ -294,6 +294,8 @@ function host() {
 
 // src/worker/main.ts
 var FLUSH_MS = 1;
+var SHORT_MS = 0.5;
+var MAX_SHAPES = 4096;
 var channel = host();
 var specs = /* @__PURE__ */ new Map();
 var compiled = /* @__PURE__ */ new Map();
@@ -304,6 +306,9 @@ var running = false;
 var control;
 var ordinal = 0;
 var out = [];
+var runMs = /* @__PURE__ */ new Map();
+var lastShape = 0;
+var lastStart = -1;
 var lastFlush = 0;
 var busySince = 0;
 channel.onFatal((error, code) => {
@@ -445,13 +450,15 @@ async function drain() {
       batch[inboxPos + 3] = void 0;
       inboxPos += 4;
       if (!claim()) continue;
-      if (control) {
-        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
-          flush();
-        }
-      } else if (out.length > 0) {
+      const shape = shapeOf(fid, mode, payload);
+      let start = performance.now();
+      if (lastStart >= 0) measured(lastShape, start - lastStart);
+      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !((runMs.get(shape) ?? SHORT_MS) < SHORT_MS))) {
         flush();
+        start = performance.now();
       }
+      lastShape = shape;
+      lastStart = start;
       let fn = lookup(fid);
       if (fn instanceof Promise) {
         flush();
@@ -504,9 +511,77 @@ async function drain() {
       });
       else out.push(seq, STATUS_OK, values);
     }
+    if (lastStart >= 0) measured(lastShape, performance.now() - lastStart);
+    lastStart = -1;
     flush();
   } finally {
     running = false;
+  }
+}
+function measured(shape, ms) {
+  const before = runMs.get(shape);
+  if (before === void 0 && runMs.size >= MAX_SHAPES) runMs.clear();
+  runMs.set(shape, before === void 0 ? ms : Math.max(ms, before / 2));
+}
+function shapeOf(fid, mode, payload) {
+  let h = mix(fid, mode);
+  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1));
+  const list = payload;
+  const n = list.length;
+  h = mix(h, bucket(n));
+  if (mode === MODE_CALL) {
+    for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+  } else if (n > 0) {
+    h = mix(h, sizeOf(list[0], 1));
+    if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+  }
+  return h;
+}
+function mix(h, v) {
+  return Math.imul(h ^ v, 2654435761) ^ h >>> 15;
+}
+function bucket(n) {
+  return n < 16 ? n : 12 + Math.floor(Math.log2(n) * 4);
+}
+function sizeOf(v, depth) {
+  switch (typeof v) {
+    case "number":
+      if (v >= -32 && v < 32 && Number.isInteger(v)) return v + 32;
+      if (v !== v) return 64;
+      return (v < 0 ? 2e3 : 1e3) + bucket(Math.abs(v));
+    case "string":
+      return 3e3 + bucket(v.length);
+    case "boolean":
+      return v ? 65 : 66;
+    case "undefined":
+      return 67;
+    case "bigint":
+      return 4e3 + bucket(v < 0n ? -Number(v) : Number(v));
+    case "object": {
+      if (v === null) return 68;
+      if (Array.isArray(v)) {
+        let h2 = 5e3 + bucket(v.length);
+        if (depth > 0 && v.length > 0) {
+          h2 = mix(h2, sizeOf(v[0], depth - 1));
+          if (v.length > 1) h2 = mix(h2, sizeOf(v[v.length - 1], depth - 1));
+        }
+        return h2;
+      }
+      if (ArrayBuffer.isView(v)) return 6e3 + bucket(v.byteLength);
+      if (v instanceof ArrayBuffer) return 7e3 + bucket(v.byteLength);
+      if (v instanceof Map || v instanceof Set) return 8e3 + bucket(v.size);
+      let h = 9e3;
+      let keys = 0;
+      for (const key in v) {
+        if (++keys > 16) break;
+        if (depth > 0) {
+          h = mix(h, sizeOf(v[key], depth - 1));
+        }
+      }
+      return mix(h, keys);
+    }
+    default:
+      return 69;
   }
 }
 function runItems(fn, items, star, values, errors, spec, start) {

@@ -33,6 +33,13 @@ type Compiled = Fn | Promise<Fn> | { failed: unknown };
 
 /** Flush buffered results at least this often while tasks run (ms). */
 const FLUSH_MS = 1;
+/**
+ * A task may start before the results finished so far are posted only when
+ * its shape last ran in under this many milliseconds (see `shapeOf`).
+ */
+const SHORT_MS = 0.5;
+/** Shapes remembered before the table starts over. */
+const MAX_SHAPES = 4096;
 
 const channel = host();
 const specs = new Map<number, FnSpec>();
@@ -46,6 +53,14 @@ let control: Int32Array | undefined;
 /** Ordinal of the next task received (tasks are numbered in arrival order). */
 let ordinal = 0;
 let out: unknown[] = [];
+/**
+ * How long each task shape ran here (ms): the last run, or half the previous
+ * figure when that is longer, so one long run is remembered for a while.
+ */
+const runMs = new Map<number, number>();
+/** Shape and start of the task that ran last, timed when the next one starts. */
+let lastShape = 0;
+let lastStart = -1;
 let lastFlush = 0;
 /** Start of the running stretch whose time the next flush reports. */
 let busySince = 0;
@@ -208,13 +223,23 @@ async function drain(): Promise<void> {
       inboxPos += 4;
 
       if (!claim()) continue; // taken back by the pool: another worker runs it
-      if (control) {
-        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
-          flush();
-        }
-      } else if (out.length > 0) {
-        flush(); // no shared counter: report before starting the next task
+      // Results wait to be batched only while the next task is known to be
+      // short: any other task may run long (or kill the worker), and no
+      // finished result may wait behind it. Without the shared counter,
+      // report before every task (the pool's death blame relies on it).
+      const shape = shapeOf(fid, mode, payload);
+      let start = performance.now(); // also the end of the previous task
+      if (lastStart >= 0) measured(lastShape, start - lastStart);
+      if (
+        out.length > 0 &&
+        (control === undefined || start - lastFlush >= FLUSH_MS ||
+          !((runMs.get(shape) ?? SHORT_MS) < SHORT_MS))
+      ) {
+        flush();
+        start = performance.now();
       }
+      lastShape = shape;
+      lastStart = start;
 
       let fn = lookup(fid);
       if (fn instanceof Promise) {
@@ -269,9 +294,93 @@ async function drain(): Promise<void> {
       if (errors.length > 0) out.push(seq, STATUS_PARTIAL, { values, errors });
       else out.push(seq, STATUS_OK, values);
     }
+    if (lastStart >= 0) measured(lastShape, performance.now() - lastStart);
+    lastStart = -1;
     flush();
   } finally {
     running = false;
+  }
+}
+
+/** Records that a task of `shape` ran for `ms` milliseconds. */
+function measured(shape: number, ms: number): void {
+  const before = runMs.get(shape);
+  if (before === undefined && runMs.size >= MAX_SHAPES) runMs.clear();
+  runMs.set(shape, before === undefined ? ms : Math.max(ms, before / 2));
+}
+
+/**
+ * A task's shape: its function and mode, and the size of each argument
+ * (numbers below 32 exactly, larger ones, lengths and sizes by quarter
+ * octaves, one level into arrays and objects; a chunk by its length and its
+ * first and last items). Tasks of one shape usually take about as long, so
+ * a shape that ran short can run again before results are posted; the same
+ * function on a bigger argument is another shape, and is not assumed short.
+ */
+function shapeOf(fid: number, mode: number, payload: unknown): number {
+  let h = mix(fid, mode);
+  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1));
+  const list = payload as unknown[];
+  const n = list.length;
+  h = mix(h, bucket(n));
+  if (mode === MODE_CALL) {
+    for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+  } else if (n > 0) {
+    h = mix(h, sizeOf(list[0], 1));
+    if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+  }
+  return h;
+}
+
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
+}
+
+/** `n` itself below 16, else its quarter octave. */
+function bucket(n: number): number {
+  return n < 16 ? n : 12 + Math.floor(Math.log2(n) * 4);
+}
+
+/** A small number standing for the kind and size of a (cloned) value. */
+function sizeOf(v: unknown, depth: number): number {
+  switch (typeof v) {
+    case "number":
+      if (v >= -32 && v < 32 && Number.isInteger(v)) return v + 32;
+      if (v !== v) return 64; // NaN
+      return (v < 0 ? 2000 : 1000) + bucket(Math.abs(v));
+    case "string":
+      return 3000 + bucket(v.length);
+    case "boolean":
+      return v ? 65 : 66;
+    case "undefined":
+      return 67;
+    case "bigint":
+      return 4000 + bucket(v < 0n ? -Number(v) : Number(v));
+    case "object": {
+      if (v === null) return 68;
+      if (Array.isArray(v)) {
+        let h = 5000 + bucket(v.length);
+        if (depth > 0 && v.length > 0) {
+          h = mix(h, sizeOf(v[0], depth - 1));
+          if (v.length > 1) h = mix(h, sizeOf(v[v.length - 1], depth - 1));
+        }
+        return h;
+      }
+      if (ArrayBuffer.isView(v)) return 6000 + bucket(v.byteLength);
+      if (v instanceof ArrayBuffer) return 7000 + bucket(v.byteLength);
+      if (v instanceof Map || v instanceof Set) return 8000 + bucket(v.size);
+      let h = 9000;
+      let keys = 0;
+      for (const key in v) {
+        if (++keys > 16) break;
+        if (depth > 0) {
+          h = mix(h, sizeOf((v as Record<string, unknown>)[key], depth - 1));
+        }
+      }
+      return mix(h, keys);
+    }
+    default:
+      return 69;
   }
 }
 
