@@ -294,7 +294,7 @@ function host() {
 
 // src/worker/main.ts
 var FLUSH_MS = 1;
-var SHORT_MS = 0.5;
+var SHORT_MS = 1;
 var MAX_SHAPES = 4096;
 var channel = host();
 var specs = /* @__PURE__ */ new Map();
@@ -306,7 +306,9 @@ var running = false;
 var control;
 var ordinal = 0;
 var out = [];
-var runMs = /* @__PURE__ */ new Map();
+var short = /* @__PURE__ */ new Map();
+var cachedShape = -1;
+var cachedShort = false;
 var lastShape = 0;
 var lastStart = -1;
 var lastFlush = 0;
@@ -453,7 +455,7 @@ async function drain() {
       const shape = shapeOf(fid, mode, payload);
       let start = performance.now();
       if (lastStart >= 0) measured(lastShape, start - lastStart);
-      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !((runMs.get(shape) ?? SHORT_MS) < SHORT_MS))) {
+      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !(shape === cachedShape ? cachedShort : short.get(shape) === true))) {
         flush();
         start = performance.now();
       }
@@ -519,13 +521,16 @@ async function drain() {
   }
 }
 function measured(shape, ms) {
-  const before = runMs.get(shape);
-  if (before === void 0 && runMs.size >= MAX_SHAPES) runMs.clear();
-  runMs.set(shape, before === void 0 ? ms : Math.max(ms, before / 2));
+  const isShort = ms < SHORT_MS;
+  if (shape === cachedShape && isShort === cachedShort) return;
+  if (short.size >= MAX_SHAPES && !short.has(shape)) short.clear();
+  short.set(shape, isShort);
+  cachedShape = shape;
+  cachedShort = isShort;
 }
 function shapeOf(fid, mode, payload) {
   let h = mix(fid, mode);
-  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1));
+  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1)) & 1073741823;
   const list = payload;
   const n = list.length;
   h = mix(h, bucket(n));
@@ -535,18 +540,23 @@ function shapeOf(fid, mode, payload) {
     h = mix(h, sizeOf(list[0], 1));
     if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
   }
-  return h;
+  return h & 1073741823;
 }
 function mix(h, v) {
   return Math.imul(h ^ v, 2654435761) ^ h >>> 15;
 }
 function bucket(n) {
-  return n < 16 ? n : 12 + Math.floor(Math.log2(n) * 4);
+  if (n < 16) return n;
+  if (n < 2147483648) {
+    const octave = 31 - Math.clz32(n);
+    return 16 + octave * 2 + (n >>> octave - 1 & 1);
+  }
+  return 128 + Math.floor(Math.log2(n) * 2);
 }
 function sizeOf(v, depth) {
   switch (typeof v) {
     case "number":
-      if (v >= -32 && v < 32 && Number.isInteger(v)) return v + 32;
+      if (v >= -16 && v < 16 && Number.isInteger(v)) return v + 16;
       if (v !== v) return 64;
       return (v < 0 ? 2e3 : 1e3) + bucket(Math.abs(v));
     case "string":

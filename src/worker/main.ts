@@ -37,7 +37,7 @@ const FLUSH_MS = 1;
  * A task may start before the results finished so far are posted only when
  * its shape last ran in under this many milliseconds (see `shapeOf`).
  */
-const SHORT_MS = 0.5;
+const SHORT_MS = 1;
 /** Shapes remembered before the table starts over. */
 const MAX_SHAPES = 4096;
 
@@ -53,11 +53,11 @@ let control: Int32Array | undefined;
 /** Ordinal of the next task received (tasks are numbered in arrival order). */
 let ordinal = 0;
 let out: unknown[] = [];
-/**
- * How long each task shape ran here (ms): the last run, or half the previous
- * figure when that is longer, so one long run is remembered for a while.
- */
-const runMs = new Map<number, number>();
+/** Whether each task shape ran short here the last time (SHORT_MS). */
+const short = new Map<number, boolean>();
+/** The entry of `short` last written: consecutive tasks often share a shape. */
+let cachedShape = -1;
+let cachedShort = false;
 /** Shape and start of the task that ran last, timed when the next one starts. */
 let lastShape = 0;
 let lastStart = -1;
@@ -233,7 +233,7 @@ async function drain(): Promise<void> {
       if (
         out.length > 0 &&
         (control === undefined || start - lastFlush >= FLUSH_MS ||
-          !((runMs.get(shape) ?? SHORT_MS) < SHORT_MS))
+          !(shape === cachedShape ? cachedShort : short.get(shape) === true))
       ) {
         flush();
         start = performance.now();
@@ -304,14 +304,17 @@ async function drain(): Promise<void> {
 
 /** Records that a task of `shape` ran for `ms` milliseconds. */
 function measured(shape: number, ms: number): void {
-  const before = runMs.get(shape);
-  if (before === undefined && runMs.size >= MAX_SHAPES) runMs.clear();
-  runMs.set(shape, before === undefined ? ms : Math.max(ms, before / 2));
+  const isShort = ms < SHORT_MS;
+  if (shape === cachedShape && isShort === cachedShort) return; // as recorded
+  if (short.size >= MAX_SHAPES && !short.has(shape)) short.clear();
+  short.set(shape, isShort);
+  cachedShape = shape;
+  cachedShort = isShort;
 }
 
 /**
  * A task's shape: its function and mode, and the size of each argument
- * (numbers below 32 exactly, larger ones, lengths and sizes by quarter
+ * (integers from -16 to 15 exactly; other numbers, lengths and sizes by half
  * octaves, one level into arrays and objects; a chunk by its length and its
  * first and last items). Tasks of one shape usually take about as long, so
  * a shape that ran short can run again before results are posted; the same
@@ -319,7 +322,7 @@ function measured(shape: number, ms: number): void {
  */
 function shapeOf(fid: number, mode: number, payload: unknown): number {
   let h = mix(fid, mode);
-  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1));
+  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1)) & 0x3fffffff;
   const list = payload as unknown[];
   const n = list.length;
   h = mix(h, bucket(n));
@@ -329,23 +332,28 @@ function shapeOf(fid: number, mode: number, payload: unknown): number {
     h = mix(h, sizeOf(list[0], 1));
     if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
   }
-  return h;
+  return h & 0x3fffffff; // a small integer: no allocation as a Map key
 }
 
 function mix(h: number, v: number): number {
   return Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
 }
 
-/** `n` itself below 16, else its quarter octave. */
+/** `n` itself below 16, else its half octave (sizes within a factor of 1.5). */
 function bucket(n: number): number {
-  return n < 16 ? n : 12 + Math.floor(Math.log2(n) * 4);
+  if (n < 16) return n;
+  if (n < 0x80000000) {
+    const octave = 31 - Math.clz32(n);
+    return 16 + octave * 2 + ((n >>> (octave - 1)) & 1);
+  }
+  return 128 + Math.floor(Math.log2(n) * 2);
 }
 
 /** A small number standing for the kind and size of a (cloned) value. */
 function sizeOf(v: unknown, depth: number): number {
   switch (typeof v) {
     case "number":
-      if (v >= -32 && v < 32 && Number.isInteger(v)) return v + 32;
+      if (v >= -16 && v < 16 && Number.isInteger(v)) return v + 16;
       if (v !== v) return 64; // NaN
       return (v < 0 ? 2000 : 1000) + bucket(Math.abs(v));
     case "string":
