@@ -454,8 +454,8 @@ async function drain() {
       if (!claim()) continue;
       const shape = shapeOf(fid, mode, payload);
       let start = performance.now();
-      if (lastStart >= 0) measured(lastShape, start - lastStart);
-      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !(shape === cachedShape ? cachedShort : short.get(shape) === true))) {
+      if (lastStart >= 0) measured(start - lastStart);
+      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !(shape === cachedShape ? cachedShort : isShort(shape, fid, mode, payload)))) {
         flush();
         start = performance.now();
       }
@@ -513,32 +513,53 @@ async function drain() {
       });
       else out.push(seq, STATUS_OK, values);
     }
-    if (lastStart >= 0) measured(lastShape, performance.now() - lastStart);
+    if (lastStart >= 0) measured(performance.now() - lastStart);
     lastStart = -1;
     flush();
   } finally {
     running = false;
   }
 }
-function measured(shape, ms) {
-  const isShort = ms < SHORT_MS;
-  if (shape === cachedShape && isShort === cachedShort) return;
-  if (short.size >= MAX_SHAPES && !short.has(shape)) short.clear();
-  short.set(shape, isShort);
-  cachedShape = shape;
-  cachedShort = isShort;
+function isShort(shape, fid, mode, payload) {
+  const known = short.get(shape);
+  if (known !== void 0) return known;
+  const steps = sizes;
+  try {
+    for (shrink = 0; shrink < steps; shrink++) {
+      if (short.get(shapeOf(fid, mode, payload)) === true) return true;
+    }
+    return false;
+  } finally {
+    shrink = -1;
+  }
 }
+function measured(ms) {
+  const ran = ms < SHORT_MS;
+  if (lastShape === cachedShape && ran === cachedShort) return;
+  if (short.size >= MAX_SHAPES && !short.has(lastShape)) short.clear();
+  short.set(lastShape, ran);
+  cachedShape = lastShape;
+  cachedShort = ran;
+}
+var sizes = 0;
+var shrink = -1;
 function shapeOf(fid, mode, payload) {
+  sizes = 0;
   let h = mix(fid, mode);
-  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1)) & 1073741823;
-  const list = payload;
-  const n = list.length;
-  h = mix(h, bucket(n));
-  if (mode === MODE_CALL) {
-    for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
-  } else if (n > 0) {
-    h = mix(h, sizeOf(list[0], 1));
-    if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+  if (mode === MODE_CALL1) h = mix(h, sizeOf(payload, 1));
+  else {
+    const list = payload;
+    const n = list.length;
+    if (mode === MODE_CALL) {
+      h = mix(h, n);
+      for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+    } else {
+      h = mix(h, sized(0, bucket(n)));
+      if (n > 0) {
+        h = mix(h, sizeOf(list[0], 1));
+        if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+      }
+    }
   }
   return h & 1073741823;
 }
@@ -546,40 +567,45 @@ function mix(h, v) {
   return Math.imul(h ^ v, 2654435761) ^ h >>> 15;
 }
 function bucket(n) {
-  if (n < 16) return n;
+  if (n < 16) return Math.floor(n);
   if (n < 2147483648) {
     const octave = 31 - Math.clz32(n);
-    return 16 + octave * 2 + (n >>> octave - 1 & 1);
+    return 8 + octave * 2 + (n >>> octave - 1 & 1);
   }
-  return 128 + Math.floor(Math.log2(n) * 2);
+  return n < 2 ** 64 ? 39 + Math.floor(Math.log2(n)) : 103;
+}
+function sized(tag, size) {
+  if (sizes++ === shrink) size--;
+  return tag + size;
 }
 function sizeOf(v, depth) {
   switch (typeof v) {
     case "number":
-      if (v >= -16 && v < 16 && Number.isInteger(v)) return v + 16;
-      if (v !== v) return 64;
-      return (v < 0 ? 2e3 : 1e3) + bucket(Math.abs(v));
+      if (v !== v) return 1;
+      return sized(v < 0 ? 2e3 : 1e3, bucket(v < 0 ? -v : v));
     case "string":
-      return 3e3 + bucket(v.length);
+      return sized(3e3, bucket(v.length));
     case "boolean":
-      return v ? 65 : 66;
+      return v ? 2 : 3;
     case "undefined":
-      return 67;
+      return 4;
     case "bigint":
-      return 4e3 + bucket(v < 0n ? -Number(v) : Number(v));
+      return sized(4e3, bucket(v < 0n ? -Number(v) : Number(v)));
     case "object": {
-      if (v === null) return 68;
+      if (v === null) return 5;
       if (Array.isArray(v)) {
-        let h2 = 5e3 + bucket(v.length);
+        let h2 = sized(5e3, bucket(v.length));
         if (depth > 0 && v.length > 0) {
           h2 = mix(h2, sizeOf(v[0], depth - 1));
           if (v.length > 1) h2 = mix(h2, sizeOf(v[v.length - 1], depth - 1));
         }
         return h2;
       }
-      if (ArrayBuffer.isView(v)) return 6e3 + bucket(v.byteLength);
-      if (v instanceof ArrayBuffer) return 7e3 + bucket(v.byteLength);
-      if (v instanceof Map || v instanceof Set) return 8e3 + bucket(v.size);
+      if (ArrayBuffer.isView(v)) return sized(6e3, bucket(v.byteLength));
+      if (v instanceof ArrayBuffer) return sized(7e3, bucket(v.byteLength));
+      if (v instanceof Map || v instanceof Set) {
+        return sized(8e3, bucket(v.size));
+      }
       let h = 9e3;
       let keys = 0;
       for (const key in v) {
@@ -591,7 +617,7 @@ function sizeOf(v, depth) {
       return mix(h, keys);
     }
     default:
-      return 69;
+      return 6;
   }
 }
 function runItems(fn, items, star, values, errors, spec, start) {

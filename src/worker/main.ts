@@ -58,7 +58,7 @@ const short = new Map<number, boolean>();
 /** The entry of `short` last written: consecutive tasks often share a shape. */
 let cachedShape = -1;
 let cachedShort = false;
-/** Shape and start of the task that ran last, timed when the next one starts. */
+/** The task that ran last, timed when the next one starts. */
 let lastShape = 0;
 let lastStart = -1;
 let lastFlush = 0;
@@ -229,11 +229,13 @@ async function drain(): Promise<void> {
       // report before every task (the pool's death blame relies on it).
       const shape = shapeOf(fid, mode, payload);
       let start = performance.now(); // also the end of the previous task
-      if (lastStart >= 0) measured(lastShape, start - lastStart);
+      if (lastStart >= 0) measured(start - lastStart);
       if (
         out.length > 0 &&
         (control === undefined || start - lastFlush >= FLUSH_MS ||
-          !(shape === cachedShape ? cachedShort : short.get(shape) === true))
+          !(shape === cachedShape
+            ? cachedShort
+            : isShort(shape, fid, mode, payload)))
       ) {
         flush();
         start = performance.now();
@@ -294,7 +296,7 @@ async function drain(): Promise<void> {
       if (errors.length > 0) out.push(seq, STATUS_PARTIAL, { values, errors });
       else out.push(seq, STATUS_OK, values);
     }
-    if (lastStart >= 0) measured(lastShape, performance.now() - lastStart);
+    if (lastStart >= 0) measured(performance.now() - lastStart);
     lastStart = -1;
     flush();
   } finally {
@@ -302,35 +304,71 @@ async function drain(): Promise<void> {
   }
 }
 
-/** Records that a task of `shape` ran for `ms` milliseconds. */
-function measured(shape: number, ms: number): void {
-  const isShort = ms < SHORT_MS;
-  if (shape === cachedShape && isShort === cachedShort) return; // as recorded
-  if (short.size >= MAX_SHAPES && !short.has(shape)) short.clear();
-  short.set(shape, isShort);
-  cachedShape = shape;
-  cachedShort = isShort;
+/**
+ * Whether a task of `shape` is known to run short: its shape ran short last
+ * time, or, for a shape not seen yet, the shape one size step smaller in one
+ * argument did (so sizes growing step by step do not each cost a post, while
+ * a jump does).
+ */
+function isShort(
+  shape: number,
+  fid: number,
+  mode: number,
+  payload: unknown,
+): boolean {
+  const known = short.get(shape);
+  if (known !== undefined) return known;
+  const steps = sizes;
+  try {
+    for (shrink = 0; shrink < steps; shrink++) {
+      if (short.get(shapeOf(fid, mode, payload)) === true) return true;
+    }
+    return false;
+  } finally {
+    shrink = -1;
+  }
 }
+
+/** Records that the last task (`lastShape`) ran for `ms` milliseconds. */
+function measured(ms: number): void {
+  const ran = ms < SHORT_MS;
+  if (lastShape === cachedShape && ran === cachedShort) return; // as recorded
+  if (short.size >= MAX_SHAPES && !short.has(lastShape)) short.clear();
+  short.set(lastShape, ran);
+  cachedShape = lastShape;
+  cachedShort = ran;
+}
+
+/** Sizes noted by the last `shapeOf` call. */
+let sizes = 0;
+/** While not -1: `shapeOf` makes that size (by order noted) one step smaller. */
+let shrink = -1;
 
 /**
  * A task's shape: its function and mode, and the size of each argument
- * (integers from -16 to 15 exactly; other numbers, lengths and sizes by half
+ * (integers from -15 to 15 exactly; other numbers, lengths and sizes by half
  * octaves, one level into arrays and objects; a chunk by its length and its
  * first and last items). Tasks of one shape usually take about as long, so
  * a shape that ran short can run again before results are posted; the same
- * function on a bigger argument is another shape, and is not assumed short.
+ * function on a much bigger argument is another shape, not assumed short.
  */
 function shapeOf(fid: number, mode: number, payload: unknown): number {
+  sizes = 0;
   let h = mix(fid, mode);
-  if (mode === MODE_CALL1) return mix(h, sizeOf(payload, 1)) & 0x3fffffff;
-  const list = payload as unknown[];
-  const n = list.length;
-  h = mix(h, bucket(n));
-  if (mode === MODE_CALL) {
-    for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
-  } else if (n > 0) {
-    h = mix(h, sizeOf(list[0], 1));
-    if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+  if (mode === MODE_CALL1) h = mix(h, sizeOf(payload, 1));
+  else {
+    const list = payload as unknown[];
+    const n = list.length;
+    if (mode === MODE_CALL) {
+      h = mix(h, n);
+      for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+    } else {
+      h = mix(h, sized(0, bucket(n))); // a chunk's length is a size
+      if (n > 0) {
+        h = mix(h, sizeOf(list[0], 1));
+        if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+      }
+    }
   }
   return h & 0x3fffffff; // a small integer: no allocation as a Map key
 }
@@ -339,44 +377,54 @@ function mix(h: number, v: number): number {
   return Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
 }
 
-/** `n` itself below 16, else its half octave (sizes within a factor of 1.5). */
+/**
+ * Size steps: `n` itself (whole) below 16, then one step per half octave
+ * (16, 24, 32, 48, 64, ...: sizes within a factor of 1.5 share a step).
+ */
 function bucket(n: number): number {
-  if (n < 16) return n;
+  if (n < 16) return Math.floor(n);
   if (n < 0x80000000) {
     const octave = 31 - Math.clz32(n);
-    return 16 + octave * 2 + ((n >>> (octave - 1)) & 1);
+    return 8 + octave * 2 + ((n >>> (octave - 1)) & 1);
   }
-  return 128 + Math.floor(Math.log2(n) * 2);
+  return n < 2 ** 64 ? 39 + Math.floor(Math.log2(n)) : 103; // an octave each
 }
 
-/** A small number standing for the kind and size of a (cloned) value. */
+/** Notes a value of type `tag` (a multiple of 1000) and size step `size`. */
+function sized(tag: number, size: number): number {
+  if (sizes++ === shrink) size--;
+  return tag + size;
+}
+
+/** A number standing for the type and size of a (cloned) value. */
 function sizeOf(v: unknown, depth: number): number {
   switch (typeof v) {
     case "number":
-      if (v >= -16 && v < 16 && Number.isInteger(v)) return v + 16;
-      if (v !== v) return 64; // NaN
-      return (v < 0 ? 2000 : 1000) + bucket(Math.abs(v));
+      if (v !== v) return 1; // NaN
+      return sized(v < 0 ? 2000 : 1000, bucket(v < 0 ? -v : v));
     case "string":
-      return 3000 + bucket(v.length);
+      return sized(3000, bucket(v.length));
     case "boolean":
-      return v ? 65 : 66;
+      return v ? 2 : 3;
     case "undefined":
-      return 67;
+      return 4;
     case "bigint":
-      return 4000 + bucket(v < 0n ? -Number(v) : Number(v));
+      return sized(4000, bucket(v < 0n ? -Number(v) : Number(v)));
     case "object": {
-      if (v === null) return 68;
+      if (v === null) return 5;
       if (Array.isArray(v)) {
-        let h = 5000 + bucket(v.length);
+        let h = sized(5000, bucket(v.length));
         if (depth > 0 && v.length > 0) {
           h = mix(h, sizeOf(v[0], depth - 1));
           if (v.length > 1) h = mix(h, sizeOf(v[v.length - 1], depth - 1));
         }
         return h;
       }
-      if (ArrayBuffer.isView(v)) return 6000 + bucket(v.byteLength);
-      if (v instanceof ArrayBuffer) return 7000 + bucket(v.byteLength);
-      if (v instanceof Map || v instanceof Set) return 8000 + bucket(v.size);
+      if (ArrayBuffer.isView(v)) return sized(6000, bucket(v.byteLength));
+      if (v instanceof ArrayBuffer) return sized(7000, bucket(v.byteLength));
+      if (v instanceof Map || v instanceof Set) {
+        return sized(8000, bucket(v.size));
+      }
       let h = 9000;
       let keys = 0;
       for (const key in v) {
@@ -388,7 +436,7 @@ function sizeOf(v: unknown, depth: number): number {
       return mix(h, keys);
     }
     default:
-      return 69;
+      return 6;
   }
 }
 
