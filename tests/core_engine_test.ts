@@ -172,6 +172,44 @@ describe("core", () => {
     }
   });
 
+  test("Engine runs again, once, the finished tasks whose results a dying worker had not posted", async () => {
+    const { adapter, engine, apply } = setup({
+      dieOn: (p) => (p as unknown[])[0] === "kill",
+      dieSilently: true,
+    }, { processes: 1 });
+    try {
+      const results = [0, 1, 2, "kill", 4].map((x) =>
+        apply((v: unknown) => v, [x])
+      );
+      const settled = await Promise.allSettled(results);
+      const reason = (settled[3] as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof WorkerLostError, String(reason));
+      assert.match(reason.message, /died while running this task/);
+      assert.deepEqual(
+        settled.filter((_, i) => i !== 3).map((s) =>
+          s.status === "fulfilled" ? s.value : String(s.reason)
+        ),
+        [0, 1, 2, 4],
+      );
+      // Some ran twice: their first results died with the worker.
+      assert.ok(adapter.workers.reduce((n, w) => n + w.ran, 0) > 5);
+
+      // Lost a second time: then it rejects (no endless reruns).
+      const twice = [5, "kill", "kill"].map((x) =>
+        apply((v: unknown) => v, [x])
+      );
+      const again = await Promise.allSettled(twice);
+      assert.equal(again[0].status, "rejected");
+      const lost = (again[0] as PromiseRejectedResult).reason;
+      assert.ok(lost instanceof WorkerLostError, String(lost));
+      assert.match(lost.message, /before sending this task's result/);
+      assert.equal(again[1].status, "rejected");
+      assert.equal(again[2].status, "rejected");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
   test("Engine stops after an initializer failure: every task rejects, no restart loop", async () => {
     const { adapter, engine, apply } = setup({ initFails: true }, {
       initializer: () => {},

@@ -20,6 +20,11 @@ export interface FakeBehaviour {
   delay?: (payload: unknown) => number;
   /** Return true to make the worker die (exit code 1) on this task. */
   dieOn?: (payload: unknown) => boolean;
+  /**
+   * Die as out of memory does: without posting the results of the tasks
+   * finished before (a worker sees other deaths coming and posts them).
+   */
+  dieSilently?: boolean;
   /** Make the initializer fail in every worker. */
   initFails?: boolean;
   /** Make every worker die before it is ready. */
@@ -146,7 +151,9 @@ export class FakeWorker {
         continue;
       }
       if (this.#behaviour.dieOn?.(payload)) {
-        if (results.length > 0) this.#post({ type: "results", results });
+        if (results.length > 0 && !this.#behaviour.dieSilently) {
+          this.#post({ type: "results", results });
+        }
         return this.#die(1);
       }
       const delay = this.#behaviour.delay?.(payload) ?? 0;

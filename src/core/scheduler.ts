@@ -165,6 +165,8 @@ export class Engine {
   #stopped = false;
   /** Inputs still being read (`hold()`), told when the pool stops or is joined. */
   #inputs = new Set<InputHold>();
+  /** Tasks run again because a worker died before posting their results. */
+  #rerun = new WeakSet<TaskRecord>();
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -547,7 +549,7 @@ export class Engine {
       return;
     }
     // Which task was running: the last one it claimed through the gate
-    // (earlier ones finished, their results lost); without a gate, the
+    // (earlier ones finished); without a gate, the
     // oldest unanswered one (the worker reports each result before the next).
     const started = worker.control ? nextOrdinal(worker.control) : -1;
     let running: TaskRecord | undefined;
@@ -565,16 +567,23 @@ export class Engine {
     }
     const requeue: TaskRecord[] = [];
     for (const task of unanswered) {
-      const ran = task === running ||
-        (started >= 0 && task.ordinal < started);
-      if (!ran) {
+      // Not started: it runs elsewhere. Finished but its result not posted
+      // yet: not to blame either, so it runs again elsewhere, once. (A
+      // worker posts its results before any task not known to be short and
+      // before an exit it sees, so only a death it cannot see, such as
+      // running out of memory, in a task of a shape that ran short before,
+      // loses them.)
+      const finished = task !== running && started >= 0 &&
+        task.ordinal < started;
+      if (task !== running && !(finished && this.#rerun.has(task))) {
+        if (finished) this.#rerun.add(task);
         requeue.push(task);
         continue;
       }
       this.#unsettled--;
       const message = task === running
         ? `Worker '${worker.name}' died while running this task${detail}`
-        : `Worker '${worker.name}' died before sending this task's result${detail}`;
+        : `Worker '${worker.name}' died before sending this task's result, the second worker to do so${detail}`;
       task.sink.reject(
         task.ctx,
         new WorkerLostError(message, {

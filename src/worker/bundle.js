@@ -31,6 +31,10 @@ function setCurrentProcess(info) {
 
 // src/core/error_wire.ts
 var MAX_DEPTH = 4;
+var MAX_RECORDS = 200;
+var MAX_ERRORS = 100;
+var MAX_PROPS = 64;
+var MAX_TEXT = 1e4;
 var SKIP = /* @__PURE__ */ new Set([
   "name",
   "message",
@@ -38,25 +42,65 @@ var SKIP = /* @__PURE__ */ new Set([
   "cause",
   "errors"
 ]);
-function isErrorLike(value) {
-  return value instanceof Error || typeof value === "object" && value !== null && typeof value.message === "string" && typeof value.name === "string";
-}
-function cloneable(value) {
+var UNREADABLE = Symbol("unreadable");
+function read(obj, key) {
   try {
-    structuredClone(value);
-    return value;
+    return obj[key];
   } catch {
-    return describe(value);
+    return UNREADABLE;
   }
+}
+function text(value) {
+  try {
+    return cut(String(value));
+  } catch {
+    return void 0;
+  }
+}
+function cut(s) {
+  return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}\u2026` : s;
+}
+function reason(error) {
+  if (typeof error === "string") return cut(error);
+  const name = read(error, "name");
+  const message = read(error, "message");
+  if (typeof name === "string" && typeof message === "string") {
+    return cut(`${name}: ${message}`);
+  }
+  return typeof error === "object" || typeof error === "function" ? "an unreadable value" : text(error) ?? "an unreadable value";
+}
+function isErrorLike(value) {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    if (value instanceof Error) return true;
+  } catch {
+  }
+  return typeof read(value, "message") === "string" && typeof read(value, "name") === "string";
 }
 function describe(value) {
   if (typeof value === "string") return value;
+  if (typeof value !== "object" && typeof value !== "function") {
+    return text(value) ?? typeof value;
+  }
   try {
     const json = JSON.stringify(value);
-    if (json !== void 0 && json !== "{}") return json;
+    if (json !== void 0 && json !== "{}") return cut(json);
   } catch {
   }
-  return String(value);
+  const s = text(value);
+  if (s !== void 0) return s;
+  try {
+    return Object.prototype.toString.call(value);
+  } catch (error) {
+    return `[${typeof value} that cannot be read: ${reason(error)}]`;
+  }
+}
+function cloneable(value) {
+  try {
+    return structuredClone(value);
+  } catch {
+    return describe(value);
+  }
 }
 function jsonSafe(value) {
   try {
@@ -66,7 +110,21 @@ function jsonSafe(value) {
     return void 0;
   }
 }
-function toRecord(thrown, depth = 0) {
+function toRecord(thrown) {
+  try {
+    return record(thrown, {
+      budget: MAX_RECORDS,
+      path: []
+    });
+  } catch (error) {
+    return {
+      name: "Error",
+      message: `(cannot describe: ${reason(error)})`
+    };
+  }
+}
+function record(thrown, walk) {
+  walk.budget--;
   if (!isErrorLike(thrown)) {
     return {
       name: "Error",
@@ -75,32 +133,57 @@ function toRecord(thrown, depth = 0) {
       thrown: cloneable(thrown)
     };
   }
-  const record = {
-    name: String(thrown.name),
-    message: String(thrown.message)
+  const ctor = read(read(thrown, "constructor"), "name");
+  const rawName = read(thrown, "name");
+  const rawMessage = read(thrown, "message");
+  const result = {
+    name: typeof rawName === "string" ? rawName : (rawName === UNREADABLE || rawName == null ? void 0 : text(rawName)) ?? (typeof ctor === "string" && ctor !== "" ? ctor : "Error"),
+    message: rawMessage === UNREADABLE || rawMessage === void 0 ? "" : typeof rawMessage === "string" ? rawMessage : describe(rawMessage)
   };
-  if (typeof thrown.stack === "string") record.stack = thrown.stack;
-  const ctor = thrown.constructor?.name;
-  if (typeof ctor === "string") record.ctor = ctor;
-  if ("cause" in thrown) {
-    record.hasCause = true;
-    const cause = thrown.cause;
-    if (isErrorLike(cause) && depth < MAX_DEPTH) {
-      record.causeRecord = toRecord(cause, depth + 1);
-    } else {
-      record.causeValue = cloneable(cause);
-    }
+  const stack = read(thrown, "stack");
+  if (typeof stack === "string") result.stack = stack;
+  if (typeof ctor === "string") result.ctor = ctor;
+  const deep = walk.path.length >= MAX_DEPTH || walk.budget <= 0 || walk.path.includes(thrown);
+  if (deep) return result;
+  walk.path.push(thrown);
+  let hasCause = false;
+  try {
+    hasCause = "cause" in thrown;
+  } catch {
   }
-  const errors = thrown.errors;
-  if (Array.isArray(errors) && depth < MAX_DEPTH) {
-    record.errors = errors.slice(0, 100).map((e) => toRecord(e, depth + 1));
+  const cause = hasCause ? read(thrown, "cause") : UNREADABLE;
+  if (cause !== UNREADABLE) {
+    result.hasCause = true;
+    if (isErrorLike(cause)) result.causeRecord = record(cause, walk);
+    else result.causeValue = cloneable(cause);
   }
-  for (const key of Object.keys(thrown)) {
-    if (SKIP.has(key)) continue;
-    const value = jsonSafe(thrown[key]);
-    if (value !== void 0) (record.props ??= {})[key] = value;
+  const errors = read(thrown, "errors");
+  let isList = false;
+  try {
+    isList = Array.isArray(errors);
+  } catch {
   }
-  return record;
+  if (isList) {
+    const length = read(errors, "length");
+    const n = typeof length === "number" ? Math.min(length, MAX_ERRORS, Math.max(walk.budget, 0)) : 0;
+    const list = [];
+    for (let i = 0; i < n; i++) list.push(record(read(errors, i), walk));
+    result.errors = list;
+  }
+  let keys = [];
+  try {
+    keys = Object.keys(thrown);
+  } catch {
+  }
+  for (const key of keys.slice(0, MAX_PROPS)) {
+    if (SKIP.has(key) || key === "__proto__") continue;
+    const value = read(thrown, key);
+    if (value === UNREADABLE) continue;
+    const safe = jsonSafe(value);
+    if (safe !== void 0) (result.props ??= {})[key] = safe;
+  }
+  walk.path.pop();
+  return result;
 }
 
 // src/core/protocol.ts
@@ -258,6 +341,8 @@ function host() {
 
 // src/worker/main.ts
 var FLUSH_MS = 1;
+var SHORT_MS = 1;
+var MAX_SHAPES = 4096;
 var channel = host();
 var specs = /* @__PURE__ */ new Map();
 var compiled = /* @__PURE__ */ new Map();
@@ -268,6 +353,11 @@ var running = false;
 var control;
 var ordinal = 0;
 var out = [];
+var short = /* @__PURE__ */ new Map();
+var cachedShape = -1;
+var cachedShort = false;
+var lastShape = 0;
+var lastStart = -1;
 var lastFlush = 0;
 var busySince = 0;
 channel.onFatal((error, code) => {
@@ -379,14 +469,14 @@ function lookup(fid) {
   return fn;
 }
 function describe2(error, spec) {
-  const record = toRecord(error);
-  if (spec?.kind === "source" && error instanceof ReferenceError) {
-    const name = /^(\S+) is not defined/.exec(error.message)?.[1];
+  const record2 = toRecord(error);
+  if (spec?.kind === "source" && record2.name === "ReferenceError") {
+    const name = /^(\S+) is not defined/.exec(record2.message)?.[1];
     if (name) {
-      record.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports` + minifiedHint(name, spec.bind);
+      record2.message = `Task function uses '${name}', which is not defined in the worker: functions are sent as source and do not carry closures. Pass it as an argument, define it in the initializer, or use moduleTask() for code that needs imports` + minifiedHint(name, spec.bind);
     }
   }
-  return record;
+  return record2;
 }
 function minifiedHint(name, bind) {
   const why = `a minifier (Vite, esbuild or terser with minify) renames imports and module-level helpers, also inside the function's source, so '${name}' may be one of them`;
@@ -397,7 +487,14 @@ function minifiedHint(name, bind) {
   return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name) ? `. If this code was minified, that is the likely cause: ${why}${fix}` : "";
 }
 function isThenable(value) {
-  return value !== null && (typeof value === "object" || typeof value === "function") && typeof value.then === "function";
+  if (value === null || typeof value !== "object" && typeof value !== "function") {
+    return false;
+  }
+  try {
+    return typeof value.then === "function";
+  } catch {
+    return true;
+  }
 }
 async function drain() {
   running = true;
@@ -417,13 +514,15 @@ async function drain() {
       batch[inboxPos + 3] = void 0;
       inboxPos += 4;
       if (!claim()) continue;
-      if (control) {
-        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
-          flush();
-        }
-      } else if (out.length > 0) {
+      const shape = shapeOf(fid, mode, payload);
+      let start = performance.now();
+      if (lastStart >= 0) measured(start - lastStart);
+      if (out.length > 0 && (control === void 0 || start - lastFlush >= FLUSH_MS || !(shape === cachedShape ? cachedShort : isShort(shape, fid, mode, payload)))) {
         flush();
+        start = performance.now();
       }
+      lastShape = shape;
+      lastStart = start;
       let fn = lookup(fid);
       if (fn instanceof Promise) {
         flush();
@@ -476,9 +575,111 @@ async function drain() {
       });
       else out.push(seq, STATUS_OK, values);
     }
+    if (lastStart >= 0) measured(performance.now() - lastStart);
+    lastStart = -1;
     flush();
   } finally {
     running = false;
+  }
+}
+function isShort(shape, fid, mode, payload) {
+  const known = short.get(shape);
+  if (known !== void 0) return known;
+  const steps = sizes;
+  try {
+    for (shrink = 0; shrink < steps; shrink++) {
+      if (short.get(shapeOf(fid, mode, payload)) === true) return true;
+    }
+    return false;
+  } finally {
+    shrink = -1;
+  }
+}
+function measured(ms) {
+  const ran = ms < SHORT_MS;
+  if (lastShape === cachedShape && ran === cachedShort) return;
+  if (short.size >= MAX_SHAPES && !short.has(lastShape)) short.clear();
+  short.set(lastShape, ran);
+  cachedShape = lastShape;
+  cachedShort = ran;
+}
+var sizes = 0;
+var shrink = -1;
+function shapeOf(fid, mode, payload) {
+  sizes = 0;
+  let h = mix(fid, mode);
+  if (mode === MODE_CALL1) h = mix(h, sizeOf(payload, 1));
+  else {
+    const list = payload;
+    const n = list.length;
+    if (mode === MODE_CALL) {
+      h = mix(h, n);
+      for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+    } else {
+      h = mix(h, sized(0, bucket(n)));
+      if (n > 0) {
+        h = mix(h, sizeOf(list[0], 1));
+        if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+      }
+    }
+  }
+  return h & 1073741823;
+}
+function mix(h, v) {
+  return Math.imul(h ^ v, 2654435761) ^ h >>> 15;
+}
+function bucket(n) {
+  if (n < 16) return Math.floor(n);
+  if (n < 2147483648) {
+    const octave = 31 - Math.clz32(n);
+    return 8 + octave * 2 + (n >>> octave - 1 & 1);
+  }
+  return n < 2 ** 64 ? 39 + Math.floor(Math.log2(n)) : 103;
+}
+function sized(tag, size) {
+  if (sizes++ === shrink) size--;
+  return tag + size;
+}
+function sizeOf(v, depth) {
+  switch (typeof v) {
+    case "number":
+      if (v !== v) return 1;
+      return sized(v < 0 ? 2e3 : 1e3, bucket(v < 0 ? -v : v));
+    case "string":
+      return sized(3e3, bucket(v.length));
+    case "boolean":
+      return v ? 2 : 3;
+    case "undefined":
+      return 4;
+    case "bigint":
+      return sized(4e3, bucket(v < 0n ? -Number(v) : Number(v)));
+    case "object": {
+      if (v === null) return 5;
+      if (Array.isArray(v)) {
+        let h2 = sized(5e3, bucket(v.length));
+        if (depth > 0 && v.length > 0) {
+          h2 = mix(h2, sizeOf(v[0], depth - 1));
+          if (v.length > 1) h2 = mix(h2, sizeOf(v[v.length - 1], depth - 1));
+        }
+        return h2;
+      }
+      if (ArrayBuffer.isView(v)) return sized(6e3, bucket(v.byteLength));
+      if (v instanceof ArrayBuffer) return sized(7e3, bucket(v.byteLength));
+      if (v instanceof Map || v instanceof Set) {
+        return sized(8e3, bucket(v.size));
+      }
+      let h = 9e3;
+      let keys = 0;
+      for (const key in v) {
+        if (++keys > 16) break;
+        if (depth > 0) {
+          h = mix(h, sizeOf(v[key], depth - 1));
+        }
+      }
+      return mix(h, keys);
+    }
+    default:
+      return 6;
   }
 }
 function runItems(fn, items, star, values, errors, spec, start) {
@@ -545,17 +746,21 @@ function flush() {
         results: one
       });
     } catch (error) {
-      channel.post({
-        type: "results",
-        results: [
-          results[i],
-          STATUS_ERROR,
-          {
-            name: "DataCloneError",
-            message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${error instanceof Error ? error.message : String(error)}; return plain data (no functions, symbols or class instances with private state)`
-          }
-        ]
-      });
+      const why = toRecord(error);
+      try {
+        channel.post({
+          type: "results",
+          results: [
+            results[i],
+            STATUS_ERROR,
+            {
+              name: "DataCloneError",
+              message: `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`
+            }
+          ]
+        });
+      } catch {
+      }
     }
   }
 }

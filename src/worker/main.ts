@@ -33,6 +33,13 @@ type Compiled = Fn | Promise<Fn> | { failed: unknown };
 
 /** Flush buffered results at least this often while tasks run (ms). */
 const FLUSH_MS = 1;
+/**
+ * A task may start before the results finished so far are posted only when
+ * its shape last ran in under this many milliseconds (see `shapeOf`).
+ */
+const SHORT_MS = 1;
+/** Shapes remembered before the table starts over. */
+const MAX_SHAPES = 4096;
 
 const channel = host();
 const specs = new Map<number, FnSpec>();
@@ -46,6 +53,14 @@ let control: Int32Array | undefined;
 /** Ordinal of the next task received (tasks are numbered in arrival order). */
 let ordinal = 0;
 let out: unknown[] = [];
+/** Whether each task shape ran short here the last time (SHORT_MS). */
+const short = new Map<number, boolean>();
+/** The entry of `short` last written: consecutive tasks often share a shape. */
+let cachedShape = -1;
+let cachedShort = false;
+/** The task that ran last, timed when the next one starts. */
+let lastShape = 0;
+let lastStart = -1;
 let lastFlush = 0;
 /** Start of the running stretch whose time the next flush reports. */
 let busySince = 0;
@@ -160,11 +175,14 @@ function lookup(fid: number): Compiled {
   return fn;
 }
 
-/** The error record, with a hint for free variables of sent functions. */
+/**
+ * The error record, with a hint for free variables of sent functions. Never
+ * throws, whatever was thrown.
+ */
 function describe(error: unknown, spec: FnSpec | undefined): ErrorRecord {
   const record = toRecord(error);
-  if (spec?.kind === "source" && error instanceof ReferenceError) {
-    const name = /^(\S+) is not defined/.exec(error.message)?.[1];
+  if (spec?.kind === "source" && record.name === "ReferenceError") {
+    const name = /^(\S+) is not defined/.exec(record.message)?.[1];
     if (name) {
       record.message =
         `Task function uses '${name}', which is not defined in the worker: ` +
@@ -197,10 +215,21 @@ function minifiedHint(name: string, bind: string | undefined): string {
     : "";
 }
 
+/**
+ * Whether `await` would treat `value` as a promise. A `then` that cannot be
+ * read counts: awaiting it rejects with the reason, as the task's error.
+ */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
+  if (
+    value === null || (typeof value !== "object" && typeof value !== "function")
+  ) {
+    return false;
+  }
+  try {
+    return typeof (value as PromiseLike<unknown>).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 async function drain(): Promise<void> {
@@ -222,13 +251,25 @@ async function drain(): Promise<void> {
       inboxPos += 4;
 
       if (!claim()) continue; // taken back by the pool: another worker runs it
-      if (control) {
-        if (out.length > 0 && performance.now() - lastFlush >= FLUSH_MS) {
-          flush();
-        }
-      } else if (out.length > 0) {
-        flush(); // no shared counter: report before starting the next task
+      // Results wait to be batched only while the next task is known to be
+      // short: any other task may run long (or kill the worker), and no
+      // finished result may wait behind it. Without the shared counter,
+      // report before every task (the pool's death blame relies on it).
+      const shape = shapeOf(fid, mode, payload);
+      let start = performance.now(); // also the end of the previous task
+      if (lastStart >= 0) measured(start - lastStart);
+      if (
+        out.length > 0 &&
+        (control === undefined || start - lastFlush >= FLUSH_MS ||
+          !(shape === cachedShape
+            ? cachedShort
+            : isShort(shape, fid, mode, payload)))
+      ) {
+        flush();
+        start = performance.now();
       }
+      lastShape = shape;
+      lastStart = start;
 
       let fn = lookup(fid);
       if (fn instanceof Promise) {
@@ -283,9 +324,147 @@ async function drain(): Promise<void> {
       if (errors.length > 0) out.push(seq, STATUS_PARTIAL, { values, errors });
       else out.push(seq, STATUS_OK, values);
     }
+    if (lastStart >= 0) measured(performance.now() - lastStart);
+    lastStart = -1;
     flush();
   } finally {
     running = false;
+  }
+}
+
+/**
+ * Whether a task of `shape` is known to run short: its shape ran short last
+ * time, or, for a shape not seen yet, the shape one size step smaller in one
+ * argument did (so sizes growing step by step do not each cost a post, while
+ * a jump does).
+ */
+function isShort(
+  shape: number,
+  fid: number,
+  mode: number,
+  payload: unknown,
+): boolean {
+  const known = short.get(shape);
+  if (known !== undefined) return known;
+  const steps = sizes;
+  try {
+    for (shrink = 0; shrink < steps; shrink++) {
+      if (short.get(shapeOf(fid, mode, payload)) === true) return true;
+    }
+    return false;
+  } finally {
+    shrink = -1;
+  }
+}
+
+/** Records that the last task (`lastShape`) ran for `ms` milliseconds. */
+function measured(ms: number): void {
+  const ran = ms < SHORT_MS;
+  if (lastShape === cachedShape && ran === cachedShort) return; // as recorded
+  if (short.size >= MAX_SHAPES && !short.has(lastShape)) short.clear();
+  short.set(lastShape, ran);
+  cachedShape = lastShape;
+  cachedShort = ran;
+}
+
+/** Sizes noted by the last `shapeOf` call. */
+let sizes = 0;
+/** While not -1: `shapeOf` makes that size (by order noted) one step smaller. */
+let shrink = -1;
+
+/**
+ * A task's shape: its function and mode, and the size of each argument
+ * (integers from -15 to 15 exactly; other numbers, lengths and sizes by half
+ * octaves, one level into arrays and objects; a chunk by its length and its
+ * first and last items). Tasks of one shape usually take about as long, so
+ * a shape that ran short can run again before results are posted; the same
+ * function on a much bigger argument is another shape, not assumed short.
+ */
+function shapeOf(fid: number, mode: number, payload: unknown): number {
+  sizes = 0;
+  let h = mix(fid, mode);
+  if (mode === MODE_CALL1) h = mix(h, sizeOf(payload, 1));
+  else {
+    const list = payload as unknown[];
+    const n = list.length;
+    if (mode === MODE_CALL) {
+      h = mix(h, n);
+      for (let i = 0; i < n && i < 8; i++) h = mix(h, sizeOf(list[i], 1));
+    } else {
+      h = mix(h, sized(0, bucket(n))); // a chunk's length is a size
+      if (n > 0) {
+        h = mix(h, sizeOf(list[0], 1));
+        if (n > 1) h = mix(h, sizeOf(list[n - 1], 1));
+      }
+    }
+  }
+  return h & 0x3fffffff; // a small integer: no allocation as a Map key
+}
+
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, 0x9e3779b1) ^ (h >>> 15);
+}
+
+/**
+ * Size steps: `n` itself (whole) below 16, then one step per half octave
+ * (16, 24, 32, 48, 64, ...: sizes within a factor of 1.5 share a step).
+ */
+function bucket(n: number): number {
+  if (n < 16) return Math.floor(n);
+  if (n < 0x80000000) {
+    const octave = 31 - Math.clz32(n);
+    return 8 + octave * 2 + ((n >>> (octave - 1)) & 1);
+  }
+  return n < 2 ** 64 ? 39 + Math.floor(Math.log2(n)) : 103; // an octave each
+}
+
+/** Notes a value of type `tag` (a multiple of 1000) and size step `size`. */
+function sized(tag: number, size: number): number {
+  if (sizes++ === shrink) size--;
+  return tag + size;
+}
+
+/** A number standing for the type and size of a (cloned) value. */
+function sizeOf(v: unknown, depth: number): number {
+  switch (typeof v) {
+    case "number":
+      if (v !== v) return 1; // NaN
+      return sized(v < 0 ? 2000 : 1000, bucket(v < 0 ? -v : v));
+    case "string":
+      return sized(3000, bucket(v.length));
+    case "boolean":
+      return v ? 2 : 3;
+    case "undefined":
+      return 4;
+    case "bigint":
+      return sized(4000, bucket(v < 0n ? -Number(v) : Number(v)));
+    case "object": {
+      if (v === null) return 5;
+      if (Array.isArray(v)) {
+        let h = sized(5000, bucket(v.length));
+        if (depth > 0 && v.length > 0) {
+          h = mix(h, sizeOf(v[0], depth - 1));
+          if (v.length > 1) h = mix(h, sizeOf(v[v.length - 1], depth - 1));
+        }
+        return h;
+      }
+      if (ArrayBuffer.isView(v)) return sized(6000, bucket(v.byteLength));
+      if (v instanceof ArrayBuffer) return sized(7000, bucket(v.byteLength));
+      if (v instanceof Map || v instanceof Set) {
+        return sized(8000, bucket(v.size));
+      }
+      let h = 9000;
+      let keys = 0;
+      for (const key in v) {
+        if (++keys > 16) break;
+        if (depth > 0) {
+          h = mix(h, sizeOf((v as Record<string, unknown>)[key], depth - 1));
+        }
+      }
+      return mix(h, keys);
+    }
+    default:
+      return 6;
   }
 }
 
@@ -363,20 +542,25 @@ function flush(): void {
     try {
       channel.post({ type: "results", results: one });
     } catch (error) {
-      channel.post({
-        type: "results",
-        results: [
-          results[i],
-          STATUS_ERROR,
-          {
-            name: "DataCloneError",
-            message:
-              `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
-                error instanceof Error ? error.message : String(error)
-              }; return plain data (no functions, symbols or class instances with private state)`,
-          } satisfies ErrorRecord,
-        ],
-      });
+      // Cloning ran the value's getters, which may throw anything: describe
+      // it safely, and never let the report itself throw.
+      const why = toRecord(error);
+      try {
+        channel.post({
+          type: "results",
+          results: [
+            results[i],
+            STATUS_ERROR,
+            {
+              name: "DataCloneError",
+              message:
+                `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`,
+            } satisfies ErrorRecord,
+          ],
+        });
+      } catch {
+        // the channel is gone: the pool learns it from the worker's exit
+      }
     }
   }
 }
