@@ -7,7 +7,7 @@
  * self-contained functions sent by source, or {@linkcode moduleTask}
  * handles to exported functions.
  *
- * ```ts ignore
+ * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(4);

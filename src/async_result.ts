@@ -60,12 +60,12 @@ export interface ResultCallbacks<T> {
  * @typeParam T The task's result type.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(2);
  * const result = pool.apply_async((x: number) => x * x, [7]);
- * console.log(await result.get(5)); // 49
+ * console.log(await result.get(10)); // 49
  * console.log(result.ready(), result.successful()); // true true
  * await pool.terminate();
  * ```
@@ -115,7 +115,7 @@ export class AsyncResult<T> {
    *   rejection).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(1);
@@ -155,13 +155,15 @@ export class AsyncResult<T> {
    *   rejection).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(1);
-   * const result = pool.apply_async(() => 1);
-   * await result.wait(1);
-   * console.log(result.ready()); // true (most likely)
+   * const slow = pool.apply_async(() => new Promise((r) => setTimeout(r, 500)));
+   * await slow.wait(0.05); // returns after 50 ms, without rejecting
+   * console.log(slow.ready()); // false: still running
+   * await slow.wait(); // no timeout: until it settles
+   * console.log(slow.ready()); // true
    * await pool.terminate();
    * ```
    */
@@ -181,7 +183,7 @@ export class AsyncResult<T> {
    * @returns `true` once settled.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(1);
@@ -201,7 +203,7 @@ export class AsyncResult<T> {
    * @throws {Error} If the result is not ready yet (as Python's `ValueError`).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(1);
@@ -231,7 +233,7 @@ export class AsyncResult<T> {
  * @typeParam T The task's result type.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(2);

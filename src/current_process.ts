@@ -23,7 +23,7 @@ const MAIN: ProcessInfo = Object.freeze({ name: "MainProcess", id: 0 });
  * ```ts
  * import { currentProcess } from "@x/pool";
  *
- * console.log(currentProcess().name); // "MainProcess"
+ * console.log(currentProcess().name); // MainProcess
  * ```
  */
 export function currentProcess(): ProcessInfo {

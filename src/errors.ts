@@ -11,7 +11,7 @@
  * `IMapIterator.next(timeout)`. The task itself keeps running, as in Python.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool, TimeoutError } from "@x/pool";
  *
  * await using pool = new Pool(1);
@@ -48,7 +48,7 @@ export class TimeoutError extends Error {
  * as text and `thrown` holds the value itself (if it could be cloned).
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool, RemoteError } from "@x/pool";
  *
  * await using pool = new Pool(1);
@@ -57,7 +57,7 @@ export class TimeoutError extends Error {
  *     throw new TypeError("bad");
  *   });
  * } catch (error) {
- *   console.log(error instanceof RemoteError, (error as Error).name); // true "TypeError"
+ *   console.log(error instanceof RemoteError, (error as Error).name); // true TypeError
  * }
  * ```
  */
@@ -102,10 +102,10 @@ export class RemoteError extends Error {
  * worker, when the runtime reported it.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool, WorkerLostError } from "@x/pool";
  *
- * await using pool = new Pool(1, );
+ * await using pool = new Pool(1);
  * try {
  *   await pool.apply(() => (globalThis as any).process.exit(3));
  * } catch (error) {

@@ -78,7 +78,7 @@ export function createIMapIterator<T>(source: IMapSource): IMapIterator<T> {
  * @typeParam T The result type of one item.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(2);
@@ -161,12 +161,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    *   rejection).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
    * const it = pool.imap((x: number) => x + 1, [1, 2, 3]);
-   * console.log((await it.next(5)).value); // 2
+   * console.log((await it.next(10)).value); // 2
    * await pool.terminate();
    * ```
    */
@@ -217,7 +217,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    * @returns `{ done: true }`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -249,7 +249,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    * @returns This iterator.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);

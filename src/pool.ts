@@ -86,7 +86,7 @@ function checkIterable(method: string, iterable: unknown): void {
  * end a pool with `close()` + `join()`, `terminate()`, or `await using`.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(4);
@@ -105,7 +105,7 @@ export class Pool {
    * memory runs out. `new Pool()` uses `min(cpuCount(), MAX_PROCESSES)`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { cpuCount, Pool } from "@x/pool";
    *
    * const pool = new Pool(Math.min(4 * cpuCount(), Pool.MAX_PROCESSES));
@@ -143,7 +143,7 @@ export class Pool {
    *   the supported versions.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool({
@@ -231,7 +231,7 @@ export class Pool {
    * The number of workers (read-only).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(3);
@@ -256,7 +256,7 @@ export class Pool {
    * @returns The result.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -282,7 +282,7 @@ export class Pool {
    * @returns The result.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -330,7 +330,7 @@ export class Pool {
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -358,7 +358,7 @@ export class Pool {
    * @returns The pending result.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -367,7 +367,7 @@ export class Pool {
    *   ["Ada"],
    *   { kwds: { greeting: "Hello" } },
    * );
-   * console.log(await result); // "Hello, Ada"
+   * console.log(await result); // Hello, Ada
    * await pool.terminate();
    * ```
    */
@@ -433,7 +433,7 @@ export class Pool {
    * @returns The pending result.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -456,7 +456,7 @@ export class Pool {
    * @returns The pending result.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -501,7 +501,7 @@ export class Pool {
    * @returns The results in input order.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -543,7 +543,7 @@ export class Pool {
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -573,7 +573,7 @@ export class Pool {
    * @returns The pending list of results.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -601,7 +601,7 @@ export class Pool {
    * @returns The results in input order.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -642,7 +642,7 @@ export class Pool {
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -675,7 +675,7 @@ export class Pool {
    * @returns The pending list of results.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -709,7 +709,7 @@ export class Pool {
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -742,7 +742,7 @@ export class Pool {
    * @throws {Error} "Pool not running" after `close()` or `terminate()`.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -771,7 +771,7 @@ export class Pool {
    * @returns An async iterator of results.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -800,7 +800,7 @@ export class Pool {
    * `join()`. Calling it again does nothing.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -825,7 +825,7 @@ export class Pool {
    * @returns When the workers are gone.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -849,7 +849,7 @@ export class Pool {
    *   `close()` nor `terminate()` was called.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
@@ -877,7 +877,7 @@ export class Pool {
    * @returns When the work is done and the workers have exited.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Pool } from "@x/pool";
    *
    * {

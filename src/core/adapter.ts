@@ -35,7 +35,7 @@ export interface WorkerEvents {
  * compile without the DOM lib; the runtime checks each entry when it posts.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { Pool, type TransferListItem } from "@x/pool";
  *
  * const pool = new Pool(1);
