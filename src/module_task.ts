@@ -41,15 +41,18 @@ export interface ModuleTask<F extends AnyFunction = AnyFunction> {
  * @throws {TypeError} If `url` is a relative path or `exportName` is empty.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { moduleTask, Pool } from "@x/pool";
  *
- * const hash = moduleTask<typeof import("./tasks.ts").hash>(
- *   new URL("./tasks.ts", import.meta.url),
- *   "hash",
+ * // A module URL relative to this file; here the repository's
+ * // examples/tasks/hash.ts, whose `sha256(text)` returns `{ digest, ... }`.
+ * const sha256 = moduleTask<typeof import("../examples/tasks/hash.ts").sha256>(
+ *   new URL("../examples/tasks/hash.ts", import.meta.url),
+ *   "sha256",
  * );
- * await using pool = new Pool();
- * const digests: string[] = await pool.map(hash, ["a", "b"]);
+ * await using pool = new Pool(2);
+ * const results = await pool.map(sha256, ["a", "b"]);
+ * console.log(results[0].digest.slice(0, 8)); // ca978112 (SHA-256 of "a")
  * ```
  */
 export function moduleTask<F extends AnyFunction = AnyFunction>(
