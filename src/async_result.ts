@@ -10,6 +10,7 @@ import { fromRecord } from "./core/error_wire.ts";
 import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
 import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
 import type { TaskSink } from "./core/scheduler.ts";
+import { isThenable } from "./core/thenable.ts";
 import { startTimer, timeoutMs } from "./core/timer.ts";
 import { TimeoutError } from "./errors.ts";
 
@@ -314,16 +315,6 @@ function finish(result: AsyncResult<unknown>, ok: boolean, value: unknown) {
     s[REJECT]!(value);
   }
   s[RESOLVE] = s[REJECT] = undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  try {
-    return value !== null &&
-      (typeof value === "object" || typeof value === "function") &&
-      typeof (value as PromiseLike<unknown>).then === "function";
-  } catch {
-    return false; // a `then` getter that throws: not a promise
-  }
 }
 
 /** Settles `result` (used by the sinks; not part of the public API). */

@@ -30,6 +30,7 @@ import {
 } from "./core/protocol.ts";
 import { Engine } from "./core/scheduler.ts";
 import { cpuCount } from "./cpu_count.ts";
+import { currentProcessAlias } from "./current_process.ts";
 import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
 import { isModuleTask } from "./module_task.ts";
 import type {
@@ -58,7 +59,7 @@ const BUFFER_PER_PROCESS = 4;
 
 function taskSpec(fn: unknown, role: string): FnSpec {
   if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
-  return sourceSpec(fn, role);
+  return sourceSpec(fn, role, currentProcessAlias);
 }
 
 function checkIterable(method: string, iterable: unknown): void {
@@ -911,7 +912,7 @@ export class Pool {
       const source = Function.prototype.toString.call(fn);
       fid = this.#fidBySource.get(source);
       if (fid === undefined) {
-        fid = this.#engine.fid(sourceSpec(fn, "task"));
+        fid = this.#engine.fid(sourceSpec(fn, "task", currentProcessAlias));
         if (this.#fidBySource.size >= 4096) this.#fidBySource.clear();
         this.#fidBySource.set(source, fid);
       }

@@ -205,3 +205,17 @@ export function observe<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;
 }
+
+/** Waits until `check()` is true, polling; fails after `seconds`. */
+export async function until(
+  check: () => boolean,
+  seconds: number,
+  label: string,
+): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited >= seconds * 1000) {
+      throw new Error(`${label}: not true within ${seconds}s`);
+    }
+    await sleep(10);
+  }
+}

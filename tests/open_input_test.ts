@@ -15,6 +15,7 @@ import {
   rejection,
   sleep,
   T,
+  until,
   withPool,
 } from "./_util.ts";
 
@@ -72,20 +73,6 @@ function stuck(): { returns: number; source: AsyncIterable<number> } {
     } as AsyncIterable<number>,
   };
   return state;
-}
-
-/** Waits until `check()` is true, polling; fails after `seconds`. */
-async function until(
-  check: () => boolean,
-  seconds: number,
-  label: string,
-): Promise<void> {
-  for (let waited = 0; !check(); waited += 10) {
-    if (waited >= seconds * 1000) {
-      throw new Error(`${label}: not true within ${seconds}s`);
-    }
-    await sleep(10);
-  }
 }
 
 /** Whether `promise` has settled, after the pending callbacks run. */

@@ -19,6 +19,7 @@ import {
   poolOptions,
   sleep,
   T,
+  until,
   withPool,
 } from "./_util.ts";
 
@@ -54,20 +55,6 @@ function engine(adapter: SlowStartAdapter, processes: number): Engine {
     initargs: [],
     maxTasks: Infinity,
   });
-}
-
-/** Waits until `check()` is true, polling; fails after `seconds`. */
-async function until(
-  check: () => boolean,
-  seconds: number,
-  label: string,
-): Promise<void> {
-  for (let waited = 0; !check(); waited += 10) {
-    if (waited >= seconds * 1000) {
-      throw new Error(`${label}: not true within ${seconds}s`);
-    }
-    await sleep(10);
-  }
 }
 
 describe("Pool.MAX_PROCESSES", () => {

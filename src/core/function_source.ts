@@ -8,7 +8,6 @@
  * @module
  */
 
-import { currentProcessAlias } from "../current_process.ts";
 import type { FnSpec } from "./protocol.ts";
 
 const HINT =
@@ -42,9 +41,15 @@ function checkSource(source: string): string | null {
  *
  * @param fn The function.
  * @param role What it is for, in error messages (`"task"`, `"initializer"`).
+ * @param bind The name a bundler or minifier gave `currentProcess` on the
+ *   calling side, bound to it in the worker too; `undefined` when not renamed.
  * @throws {TypeError} If `fn` is not a function or cannot be sent.
  */
-export function sourceSpec(fn: unknown, role: string): FnSpec {
+export function sourceSpec(
+  fn: unknown,
+  role: string,
+  bind?: string,
+): FnSpec {
   if (typeof fn !== "function") {
     throw new TypeError(
       `Cannot use ${role} as it must be a function or a moduleTask(): received ${
@@ -70,9 +75,9 @@ export function sourceSpec(fn: unknown, role: string): FnSpec {
       }' to a worker as ${problem}: ${HINT}`,
     );
   }
-  const spec: FnSpec = currentProcessAlias === undefined
+  const spec: FnSpec = bind === undefined
     ? { kind: "source", source }
-    : { kind: "source", source, bind: currentProcessAlias };
+    : { kind: "source", source, bind };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, spec);
   return spec;

@@ -195,6 +195,18 @@ var STATUS_ERROR = 1;
 var STATUS_PARTIAL = 2;
 var CONTROL_GATE = 0;
 
+// src/core/thenable.ts
+function isThenable(value) {
+  if (value === null || typeof value !== "object" && typeof value !== "function") {
+    return false;
+  }
+  try {
+    return typeof value.then === "function";
+  } catch {
+    return true;
+  }
+}
+
 // src/worker/host.ts
 var g = globalThis;
 function isWebWorker() {
@@ -485,16 +497,6 @@ function minifiedHint(name, bind) {
     return `. This code was bundled or minified (currentProcess is named '${bind}' here): ${why}${fix}`;
   }
   return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name) ? `. If this code was minified, that is the likely cause: ${why}${fix}` : "";
-}
-function isThenable(value) {
-  if (value === null || typeof value !== "object" && typeof value !== "function") {
-    return false;
-  }
-  try {
-    return typeof value.then === "function";
-  } catch {
-    return true;
-  }
 }
 async function drain() {
   running = true;

@@ -23,6 +23,7 @@ import {
   STATUS_OK,
   STATUS_PARTIAL,
 } from "../core/protocol.ts";
+import { isThenable } from "../core/thenable.ts";
 import { host } from "./host.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -213,23 +214,6 @@ function minifiedHint(name: string, bind: string | undefined): string {
   return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name)
     ? `. If this code was minified, that is the likely cause: ${why}${fix}`
     : "";
-}
-
-/**
- * Whether `await` would treat `value` as a promise. A `then` that cannot be
- * read counts: awaiting it rejects with the reason, as the task's error.
- */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  if (
-    value === null || (typeof value !== "object" && typeof value !== "function")
-  ) {
-    return false;
-  }
-  try {
-    return typeof (value as PromiseLike<unknown>).then === "function";
-  } catch {
-    return true;
-  }
 }
 
 async function drain(): Promise<void> {
