@@ -19,7 +19,13 @@ describe("A task that runs out of memory", () => {
     "rejects with WorkerLostError saying out of memory (arrays, strings after an await, one map() item), and the pool goes on",
     { ...T, skip: survives ? false : "this runtime/context cannot survive it" },
     async () => {
-      const result = await runFixture("oom_child.ts", {}, 50, { heapMb: 256 });
+      let result = await runFixture("oom_child.ts", {}, 50, { heapMb: 256 });
+      // Node's own worker heap limit can lose its race with a fast-growing
+      // heap and abort the whole process ("FATAL ERROR: Reached heap limit",
+      // seen once in ~12 runs on a loaded machine): one more try then.
+      if (/FATAL ERROR: Reached heap limit/.test(result.stderr)) {
+        result = await runFixture("oom_child.ts", {}, 50, { heapMb: 256 });
+      }
       assert.equal(result.timedOut, false, `child hung: ${result.stdout}`);
       const lines = result.stdout.trim().split("\n");
       const report = `stdout:\n${result.stdout}\nstderr:\n${
