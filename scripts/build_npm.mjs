@@ -142,7 +142,7 @@ export function buildNpm() {
     homepage: `https://jsr.io/${deno.name}`,
     type: "module",
     // The oldest Node the library runs on: Promise.withResolvers (22.0) and
-    // process.getBuiltinModule (22.3). src/features.ts says the same at
+    // process.getBuiltinModule (22.3). src/_features.ts says the same at
     // `new Pool` on an older one.
     engines: { node: ">=22.3.0" },
     dependencies: {},

@@ -6,13 +6,13 @@
  * @module
  */
 
-import { fromRecord } from "./core/error_wire.ts";
-import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
-import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
-import type { TaskSink } from "./core/scheduler.ts";
-import { isThenable } from "./core/thenable.ts";
-import { startTimer, timeoutMs } from "./core/timer.ts";
-import { TimeoutError } from "./errors.ts";
+import { fromRecord } from "./core/_error_record.ts";
+import type { ChunkFailure, ErrorRecord } from "./core/_wire.ts";
+import { STATUS_ERROR, STATUS_OK } from "./core/_wire.ts";
+import type { TaskSink } from "./core/_engine.ts";
+import { isThenable } from "./core/_thenable.ts";
+import { startTimer, timeoutMs } from "./core/_timer.ts";
+import { TimeoutError } from "./core/errors.ts";
 
 const PENDING = 0;
 const FULFILLED = 1;

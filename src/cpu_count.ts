@@ -5,7 +5,7 @@
  * @module
  */
 
-import { cpus } from "./adapters/env.ts";
+import { cpus } from "./adapters/_env.ts";
 
 /**
  * The number of CPUs: `navigator.hardwareConcurrency`, else

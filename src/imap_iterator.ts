@@ -7,14 +7,14 @@
  * @module
  */
 
-import { ChunkReader } from "./core/chunking.ts";
-import { fromRecord } from "./core/error_wire.ts";
-import type { ChunkFailure, ErrorRecord } from "./core/protocol.ts";
-import { STATUS_ERROR, STATUS_OK } from "./core/protocol.ts";
-import type { InputHold, TaskSink } from "./core/scheduler.ts";
-import { TaskQueue } from "./core/task_queue.ts";
-import { type CancelTimer, startTimer, timeoutMs } from "./core/timer.ts";
-import { TimeoutError } from "./errors.ts";
+import { ChunkReader } from "./core/_chunking.ts";
+import { fromRecord } from "./core/_error_record.ts";
+import type { ChunkFailure, ErrorRecord } from "./core/_wire.ts";
+import { STATUS_ERROR, STATUS_OK } from "./core/_wire.ts";
+import type { InputHold, TaskSink } from "./core/_engine.ts";
+import { TaskQueue } from "./core/_deque.ts";
+import { type CancelTimer, startTimer, timeoutMs } from "./core/_timer.ts";
+import { TimeoutError } from "./core/errors.ts";
 
 /**
  * One chunk's results, kept as the worker sent them: no object per item.

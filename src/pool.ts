@@ -11,15 +11,15 @@ import {
   MapSink,
   settleResult,
 } from "./async_result.ts";
-import { selectAdapter } from "./adapters/select.ts";
+import { selectAdapter } from "./adapters/_select.ts";
 import {
   chunkArray,
   defaultChunksize,
   isAsyncIterable,
   isIterable,
   readAll,
-} from "./core/chunking.ts";
-import { sourceSpec } from "./core/function_source.ts";
+} from "./core/_chunking.ts";
+import { sourceSpec } from "./core/_function_source.ts";
 import {
   type FnSpec,
   MODE_CALL,
@@ -27,8 +27,8 @@ import {
   MODE_MAP,
   MODE_STARMAP,
   type TaskMode,
-} from "./core/protocol.ts";
-import { Engine } from "./core/scheduler.ts";
+} from "./core/_wire.ts";
+import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
 import { currentProcessAlias } from "./current_process.ts";
 import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
@@ -44,15 +44,15 @@ import type {
   PoolOptions,
   Task,
 } from "./types.ts";
-import { workerUrl } from "./worker_url.ts";
-import { checkFeatures } from "./features.ts";
+import { workerUrl } from "./_worker_url.ts";
+import { checkFeatures } from "./_features.ts";
 import {
   applyOptions,
   checkPoolOptions,
   mapOptions,
   positiveInteger,
   received,
-} from "./options.ts";
+} from "./_options.ts";
 
 /** Chunks submitted and not consumed, per worker, by default in `imap`. */
 const BUFFER_PER_PROCESS = 4;

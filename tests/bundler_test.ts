@@ -23,7 +23,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { workerUrl } from "../src/worker_url.ts";
+import { workerUrl } from "../src/_worker_url.ts";
 import { context, readEnv, runtime, T } from "./_util.ts";
 
 const esbuild = readEnv("XPOOL_ESBUILD") ??

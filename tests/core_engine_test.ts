@@ -7,11 +7,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { APPLY_SINK, AsyncResult, MapSink } from "../src/async_result.ts";
-import { chunkArray, defaultChunksize } from "../src/core/chunking.ts";
-import { sourceSpec } from "../src/core/function_source.ts";
-import { MODE_CALL, MODE_MAP } from "../src/core/protocol.ts";
-import { Engine } from "../src/core/scheduler.ts";
-import { TaskQueue } from "../src/core/task_queue.ts";
+import { chunkArray, defaultChunksize } from "../src/core/_chunking.ts";
+import { sourceSpec } from "../src/core/_function_source.ts";
+import { MODE_CALL, MODE_MAP } from "../src/core/_wire.ts";
+import { Engine } from "../src/core/_engine.ts";
+import { TaskQueue } from "../src/core/_deque.ts";
 import { WorkerLostError } from "../mod.ts";
 import { FakeAdapter, type FakeBehaviour } from "./fake_adapter.ts";
 

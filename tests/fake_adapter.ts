@@ -9,7 +9,7 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../src/core/adapter.ts";
-import type { FnSpec, MainMessage } from "../src/core/protocol.ts";
+import type { FnSpec, MainMessage } from "../src/core/_wire.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;

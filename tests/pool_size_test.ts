@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { currentProcess, Pool } from "../mod.ts";
 import type { WorkerEvents, WorkerHandle } from "../src/core/adapter.ts";
-import { Engine } from "../src/core/scheduler.ts";
+import { Engine } from "../src/core/_engine.ts";
 import { FakeAdapter } from "./fake_adapter.ts";
 import {
   constructionError,

@@ -8,7 +8,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TimeoutError } from "../mod.ts";
-import { MAX_TIMER_MS, startTimer } from "../src/core/timer.ts";
+import { MAX_TIMER_MS, startTimer } from "../src/core/_timer.ts";
 import { deadline, rejection, sleep, T, withPool } from "./_util.ts";
 
 const sleepThenReturn = async (ms: number, value: unknown) => {

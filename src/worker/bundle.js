@@ -29,7 +29,7 @@ function setCurrentProcess(info) {
   });
 }
 
-// src/core/error_wire.ts
+// src/core/_error_record.ts
 var MAX_DEPTH = 4;
 var MAX_RECORDS = 200;
 var MAX_ERRORS = 100;
@@ -186,7 +186,7 @@ function record(thrown, walk) {
   return result;
 }
 
-// src/core/protocol.ts
+// src/core/_wire.ts
 var MODE_CALL = 0;
 var MODE_MAP = 1;
 var MODE_CALL1 = 3;
@@ -195,7 +195,7 @@ var STATUS_ERROR = 1;
 var STATUS_PARTIAL = 2;
 var CONTROL_GATE = 0;
 
-// src/core/thenable.ts
+// src/core/_thenable.ts
 function isThenable(value) {
   if (value === null || typeof value !== "object" && typeof value !== "function") {
     return false;
@@ -207,7 +207,7 @@ function isThenable(value) {
   }
 }
 
-// src/worker/host.ts
+// src/worker/_host.ts
 var g = globalThis;
 function isWebWorker() {
   return g.self === globalThis && typeof g.name === "string" && g.name !== "";

@@ -7,13 +7,13 @@
  */
 
 import { currentProcess, setCurrentProcess } from "../current_process.ts";
-import { toRecord } from "../core/error_wire.ts";
+import { toRecord } from "../core/_error_record.ts";
 import type {
   ErrorRecord,
   FnSpec,
   InitMessage,
   MainMessage,
-} from "../core/protocol.ts";
+} from "../core/_wire.ts";
 import {
   CONTROL_GATE,
   MODE_CALL,
@@ -22,9 +22,9 @@ import {
   STATUS_ERROR,
   STATUS_OK,
   STATUS_PARTIAL,
-} from "../core/protocol.ts";
-import { isThenable } from "../core/thenable.ts";
-import { host } from "./host.ts";
+} from "../core/_wire.ts";
+import { isThenable } from "../core/_thenable.ts";
+import { host } from "./_host.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;

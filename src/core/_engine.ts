@@ -21,7 +21,7 @@ import type {
   WorkerExit,
   WorkerHandle,
 } from "./adapter.ts";
-import { fromRecord } from "./error_wire.ts";
+import { fromRecord } from "./_error_record.ts";
 import {
   CONTROL_GATE,
   type ErrorRecord,
@@ -31,9 +31,9 @@ import {
   MODE_STARMAP,
   type TaskMode,
   type WorkerMessage,
-} from "./protocol.ts";
-import { TaskQueue } from "./task_queue.ts";
-import { WorkerLostError } from "../errors.ts";
+} from "./_wire.ts";
+import { TaskQueue } from "./_deque.ts";
+import { WorkerLostError } from "./errors.ts";
 
 /**
  * Receives the outcome of tasks. One sink may serve many tasks: each task

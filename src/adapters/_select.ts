@@ -7,19 +7,19 @@
 
 import type { WorkerAdapter } from "../core/adapter.ts";
 import type { Context } from "../types.ts";
-import { SUPPORTED_RUNTIMES } from "../features.ts";
-import { bunAdapter } from "./bun.ts";
+import { SUPPORTED_RUNTIMES } from "../_features.ts";
+import { bunAdapter } from "./_bun.ts";
 import {
   builtin,
   defaultContext,
   hasNodeWorkers,
   hasWebWorker,
   runtime,
-} from "./env.ts";
-import { nodeAdapter, type WorkerThreads } from "./node.ts";
-import { webAdapter } from "./web.ts";
+} from "./_env.ts";
+import { nodeAdapter, type WorkerThreads } from "./_node.ts";
+import { webAdapter } from "./_web.ts";
 
-export { cpus, defaultContext } from "./env.ts";
+export { cpus, defaultContext } from "./_env.ts";
 
 const CONTEXTS: readonly Context[] = ["web", "bun", "node"];
 

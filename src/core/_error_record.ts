@@ -8,8 +8,8 @@
  * @module
  */
 
-import { RemoteError } from "../errors.ts";
-import type { ErrorRecord } from "./protocol.ts";
+import { RemoteError } from "./errors.ts";
+import type { ErrorRecord } from "./_wire.ts";
 
 /** Nesting depth of causes and `errors` described in full. */
 const MAX_DEPTH = 4;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { FnSpec } from "./protocol.ts";
+import type { FnSpec } from "./_wire.ts";
 
 const HINT =
   "use an arrow or function expression that does not capture variables, or moduleTask(new URL('./tasks.ts', import.meta.url), 'name')";

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { WorkerMessage } from "../core/protocol.ts";
+import type { WorkerMessage } from "../core/_wire.ts";
 
 /** The worker's end of the channel. */
 export interface Host {

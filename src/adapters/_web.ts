@@ -10,7 +10,7 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../core/adapter.ts";
-import { startEntryWorker, workerUrl } from "../worker_url.ts";
+import { startEntryWorker, workerUrl } from "../_worker_url.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */
 export type WebWorkerHook = (
@@ -33,7 +33,7 @@ export function startWebWorker(
   let blobUrl: string | undefined;
   try {
     // The library's own entry is started in the literal form bundlers
-    // recognise (see worker_url.ts).
+    // recognise (see _worker_url.ts).
     worker = url.href === workerUrl().href
       ? startEntryWorker(name)
       : new Worker(url, { type: "module", name });

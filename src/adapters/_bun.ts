@@ -7,7 +7,7 @@
  */
 
 import type { WorkerAdapter } from "../core/adapter.ts";
-import { startWebWorker } from "./web.ts";
+import { startWebWorker } from "./_web.ts";
 
 /** The `"bun"` adapter. */
 export const bunAdapter: WorkerAdapter = {
