@@ -30,7 +30,11 @@
 export { Pool } from "./src/pool.ts";
 export { AsyncResult } from "./src/async_result.ts";
 export { IMapIterator } from "./src/imap_iterator.ts";
-export { RemoteError, TimeoutError, WorkerLostError } from "./src/core/errors.ts";
+export {
+  RemoteError,
+  TimeoutError,
+  WorkerLostError,
+} from "./src/core/errors.ts";
 export { type ModuleTask, moduleTask } from "./src/module_task.ts";
 export { currentProcess } from "./src/current_process.ts";
 export { cpuCount } from "./src/cpu_count.ts";
