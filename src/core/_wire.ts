@@ -1,11 +1,16 @@
 // This module is browser compatible.
 /**
- * The wire protocol between the pool (main side) and the worker entry.
- * Defined once, imported by both sides. Hot messages carry flat arrays
- * rather than arrays of objects: they clone faster.
+ * The wire protocol between the pool (main side) and the worker loop, and
+ * its codec: the one place that knows the layout of every message. The
+ * engine, the worker loop and the tests encode and decode through the
+ * functions here, never by hand. Hot messages carry flat arrays rather than
+ * arrays of objects: they clone faster (measured, issue 5).
  *
  * @module
  */
+
+import { fromRecord } from "./_error_record.ts";
+import { WorkerLostError } from "./errors.ts";
 
 /** How a worker gets a task function: by source text or by module import. */
 export type FnSpec =
@@ -46,6 +51,20 @@ export const STATUS_OK = 0;
 export const STATUS_ERROR = 1;
 /** Result status: a chunk with failures; `payload` is a {@linkcode ChunkFailure}. */
 export const STATUS_PARTIAL = 2;
+/**
+ * Result status: the transport lost the task (a transport that redelivers
+ * gave up after its last delivery); `payload` is a {@linkcode LostRecord}.
+ * The pool rejects the task with a `WorkerLostError`. Workers never send it.
+ */
+export const STATUS_LOST = 3;
+
+/** Why a transport gave up on a task (see {@linkcode STATUS_LOST}). */
+export interface LostRecord {
+  /** What happened, e.g. `"delivered 5 times, never answered"`. */
+  message: string;
+  /** The worker (or host) that had it last, when known. */
+  workerName?: string;
+}
 
 /** Anything thrown, turned into plain cloneable data. */
 export interface ErrorRecord {
@@ -117,6 +136,17 @@ export interface DefineMessage {
   defs: unknown[];
 }
 
+/**
+ * main → worker: drop these task functions (the pool's registry evicted
+ * them; no task of theirs is queued or running). A later task may reuse the
+ * id with another `define` first.
+ */
+export interface ForgetMessage {
+  type: "forget";
+  /** Function ids. */
+  fids: number[];
+}
+
 /** main → worker: a batch of tasks. */
 export interface TasksMessage {
   type: "tasks";
@@ -159,10 +189,238 @@ export interface FatalMessage {
 }
 
 /** Every message the main side sends. */
-export type MainMessage = InitMessage | DefineMessage | TasksMessage;
+export type MainMessage =
+  | InitMessage
+  | DefineMessage
+  | ForgetMessage
+  | TasksMessage;
 /** Every message a worker sends. */
 export type WorkerMessage =
   | ReadyMessage
   | InitErrorMessage
   | ResultsMessage
   | FatalMessage;
+
+// ---- tasks: flat [seq, fid, mode, payload, ...] ---------------------------
+
+/** Array slots per task in {@linkcode TasksMessage.tasks}. */
+export const TASK_STRIDE = 4;
+
+/** Writes task number `k` of a batch into `flat` (packed: write in order). */
+export function putTask(
+  flat: unknown[],
+  k: number,
+  seq: number,
+  fid: number,
+  mode: TaskMode,
+  payload: unknown,
+): void {
+  const j = k * TASK_STRIDE;
+  flat[j] = seq;
+  flat[j + 1] = fid;
+  flat[j + 2] = mode;
+  flat[j + 3] = payload;
+}
+
+/** A one-task batch. */
+export function oneTask(
+  seq: number,
+  fid: number,
+  mode: TaskMode,
+  payload: unknown,
+): unknown[] {
+  return [seq, fid, mode, payload];
+}
+
+/** Number of tasks in a batch. */
+export function taskCount(flat: readonly unknown[]): number {
+  return flat.length / TASK_STRIDE;
+}
+
+/** One task read from a batch by {@linkcode takeTask}. */
+export interface TaskView {
+  /** The pool's sequence number of the task. */
+  seq: number;
+  /** Its function id. */
+  fid: number;
+  /** How the payload is applied. */
+  mode: TaskMode;
+  /** Arguments, item chunk, or the single argument. */
+  payload: unknown;
+}
+
+/**
+ * Reads task number `k` of `flat` into `view`, and clears its payload slot
+ * in `flat` (so a long batch does not keep finished arguments alive).
+ */
+export function takeTask(flat: unknown[], k: number, view: TaskView): void {
+  const j = k * TASK_STRIDE;
+  view.seq = flat[j] as number;
+  view.fid = flat[j + 1] as number;
+  view.mode = flat[j + 2] as TaskMode;
+  view.payload = flat[j + 3];
+  flat[j + 3] = undefined;
+}
+
+// ---- defines: flat [fid, spec, ...] ---------------------------------------
+
+/** Appends a function definition to a `define` message's list. */
+export function putDefine(defs: unknown[], fid: number, spec: FnSpec): void {
+  defs.push(fid, spec);
+}
+
+/** Calls `visit` for each definition of a `define` message. */
+export function readDefines(
+  defs: readonly unknown[],
+  visit: (fid: number, spec: FnSpec) => void,
+): void {
+  for (let i = 0; i < defs.length; i += 2) {
+    visit(defs[i] as number, defs[i + 1] as FnSpec);
+  }
+}
+
+// ---- results: flat [seq, status, payload, ...] ----------------------------
+
+/** Array slots per result in {@linkcode ResultsMessage.results}. */
+export const RESULT_STRIDE = 3;
+
+/** Appends one result. */
+export function putResult(
+  out: unknown[],
+  seq: number,
+  status: number,
+  payload: unknown,
+): void {
+  out.push(seq, status, payload);
+}
+
+/** Number of results in a batch. */
+export function resultCount(flat: readonly unknown[]): number {
+  return flat.length / RESULT_STRIDE;
+}
+
+/** Sequence number of result number `k`. */
+export function resultSeq(flat: readonly unknown[], k: number): number {
+  return flat[k * RESULT_STRIDE] as number;
+}
+
+/** Result number `k` alone, as a one-result batch. */
+export function oneResult(flat: readonly unknown[], k: number): unknown[] {
+  const j = k * RESULT_STRIDE;
+  return [flat[j], flat[j + 1], flat[j + 2]];
+}
+
+/**
+ * Receives the outcome of tasks, decoded. One sink may serve many tasks:
+ * each task carries a context value (`ctx`) the sink gets back, such as a
+ * chunk index or the result object, so no per-task sink object is needed.
+ */
+export interface TaskSink {
+  /** The task returned `value` (for a chunk, the list of values). */
+  ok(ctx: unknown, value: unknown): void;
+  /** The task failed as a whole: thrown in the worker, lost, or refused. */
+  fail(ctx: unknown, error: unknown): void;
+  /**
+   * Some items of a chunk threw: `values` by position (failed positions
+   * hold `undefined`), `errors` as `[position, error]` pairs in order.
+   */
+  partial(ctx: unknown, values: unknown[], errors: [number, Error][]): void;
+}
+
+/** Decodes result number `k` of `flat` and hands it to `sink`. */
+export function deliverResult(
+  flat: readonly unknown[],
+  k: number,
+  sink: TaskSink,
+  ctx: unknown,
+): void {
+  const j = k * RESULT_STRIDE;
+  const status = flat[j + 1];
+  const payload = flat[j + 2];
+  switch (status) {
+    case STATUS_OK:
+      sink.ok(ctx, payload);
+      return;
+    case STATUS_ERROR:
+      sink.fail(ctx, fromRecord(payload as ErrorRecord));
+      return;
+    case STATUS_PARTIAL: {
+      const { values, errors } = payload as ChunkFailure;
+      sink.partial(
+        ctx,
+        values,
+        errors.map(([i, record]) => [i, fromRecord(record)]),
+      );
+      return;
+    }
+    case STATUS_LOST: {
+      const lost = payload as LostRecord;
+      sink.fail(
+        ctx,
+        new WorkerLostError(lost.message, { workerName: lost.workerName }),
+      );
+      return;
+    }
+    default:
+      throw new WireError(`result status ${String(status)} is not known`);
+  }
+}
+
+/**
+ * The two sides disagree about the protocol (a result for a task the worker
+ * was not running, an unknown status): a bug in the pool or in a custom
+ * adapter, never the user's task. The pool fails loudly with it rather than
+ * skipping the message (which would leave a task unsettled forever).
+ */
+export class WireError extends Error {
+  /** @param message What did not match. */
+  constructor(message: string) {
+    super(`@x/pool protocol error: ${message}`);
+    this.name = "WireError";
+  }
+}
+
+// ---- claims: the work-stealing gate (InitMessage.control) -----------------
+
+/** A fresh gate: one shared cell, at ordinal 0. */
+export function newGate(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+/** The first ordinal the worker has not started, read from its gate. */
+export function gateNext(gate: Int32Array): number {
+  const g = Atomics.load(gate, CONTROL_GATE);
+  return g >= 0 ? g : -g - 1;
+}
+
+/**
+ * Worker side: claims ordinal `o` (the next task received). `false` when
+ * the pool revoked it (it runs elsewhere).
+ */
+export function gateClaim(gate: Int32Array, o: number): boolean {
+  for (;;) {
+    const g = Atomics.load(gate, CONTROL_GATE);
+    if (g < 0 && o < -g - 1) return false; // revoked
+    if (Atomics.compareExchange(gate, CONTROL_GATE, g, o + 1) === g) {
+      return true;
+    }
+    // the pool revoked meanwhile: look again
+  }
+}
+
+/**
+ * Pool side: revokes every ordinal from the worker's next one up to `sent`
+ * (exclusive). Returns the first revoked ordinal; `sent` when there was
+ * nothing to revoke.
+ */
+export function gateRevoke(gate: Int32Array, sent: number): number {
+  for (;;) {
+    const g = Atomics.load(gate, CONTROL_GATE);
+    const next = g >= 0 ? g : -g - 1;
+    if (next >= sent) return sent;
+    if (Atomics.compareExchange(gate, CONTROL_GATE, g, -(sent + 1)) === g) {
+      return next;
+    }
+    // the worker just claimed a task: look again
+  }
+}

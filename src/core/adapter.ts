@@ -47,28 +47,102 @@ export interface WorkerEvents {
  */
 export type TransferListItem = ArrayBuffer | object;
 
-/** One running worker, wrapped. Never a foreign worker object. */
+/**
+ * One running worker (or remote slot), wrapped by its adapter. Never a
+ * foreign worker object.
+ *
+ * @example A handle over a `MessagePort`
+ * ```ts
+ * import type { WorkerHandle } from "@x/pool";
+ *
+ * const { port1 } = new MessageChannel();
+ * const handle: WorkerHandle = {
+ *   post: (data, transfer) => port1.postMessage(data, transfer ?? []),
+ *   terminate: () => Promise.resolve(port1.close()),
+ * };
+ * await handle.terminate();
+ * ```
+ */
 export interface WorkerHandle {
-  /** Post a message; throws synchronously when a value cannot be cloned. */
+  /**
+   * Posts a message to the worker entry; throws synchronously when a value
+   * cannot be carried (a `DataCloneError`), so that the pool can reject just
+   * the task whose arguments failed.
+   */
   post(data: unknown, transfer?: TransferListItem[]): void;
-  /** Stop the worker now, even in a busy loop where the runtime allows it. */
+  /**
+   * Stops the worker now, even in a busy loop where the transport allows
+   * it. After it is called, `events.exit` must not be called.
+   */
   terminate(): Promise<void>;
-  /** Keep the process alive while this worker exists (where supported). */
-  ref(): void;
-  /** Let the process exit even if this worker is alive (where supported). */
-  unref(): void;
+  /** Keeps the process alive while this worker has work (where supported). */
+  ref?(): void;
+  /** Lets the process exit while this worker is idle (where supported). */
+  unref?(): void;
 }
 
-/** Options for spawning one worker. */
+/** What the pool tells an adapter about the worker to start. */
 export interface SpawnOptions {
   /** Worker name, such as `"PoolWorker-3"`. */
   readonly name: string;
+  /** Worker number: 1, 2, ...; a replacement gets a new number. */
+  readonly id: number;
 }
 
-/** A way of starting workers on one runtime. */
+/**
+ * A way of starting workers: the pool's one seam to any transport. The
+ * built-in `"web"`, `"bun"` and `"node"` contexts are adapters; pass your
+ * own as `context` to run workers anywhere a message can reach (another
+ * thread, a process, a socket, a queue).
+ *
+ * The worker side must run the module {@linkcode workerEntry}, or call
+ * `serveWorker` from `@x/pool/worker` with a channel of its own.
+ *
+ * Contract:
+ * - `spawn` starts one worker and returns at once; messages posted before
+ *   the worker is up are delivered in order once it is.
+ * - Messages arrive in the order posted, each exactly once, both ways. A
+ *   transport that redelivers (at-least-once) drops duplicates itself.
+ * - `events.exit` is called once when the worker is gone for any reason
+ *   other than `terminate()`; the pool then blames the task that worker was
+ *   running (and only it) with a `WorkerLostError`.
+ * - `sharedMemory: true` promises that a `SharedArrayBuffer` posted to the
+ *   worker is shared, not copied; the pool then lets workers claim tasks
+ *   through a shared counter, so that it can take back tasks a busy worker
+ *   has not started (work stealing). With `false` the pool never posts one:
+ *   each worker reports every result before it starts its next task, and no
+ *   task is taken back.
+ *
+ * @example An adapter that starts module workers in this process
+ * ```ts
+ * import { Pool, type WorkerAdapter, workerEntry } from "@x/pool";
+ *
+ * const threads: WorkerAdapter = {
+ *   name: "my-threads",
+ *   sharedMemory: false,
+ *   spawn(options, events) {
+ *     const worker = new Worker(workerEntry, { type: "module", name: options.name });
+ *     worker.onmessage = (event) => events.message(event.data);
+ *     worker.onerror = (event) => {
+ *       event.preventDefault();
+ *       events.exit({ error: event.error ?? new Error(event.message) });
+ *     };
+ *     return {
+ *       post: (data, transfer) => worker.postMessage(data, transfer ?? []),
+ *       terminate: () => Promise.resolve(worker.terminate()),
+ *     };
+ *   },
+ * };
+ *
+ * await using pool = new Pool({ processes: 2, context: threads });
+ * console.log(await pool.map((x: number) => x * 2, [1, 2, 3])); // [2, 4, 6]
+ * ```
+ */
 export interface WorkerAdapter {
-  /** The `context` value this adapter answers to. */
-  readonly name: "web" | "bun" | "node";
-  /** Start a worker running the module at `url`. */
-  spawn(url: URL, options: SpawnOptions, events: WorkerEvents): WorkerHandle;
+  /** A name for messages and `pool.toString()`, e.g. `"node"`. */
+  readonly name: string;
+  /** Whether a `SharedArrayBuffer` posted to a worker is shared with it. */
+  readonly sharedMemory: boolean;
+  /** Starts one worker; `events` is how it reports messages and its end. */
+  spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }
