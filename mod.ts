@@ -52,3 +52,11 @@ export type {
   TransferListItem,
 } from "./src/types.ts";
 export type { ResultCallbacks } from "./src/async_result.ts";
+export type {
+  SpawnOptions,
+  WorkerAdapter,
+  WorkerEvents,
+  WorkerExit,
+  WorkerHandle,
+} from "./src/core/adapter.ts";
+export { workerEntry } from "./src/worker_entry.ts";

@@ -226,8 +226,9 @@ function checkArray(method: string, name: string, value: unknown): void {
 
 /**
  * Checks `new Pool(options)`: the options object, unknown options, and the
- * types of `processes`, `initializer`, `initargs` and `maxtasksperchild`
- * (`context` is checked where the adapter is chosen).
+ * types of `processes`, `initializer`, `initargs`, `maxtasksperchild` and
+ * an adapter object given as `context` (a name is checked where the adapter
+ * is chosen).
  *
  * @param options What the constructor received.
  * @throws {TypeError} For a wrong type, an unknown option, or both
@@ -261,6 +262,24 @@ export function checkPoolOptions(options: unknown): void {
   checkArray("Pool", "initargs", o.initargs);
   checkCount("Pool", "maxtasksperchild", o.maxtasksperchild);
   checkCount("Pool", "maxTasksPerChild", o.maxTasksPerChild);
+  if (typeof o.context === "object" && o.context !== null) {
+    checkAdapter(o.context as Record<string, unknown>);
+  }
+}
+
+/** A custom `context` must be a whole `WorkerAdapter`: say what is missing. */
+function checkAdapter(a: Record<string, unknown>): void {
+  const missing = [
+    typeof a.name === "string" ? "" : "a string 'name'",
+    typeof a.sharedMemory === "boolean" ? "" : "a boolean 'sharedMemory'",
+    typeof a.spawn === "function" ? "" : "a function 'spawn'",
+  ].filter(Boolean);
+  if (missing.length === 0) return;
+  throw new TypeError(
+    `Cannot create pool as 'context' is an object but not a WorkerAdapter: it lacks ${
+      missing.join(", ")
+    }: pass "web", "bun" or "node", or an object { name, sharedMemory, spawn(options, events) } as WorkerAdapter documents`,
+  );
 }
 
 /** What `apply`/`apply_async` run with, from their options. */

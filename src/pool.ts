@@ -44,7 +44,6 @@ import type {
   PoolOptions,
   Task,
 } from "./types.ts";
-import { workerUrl } from "./_worker_url.ts";
 import { checkFeatures } from "./_features.ts";
 import {
   applyOptions,
@@ -117,7 +116,7 @@ export class Pool {
 
   #engine: Engine;
   #processes: number;
-  #context: Context | undefined;
+  #context: string | undefined;
   /** One-slot cache: the last task function object and its id. */
   #lastFn: unknown;
   #lastFid = -1;
@@ -217,11 +216,12 @@ export class Pool {
     }
     const adapter = selectAdapter(opts.context);
     this.#processes = processes;
-    this.#context = opts.context;
+    this.#context = typeof opts.context === "object"
+      ? opts.context.name
+      : opts.context;
     this.#engine = new Engine({
       processes,
       adapter,
-      workerUrl: workerUrl(),
       initializer,
       initargs,
       maxTasks: max ?? Infinity,

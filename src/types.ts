@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { TransferListItem } from "./core/adapter.ts";
+import type { TransferListItem, WorkerAdapter } from "./core/adapter.ts";
 import type { ModuleTask } from "./module_task.ts";
 
 export type { TransferListItem };
@@ -78,11 +78,13 @@ export interface PoolOptions {
   /** Alias of {@linkcode PoolOptions.maxtasksperchild}. */
   maxTasksPerChild?: number;
   /**
-   * The adapter that starts workers.
+   * The adapter that starts workers: a built-in one by name, or an object
+   * implementing {@linkcode WorkerAdapter} (workers anywhere a message can
+   * reach; they run `workerEntry`).
    *
    * @default {"node" on Node and Deno, "bun" on Bun, "web" in browsers}
    */
-  context?: Context;
+  context?: Context | WorkerAdapter;
 }
 
 /** Options of `apply` and `apply_async`. */

@@ -26,7 +26,6 @@ function setup(
   const engine = new Engine({
     processes: options.processes ?? 2,
     adapter,
-    workerUrl: new URL("file:///fake-worker.js"),
     initializer: options.initializer
       ? sourceSpec(options.initializer, "initializer")
       : undefined,

@@ -228,6 +228,7 @@ export class FakeWorker {
 /** The fake adapter; records every worker it starts. */
 export class FakeAdapter implements WorkerAdapter {
   readonly name = "web" as const;
+  readonly sharedMemory = true;
   readonly workers: FakeWorker[] = [];
   behaviour: FakeBehaviour;
 
@@ -235,11 +236,7 @@ export class FakeAdapter implements WorkerAdapter {
     this.behaviour = behaviour;
   }
 
-  spawn(
-    _url: URL,
-    options: { name: string },
-    events: WorkerEvents,
-  ): WorkerHandle {
+  spawn(options: { name: string }, events: WorkerEvents): WorkerHandle {
     const worker = new FakeWorker(options.name, events, this.behaviour);
     this.workers.push(worker);
     return worker.handle;

@@ -51,7 +51,6 @@ function engine(adapter: SlowStartAdapter, processes: number): Engine {
   return new Engine({
     processes,
     adapter,
-    workerUrl: new URL("file:///fake-worker.js"),
     initargs: [],
     maxTasks: Infinity,
   });

@@ -7,13 +7,15 @@
  */
 
 import type { WorkerAdapter } from "../core/adapter.ts";
+import { sharedMemory } from "./_env.ts";
 import { startWebWorker } from "./_web.ts";
 
 /** The `"bun"` adapter. */
 export const bunAdapter: WorkerAdapter = {
   name: "bun",
-  spawn(url, options, events) {
-    return startWebWorker(url, options.name, events, (worker, exited) => {
+  sharedMemory,
+  spawn(options, events) {
+    return startWebWorker(options.name, events, (worker, exited) => {
       worker.addEventListener("close", (event) => {
         exited((event as Event & { code?: number }).code);
       });

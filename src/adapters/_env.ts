@@ -38,6 +38,16 @@ export function builtin<T>(id: string): T | undefined {
   }
 }
 
+/**
+ * Whether a `SharedArrayBuffer` posted to a worker of this process is
+ * shared with it: the constructor exists and, in a browser, the page is
+ * cross-origin isolated. The built-in adapters report it as their
+ * `sharedMemory`.
+ */
+export const sharedMemory: boolean = typeof SharedArrayBuffer === "function" &&
+  (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !==
+    false;
+
 /** Whether the global (web) `Worker` exists. */
 export function hasWebWorker(): boolean {
   return typeof g.Worker === "function";

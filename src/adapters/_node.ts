@@ -6,6 +6,8 @@
  */
 
 import type { WorkerAdapter, WorkerHandle } from "../core/adapter.ts";
+import { workerEntry } from "../worker_entry.ts";
+import { sharedMemory } from "./_env.ts";
 
 interface NodeWorker {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
@@ -22,19 +24,25 @@ export interface WorkerThreads {
   Worker: new (url: URL, options?: Record<string, unknown>) => NodeWorker;
 }
 
+/**
+ * The worker entry as `node:worker_threads` can start it: it takes file: and
+ * data: URLs only, so remote code (https, as when imported from a registry)
+ * starts through a data: module that imports it.
+ */
+const entry = workerEntry.protocol === "file:" ||
+    workerEntry.protocol === "data:"
+  ? workerEntry
+  : new URL(
+    "data:text/javascript," +
+      encodeURIComponent(`import ${JSON.stringify(workerEntry.href)};`),
+  );
+
 /** Makes the `"node"` adapter from a loaded `node:worker_threads`. */
 export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
   return {
     name: "node",
-    spawn(url, _options, events): WorkerHandle {
-      // worker_threads takes file: and data: URLs only; start remote code
-      // (https, as when imported from a registry) through a data: module.
-      const entry = url.protocol === "file:" || url.protocol === "data:"
-        ? url
-        : new URL(
-          "data:text/javascript," +
-            encodeURIComponent(`import ${JSON.stringify(url.href)};`),
-        );
+    sharedMemory,
+    spawn(_options, events): WorkerHandle {
       // An empty `resourceLimits` keeps the default heap limits (measured
       // alike with and without it on Node and Deno; Bun ignores it), but on
       // Deno it installs the near-heap-limit handler: a worker out of memory

@@ -24,19 +24,21 @@ export { cpus, defaultContext } from "./_env.ts";
 const CONTEXTS: readonly Context[] = ["web", "bun", "node"];
 
 /**
- * The adapter for `context` (the runtime's default when undefined), or a
- * promise of it when it has to be imported.
+ * The adapter for `context`: a custom adapter object as it is (checked by
+ * `checkPoolOptions`), the built-in one a name stands for, or the runtime's
+ * default when undefined; or a promise of it when it has to be imported.
  *
  * @throws {TypeError} If `context` is not one of `"web"`, `"bun"`, `"node"`.
  * @throws {Error} If this runtime lacks that kind of worker.
  */
 export function selectAdapter(
-  context: Context | undefined,
+  context: Context | WorkerAdapter | undefined,
 ): WorkerAdapter | Promise<WorkerAdapter> {
+  if (typeof context === "object" && context !== null) return context;
   const chosen = context ?? defaultContext();
   if (!CONTEXTS.includes(chosen)) {
     throw new TypeError(
-      `Cannot create pool as 'context' must be "web", "bun" or "node": received ${
+      `Cannot create pool as 'context' must be "web", "bun", "node" or a WorkerAdapter object: received ${
         JSON.stringify(chosen)
       }`,
     );

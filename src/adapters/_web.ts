@@ -1,6 +1,6 @@
 /**
  * The `"web"` adapter: the global `Worker` with `{ type: "module" }`
- * (Deno, browsers, Bun).
+ * (Deno, browsers, Bun), running {@linkcode workerEntry}.
  *
  * @module
  */
@@ -10,7 +10,8 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../core/adapter.ts";
-import { startEntryWorker, workerUrl } from "../_worker_url.ts";
+import { startEntryWorker, workerEntry } from "../worker_entry.ts";
+import { sharedMemory } from "./_env.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */
 export type WebWorkerHook = (
@@ -19,12 +20,12 @@ export type WebWorkerHook = (
 ) => void;
 
 /**
- * Starts a module Web Worker. A cross-origin URL (a CDN) throws
- * `SecurityError`; the worker is then started from a same-origin blob that
- * imports it (the target must send CORS headers).
+ * Starts the worker entry as a module Web Worker. A cross-origin entry (the
+ * library loaded from a CDN) throws `SecurityError`; the worker is then
+ * started from a same-origin blob that imports it (the CDN must send CORS
+ * headers).
  */
 export function startWebWorker(
-  url: URL,
   name: string,
   events: WorkerEvents,
   hook?: WebWorkerHook,
@@ -32,15 +33,11 @@ export function startWebWorker(
   let worker: Worker;
   let blobUrl: string | undefined;
   try {
-    // The library's own entry is started in the literal form bundlers
-    // recognise (see _worker_url.ts).
-    worker = url.href === workerUrl().href
-      ? startEntryWorker(name)
-      : new Worker(url, { type: "module", name });
+    worker = startEntryWorker(name);
   } catch (error) {
     if ((error as { name?: string })?.name !== "SecurityError") throw error;
     blobUrl = URL.createObjectURL(
-      new Blob([`import ${JSON.stringify(url.href)};`], {
+      new Blob([`import ${JSON.stringify(workerEntry.href)};`], {
         type: "text/javascript",
       }),
     );
@@ -90,7 +87,8 @@ export function startWebWorker(
 /** The `"web"` adapter. */
 export const webAdapter: WorkerAdapter = {
   name: "web",
-  spawn(url, options, events) {
-    return startWebWorker(url, options.name, events);
+  sharedMemory,
+  spawn(options, events) {
+    return startWebWorker(options.name, events);
   },
 };

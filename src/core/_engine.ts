@@ -112,8 +112,6 @@ export interface EngineOptions {
   processes: number;
   /** The adapter (or a promise of it, when loading it is async). */
   adapter: WorkerAdapter | Promise<WorkerAdapter>;
-  /** URL of the worker entry module. */
-  workerUrl: URL;
   /** Initializer, if any. */
   initializer?: FnSpec;
   /** Initializer arguments. */
@@ -138,10 +136,6 @@ const WINDOW_TARGET_MS = 4;
  * ~35–85 ms on Deno), so a large pool starts in slices.
  */
 const SPAWN_SLICE_MS = 10;
-
-const canShare = typeof SharedArrayBuffer === "function" &&
-  (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !==
-    false;
 
 /** The pool engine. `Pool` validates arguments and delegates here. */
 export class Engine {
@@ -343,19 +337,19 @@ export class Engine {
       assigned: 0,
       done: 0,
       sent: 0,
-      control: canShare ? new Int32Array(new SharedArrayBuffer(4)) : undefined,
+      control: adapter.sharedMemory
+        ? new Int32Array(new SharedArrayBuffer(4))
+        : undefined,
       since: 0,
       stalled: false,
     };
     this.#workers.push(worker);
     try {
-      worker.handle = adapter.spawn(this.#opts.workerUrl, {
-        name: worker.name,
-      }, {
+      worker.handle = adapter.spawn({ name: worker.name, id }, {
         message: (data) => this.#onMessage(worker, data as WorkerMessage),
         exit: (info) => this.#onExit(worker, info),
       });
-      worker.handle.unref();
+      worker.handle.unref?.();
       const init: InitMessage = {
         type: "init",
         id,
@@ -436,7 +430,7 @@ export class Engine {
     }
     worker.stalled = false;
     if (worker.inflight.size === 0) {
-      worker.handle?.unref();
+      worker.handle?.unref?.();
       if (worker.done >= this.#opts.maxTasks) this.#retire(worker);
     }
     if (this.#state === "terminate") return;
@@ -512,7 +506,7 @@ export class Engine {
       }
       stolen.reverse();
       worker.assigned -= stolen.length;
-      if (worker.inflight.size === 0) worker.handle?.unref(); // idle now
+      if (worker.inflight.size === 0) worker.handle?.unref?.(); // idle now
       // Send it nothing more until its running task answers; a worker that
       // had not started any (still starting up) can take new work at once.
       worker.stalled = worker.inflight.size > 0;
@@ -688,7 +682,7 @@ export class Engine {
     try {
       handle.post({ type: "tasks", tasks: flat }, transfer);
       if (worker.inflight.size === 0) {
-        handle.ref();
+        handle.ref?.();
         worker.since = now();
       }
       const inflight = worker.inflight;
@@ -730,7 +724,7 @@ export class Engine {
 
   #track(worker: WorkerRecord, task: TaskRecord): void {
     if (worker.inflight.size === 0) {
-      worker.handle!.ref();
+      worker.handle!.ref?.();
       worker.since = now();
     }
     task.ordinal = worker.sent++;
