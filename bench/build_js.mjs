@@ -3,7 +3,8 @@
 // turned into `.js`) to bench/.xpool-js/. With XPOOL_JS=1 the bench imports
 // that copy instead of ../mod.ts: closer to what npm users get from JSR, and
 // it shows what Node's type stripping costs at start-up and in memory. Needs
-// Node >= 22.13 (module.stripTypeScriptTypes).
+// Node >= 22.13 (module.stripTypeScriptTypes). Workers of that copy run the
+// bundled entry, src/worker/bundle.js, built here (scripts/bundle_worker.mjs).
 import { stripTypeScriptTypes } from "node:module";
 import {
   mkdirSync,
@@ -14,6 +15,7 @@ import {
 } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeBundle } from "../scripts/bundle_worker.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(HERE);
@@ -31,7 +33,6 @@ export function buildJs() {
   rmSync(OUT, { recursive: true, force: true });
   for (const file of [join(ROOT, "mod.ts"), ...tsFiles(join(ROOT, "src"))]) {
     const text = readFileSync(file, "utf8");
-    // The bundled worker entry (src/worker/bundle.js) is already JavaScript.
     const js = (file.endsWith(".js")
       ? text
       : stripTypeScriptTypes(text, { mode: "strip" }))
@@ -40,6 +41,7 @@ export function buildJs() {
     mkdirSync(dirname(dest), { recursive: true });
     writeFileSync(dest, js);
   }
+  writeBundle(join(OUT, "src", "worker", "bundle.js"));
   writeFileSync(join(OUT, "package.json"), '{ "type": "module" }\n');
   return OUT;
 }

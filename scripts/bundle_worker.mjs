@@ -1,14 +1,18 @@
-// Bundles the worker entry (src/worker/main.ts and what it imports) into one
-// self-contained file, src/worker/bundle.js, which is what the pool starts:
-// one module to fetch and compile instead of six makes a worker start sooner
-// (Bun ~15 -> ~10 ms, Node ~57 -> ~50 ms to the first result; issue 5).
-//   node scripts/bundle_worker.mjs          rewrite the bundle
-//   node scripts/bundle_worker.mjs --check  exit 1 if it is not current
+// Bundles the worker entry (src/worker/entry.ts and what it imports) into
+// one self-contained module, src/worker/bundle.js: what workers run when the
+// library runs as JavaScript (the npm package, JSR's npm layer, an app
+// bundle); one module to fetch and compile instead of several makes a worker
+// start sooner (Bun ~15 -> ~10 ms, Node ~57 -> ~50 ms to the first result;
+// issue 5). From TypeScript sources workers run src/worker/entry.ts itself,
+// so the bundle is generated, never committed: `npm run build`,
+// bench/build_js.mjs and `deno task publish` build it where it is needed.
+//   node scripts/bundle_worker.mjs [out]   write the bundle (default
+//                                          src/worker/bundle.js)
 // Uses the repository's pinned Deno (`deno bundle`, esbuild inside).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -18,7 +22,7 @@ const deno = process.env.DENO_BIN ?? join(root, "node_modules", ".bin", "deno");
 const HEADER = `// deno-fmt-ignore-file
 // deno-lint-ignore-file
 /* @ts-self-types="./bundle.d.ts" */
-// Generated from src/worker/main.ts by scripts/bundle_worker.mjs
+// Generated from src/worker/entry.ts by scripts/bundle_worker.mjs
 // (\`deno task bundle\`): edit the sources, not this file.
 /**
  * The worker entry of \`@x/pool\`, bundled into one file so that a worker
@@ -29,7 +33,7 @@ const HEADER = `// deno-fmt-ignore-file
  */
 `;
 
-/** The bundle's text as it should be. */
+/** The bundle's text. */
 export function bundleText() {
   const dir = mkdtempSync(join(tmpdir(), "xpool-bundle-"));
   try {
@@ -44,7 +48,7 @@ export function bundleText() {
         "--format=esm",
         "-o",
         out,
-        "src/worker/main.ts",
+        "src/worker/entry.ts",
       ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
     );
@@ -54,24 +58,17 @@ export function bundleText() {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Writes the bundle to `out` (default src/worker/bundle.js); returns the path. */
+export function writeBundle(out = target) {
   const text = bundleText();
-  if (process.argv.includes("--check")) {
-    let current = "";
-    try {
-      current = readFileSync(target, "utf8");
-    } catch {
-      // missing
-    }
-    if (current !== text) {
-      console.error(
-        "src/worker/bundle.js is not current with src/: run `deno task bundle` (node scripts/bundle_worker.mjs) and commit it",
-      );
-      process.exit(1);
-    }
-    console.log("src/worker/bundle.js is current");
-  } else {
-    writeFileSync(target, text);
-    console.log("wrote src/worker/bundle.js");
-  }
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, text);
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const out = writeBundle(
+    process.argv[2] ? resolve(process.argv[2]) : target,
+  );
+  console.log(`wrote ${out}`);
 }
