@@ -4,13 +4,16 @@
  * (and only here, for skip decisions).
  *
  * Set `XPOOL_TEST_CONTEXT` to `web`, `bun` or `node` to run every pool with
- * that adapter; unset, each pool uses the runtime's default adapter.
+ * that adapter, or to `custom` to run them through a custom adapter without
+ * shared memory (tests/_custom_adapter.ts); unset, each pool uses the
+ * runtime's default adapter.
  *
  * @module
  */
 
 import { Pool } from "../mod.ts";
 import type { Context, PoolOptions } from "../mod.ts";
+import { customAdapter, userBuffers } from "./_custom_adapter.ts";
 
 /** The JavaScript runtime running the tests. */
 export type Runtime = "deno" | "bun" | "node";
@@ -42,21 +45,51 @@ export function readEnv(name: string): string | undefined {
   return undefined;
 }
 
-function readContext(): Context | undefined {
+function readContext(): Context | "custom" | undefined {
   const value = readEnv("XPOOL_TEST_CONTEXT");
   if (value === undefined || value === "") return undefined;
-  if (value === "web" || value === "bun" || value === "node") return value;
+  if (
+    value === "web" || value === "bun" || value === "node" ||
+    value === "custom"
+  ) return value;
   throw new Error(
-    `XPOOL_TEST_CONTEXT must be "web", "bun" or "node": received "${value}"`,
+    `XPOOL_TEST_CONTEXT must be "web", "bun", "node" or "custom": received "${value}"`,
   );
 }
 
-/** The adapter the suite asks for (`undefined`: the runtime default). */
-export const context: Context | undefined = readContext();
+const asked = readContext();
 
-/** The adapter pools actually use: `context`, or the documented default. */
+/**
+ * Whether the suite runs through the custom adapter without shared memory
+ * (`XPOOL_TEST_CONTEXT=custom`).
+ */
+export const isCustom: boolean = asked === "custom";
+
+/**
+ * The built-in adapter the suite asks for (`undefined`: the runtime default,
+ * or the custom adapter when {@linkcode isCustom}).
+ */
+export const context: Context | undefined = asked === "custom"
+  ? undefined
+  : asked;
+
+/**
+ * The kind of worker pools actually use: `context`, or the documented
+ * default; under the custom adapter, the kind of worker it starts (web
+ * Workers on Deno, Bun's on Bun, worker_threads on Node), whose limits
+ * apply alike.
+ */
 export const effectiveContext: Context = context ??
-  (runtime === "bun" ? "bun" : "node");
+  (runtime === "bun" ? "bun" : isCustom && runtime === "deno" ? "web" : "node");
+
+/**
+ * The skip reason of a test that relies on work stealing (a queued task
+ * taken back from a busy worker), which needs shared memory: set under the
+ * custom adapter, which has none; `false` elsewhere.
+ */
+export const needsStealing: string | false = isCustom
+  ? "relies on work stealing, which needs shared memory (the custom adapter has none)"
+  : false;
 
 /**
  * Deno's web Worker cannot be stopped in a busy loop and never reports a
@@ -80,7 +113,11 @@ export function poolOptions(options: PoolOptions = {}): PoolOptions {
   return {
     processes: 2,
     ...options,
-    ...(context === undefined ? {} : { context }),
+    ...(isCustom
+      ? { context: customAdapter() }
+      : context === undefined
+      ? {}
+      : { context }),
   };
 }
 
@@ -159,7 +196,9 @@ export async function rejection(
 
 /** A SharedArrayBuffer of `n` Int32 slots, used as latches between tasks. */
 export function latch(n = 1): SharedArrayBuffer {
-  return new SharedArrayBuffer(4 * n);
+  const sab = new SharedArrayBuffer(4 * n);
+  userBuffers.add(sab); // a task argument, not the pool's own
+  return sab;
 }
 
 /** Sets slot `index` of a latch to `value` and wakes waiters. */

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { workerUrl } from "../src/_worker_url.ts";
+import { workerEntry } from "../mod.ts";
 import { context, readEnv, runtime, T } from "./_util.ts";
 
 const esbuild = readEnv("XPOOL_ESBUILD") ??
@@ -103,10 +103,17 @@ async function bundleAndRun(
     // A bundler copies the worker entry next to the app (Vite does it for
     // `new Worker(new URL(...))`); esbuild does not, so copy it by hand, as
     // the README says: to `worker/bundle.js` beside the bundle, the one
-    // place every context looks for it.
-    const worker = fileURLToPath(workerUrl());
+    // place every context looks for it. The package ships it; from the
+    // sources it is generated here, as `npm run build` does.
+    const bundled = join(dir, "out", "worker", "bundle.js");
     mkdirSync(join(dir, "out", "worker"), { recursive: true });
-    copyFileSync(worker, join(dir, "out", "worker", "bundle.js"));
+    if (workerEntry.pathname.endsWith(".js")) {
+      copyFileSync(fileURLToPath(workerEntry), bundled);
+    } else {
+      const script = "../scripts/bundle_worker.mjs";
+      const { writeBundle } = await import(script);
+      writeBundle(bundled);
+    }
     const argv = runtime === "deno" ? ["run", "-A", out] : [out];
     const exec = runtime === "deno"
       ? (globalThis as { Deno?: { execPath(): string } }).Deno!.execPath()

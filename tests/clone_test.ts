@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { deadline, rejection, T, withPool } from "./_util.ts";
+import { deadline, latch, rejection, T, withPool } from "./_util.ts";
 
 describe("Arguments and results cross by structured clone", () => {
   test("Pool.apply() round-trips structured-cloneable values", T, async () => {
@@ -218,7 +218,7 @@ describe("Arguments and results cross by structured clone", () => {
     T,
     async () => {
       await withPool({}, async (pool) => {
-        const sab = new SharedArrayBuffer(4);
+        const sab = latch(1);
         await deadline(
           pool.apply((s: SharedArrayBuffer) => {
             Atomics.store(new Int32Array(s), 0, 1234);
