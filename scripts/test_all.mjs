@@ -75,11 +75,15 @@ const filters = args.filter((a) => !a.startsWith("--"));
 
 // ---------------------------------------------------------------- cells
 
-/** The adapters each runtime has (RUNTIMES.md); the first is its default. */
+/**
+ * The adapters each runtime has (RUNTIMES.md); the first is its default.
+ * `custom` (from source only): the suite through a custom adapter without
+ * shared memory built on the public seam (tests/_custom_adapter.ts).
+ */
 const MATRIX = [
-  { runtime: "deno", contexts: ["node", "web"], npm: false },
-  { runtime: "bun", contexts: ["bun", "web", "node"], npm: true },
-  { runtime: "node24", contexts: ["node"], npm: true },
+  { runtime: "deno", contexts: ["node", "web", "custom"], npm: false },
+  { runtime: "bun", contexts: ["bun", "web", "node", "custom"], npm: true },
+  { runtime: "node24", contexts: ["node", "custom"], npm: true },
   { runtime: "node22", contexts: ["node"], npm: true },
 ];
 
@@ -88,6 +92,7 @@ for (const source of ["src", "npm"]) {
   for (const { runtime, contexts, npm } of MATRIX) {
     if (source === "npm" && !npm) continue;
     for (const context of contexts) {
+      if (source === "npm" && context === "custom") continue;
       cells.push({
         id: `${runtime}:${context}:${source}`,
         kind: "tests",

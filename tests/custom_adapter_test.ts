@@ -11,13 +11,16 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Pool, type WorkerAdapter, WorkerLostError } from "../mod.ts";
 import { customAdapter } from "./_custom_adapter.ts";
-import { deadline, isDenoWeb, rejection, settle, sleep, T } from "./_util.ts";
+import { deadline, rejection, runtime, settle, sleep, T } from "./_util.ts";
+
+/** The custom adapter starts web Workers on Deno (and Bun). */
+const denoWeb = runtime === "deno";
 
 /** The ways a task can kill its worker, where each one works. */
 const KILLERS: [string, false | string, (x: number) => unknown][] = [
   [
     "process.exit()",
-    isDenoWeb ? "process.exit() does not end a Deno web worker" : false,
+    false,
     (x) => {
       // deno-lint-ignore no-explicit-any
       if (x === 3) (globalThis as any).process.exit(3);
@@ -26,7 +29,7 @@ const KILLERS: [string, false | string, (x: number) => unknown][] = [
   ],
   [
     "process.exit() among tiny tasks",
-    isDenoWeb ? "process.exit() does not end a Deno web worker" : false,
+    false,
     (x) => {
       // deno-lint-ignore no-explicit-any
       if (x === 3) (globalThis as any).process.exit(3);
@@ -35,7 +38,7 @@ const KILLERS: [string, false | string, (x: number) => unknown][] = [
   ],
   [
     "self.close()",
-    isDenoWeb ? false : "self.close() ends only Deno web workers",
+    denoWeb ? false : "self.close() ends only Deno web workers",
     (x) => {
       // deno-lint-ignore no-explicit-any
       if (x === 3) (globalThis as any).close();

@@ -7,6 +7,7 @@ import {
   context,
   deadline,
   hasContext,
+  isCustom,
   poolOptions,
   rejection,
   runtime,
@@ -22,7 +23,7 @@ function badPool(options: PoolOptions): Promise<unknown> {
 describe("new Pool() options", () => {
   test("new Pool(n) takes the worker count as a bare number", {
     ...T,
-    skip: context === undefined
+    skip: context === undefined && !isCustom
       ? false
       : "a bare number cannot carry XPOOL_TEST_CONTEXT",
   }, async () => {
@@ -97,6 +98,34 @@ describe("new Pool() options", () => {
       assert.equal(await deadline(pool.apply(() => 1), 20, "apply"), 1);
     });
   });
+
+  test(
+    "new Pool({ context: adapter }) uses a custom adapter object as it is, named in String(pool)",
+    T,
+    async () => {
+      const names: string[] = [];
+      const pool = new Pool({
+        processes: 2,
+        context: {
+          name: "recording",
+          sharedMemory: false,
+          spawn(options) {
+            names.push(options.name);
+            return { post() {}, terminate: () => Promise.resolve() };
+          },
+        },
+      });
+      try {
+        assert.equal(
+          pool[Symbol.toStringTag],
+          "Pool(processes=2, context=recording)",
+        );
+        assert.deepEqual(names, ["PoolWorker-1", "PoolWorker-2"]);
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
+    },
+  );
 
   test("new Pool() throws for an unknown context", T, async () => {
     const error = await constructionError(() =>
@@ -359,6 +388,21 @@ describe("option checks: new Pool()", () => {
     ]],
     [{ context: 5 }, TypeError, [/'context'/]],
     [{ context: "thread" }, TypeError, [/'context'/]],
+    [{ context: {} }, TypeError, [
+      /'context'/,
+      /WorkerAdapter/,
+      /a string 'name'/,
+      /a boolean 'sharedMemory'/,
+      /a function 'spawn'/,
+    ]],
+    [{ context: { name: "mine", sharedMemory: false } }, TypeError, [
+      /'context'/,
+      /lacks a function 'spawn'/,
+    ]],
+    [{ context: { name: 7, sharedMemory: "yes", spawn() {} } }, TypeError, [
+      /lacks a string 'name', a boolean 'sharedMemory'/,
+    ]],
+    [{ context: [] }, TypeError, [/'context'/, /a function 'spawn'/]],
     [{ max_tasks_per_child: 2 }, TypeError, [
       /'max_tasks_per_child'/,
       /did you mean 'maxtasksperchild'/,
