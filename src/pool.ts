@@ -36,7 +36,6 @@ import { isModuleTask } from "./module_task.ts";
 import type {
   AnyFunction,
   ApplyOptions,
-  Context,
   ImapOptions,
   KeywordArgs,
   LeadingArgs,

@@ -74,7 +74,9 @@ function spawnNode(events: WorkerEvents): WorkerHandle {
   worker.on("exit", (code) => {
     if (ended) return;
     ended = true;
-    events.exit(lastError === undefined ? { code } : { code, error: lastError });
+    events.exit(
+      lastError === undefined ? { code } : { code, error: lastError },
+    );
   });
   return {
     post(data, transfer) {

@@ -128,9 +128,7 @@ describe("A custom adapter without shared memory", () => {
             results.push(await deadline(settle(it.next()), 40, "next"));
           }
           checkResults(
-            results.map((r) =>
-              r.ok ? { ok: true, value: r.value.value } : r
-            ),
+            results.map((r) => r.ok ? { ok: true, value: r.value.value } : r),
           );
           await checkBounded(adapter);
         } finally {

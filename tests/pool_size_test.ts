@@ -34,7 +34,6 @@ class SlowStartAdapter extends FakeAdapter {
   }
 
   override spawn(
-    url: URL,
     options: { name: string },
     events: WorkerEvents,
   ): WorkerHandle {
@@ -43,7 +42,7 @@ class SlowStartAdapter extends FakeAdapter {
       // blocks, as new Worker() does
     }
     this.spawns++;
-    return super.spawn(url, options, events);
+    return super.spawn(options, events);
   }
 }
 
