@@ -1,4 +1,4 @@
-// Bundles the worker entry (src/worker/main.ts and what it imports) into one
+// Bundles the worker entry (src/worker/entry.ts and what it imports) into one
 // self-contained file, src/worker/bundle.js, which is what the pool starts:
 // one module to fetch and compile instead of six makes a worker start sooner
 // (Bun ~15 -> ~10 ms, Node ~57 -> ~50 ms to the first result; issue 5).
@@ -18,7 +18,7 @@ const deno = process.env.DENO_BIN ?? join(root, "node_modules", ".bin", "deno");
 const HEADER = `// deno-fmt-ignore-file
 // deno-lint-ignore-file
 /* @ts-self-types="./bundle.d.ts" */
-// Generated from src/worker/main.ts by scripts/bundle_worker.mjs
+// Generated from src/worker/entry.ts by scripts/bundle_worker.mjs
 // (\`deno task bundle\`): edit the sources, not this file.
 /**
  * The worker entry of \`@x/pool\`, bundled into one file so that a worker
@@ -44,7 +44,7 @@ export function bundleText() {
         "--format=esm",
         "-o",
         out,
-        "src/worker/main.ts",
+        "src/worker/entry.ts",
       ],
       { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
     );
