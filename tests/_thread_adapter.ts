@@ -153,6 +153,11 @@ export class ThreadWorker {
     return this.loop?.ran ?? 0;
   }
 
+  /** Task functions the loop knows now (defined, not forgotten). */
+  get functions(): number {
+    return this.loop?.functions ?? 0;
+  }
+
   #start(): void {
     if (this.options.startFails?.(this.name)) return this.die(1, true);
     const channel: WorkerChannel = {

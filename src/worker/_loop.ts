@@ -37,6 +37,7 @@ import {
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe, type Fn } from "./_compile.ts";
+import { runItems } from "./_run.ts";
 import { ShapeTable } from "./_shape.ts";
 import type { WorkerChannel } from "./serve.ts";
 
@@ -83,6 +84,11 @@ export class WorkerLoop {
     this.specs.set(fid, spec);
     this.compiled.delete(fid); // a reused id: the old function is gone
   };
+
+  /** Task functions known now (defined, not forgotten): for tests. */
+  get functions(): number {
+    return this.specs.size;
+  }
 
   /** Starts serving: listens on `channel` at once. */
   constructor(channel: WorkerChannel) {
@@ -364,33 +370,4 @@ export class WorkerLoop {
       }
     }
   }
-}
-
-/**
- * Calls `fn` on `items` from `start`, appending to `values` (one entry per
- * item) and `errors`. Returns the index whose value is a promise (the last
- * entry of `values`), or -1 once every item has run.
- */
-function runItems(
-  fn: Fn,
-  items: unknown[],
-  star: boolean,
-  values: unknown[],
-  errors: [number, ErrorRecord][],
-  spec: FnSpec | undefined,
-  start: number,
-): number {
-  for (let i = start; i < items.length; i++) {
-    let value;
-    try {
-      value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-    } catch (error) {
-      values.push(undefined);
-      errors.push([i, describe(error, spec)]);
-      continue;
-    }
-    values.push(value);
-    if (isThenable(value)) return i;
-  }
-  return -1;
 }

@@ -444,6 +444,26 @@ function minifiedHint(name, bind) {
   return /^[A-Za-z_$][\w$]?$|\$\d+$/.test(name) ? `. If this code was minified, that is the likely cause: ${why}${fix}` : "";
 }
 
+// src/worker/_run.ts
+function runItems(fn, items, star, values, errors, spec, start) {
+  for (let i = start; i < items.length; i++) {
+    let value;
+    try {
+      value = star ? fn(...items[i]) : fn(items[i]);
+    } catch (error) {
+      values.push(void 0);
+      errors.push([
+        i,
+        describe2(error, spec)
+      ]);
+      continue;
+    }
+    values.push(value);
+    if (isThenable(value)) return i;
+  }
+  return -1;
+}
+
 // src/worker/_shape.ts
 var SHORT_MS = 1;
 var MAX_SHAPES = 4096;
@@ -634,6 +654,10 @@ var WorkerLoop = class {
     this.specs.set(fid, spec);
     this.compiled.delete(fid);
   };
+  /** Task functions known now (defined, not forgotten): for tests. */
+  get functions() {
+    return this.specs.size;
+  }
   /** Starts serving: listens on `channel` at once. */
   constructor(channel) {
     this.channel = channel;
@@ -899,24 +923,6 @@ var WorkerLoop = class {
     }
   }
 };
-function runItems(fn, items, star, values, errors, spec, start) {
-  for (let i = start; i < items.length; i++) {
-    let value;
-    try {
-      value = star ? fn(...items[i]) : fn(items[i]);
-    } catch (error) {
-      values.push(void 0);
-      errors.push([
-        i,
-        describe2(error, spec)
-      ]);
-      continue;
-    }
-    values.push(value);
-    if (isThenable(value)) return i;
-  }
-  return -1;
-}
 
 // src/worker/serve.ts
 function serveWorker(channel) {
