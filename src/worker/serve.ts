@@ -11,6 +11,8 @@
 import type { TransferListItem } from "../core/adapter.ts";
 import { WorkerLoop } from "./_loop.ts";
 
+export type { TransferListItem };
+
 /**
  * The worker's end of its link to the pool: what {@linkcode serveWorker}
  * needs from a transport. Messages must arrive in the order posted, each
@@ -29,6 +31,7 @@ import { WorkerLoop } from "./_loop.ts";
  * };
  * channel.post("hello");
  * port1.close();
+ * port2.close();
  * ```
  */
 export interface WorkerChannel {
