@@ -48,9 +48,11 @@ export const currentProcessAlias: string | undefined = (() => {
     : undefined;
 })();
 
-/** Sets what {@linkcode currentProcess} returns (worker entry only). */
-export function setCurrentProcess(info: ProcessInfo): void {
-  (globalThis as Record<symbol, ProcessInfo | undefined>)[KEY] = Object.freeze(
-    { ...info },
-  );
+/**
+ * Makes `info` (kept as is, so freeze it first) what
+ * {@linkcode currentProcess} returns: a worker loop calls it each time it
+ * resumes running tasks, as several loops may share one thread (tests).
+ */
+export function enterProcess(info: ProcessInfo): void {
+  (globalThis as Record<symbol, ProcessInfo | undefined>)[KEY] = info;
 }

@@ -53,6 +53,6 @@ test("mod.ts reaches no node: import statically", () => {
     }
   };
   visit(join(root, "mod.ts"));
-  visit(join(root, "src", "worker", "main.ts"));
+  visit(join(root, "src", "worker", "entry.ts"));
   assert.ok(seen.size > 10, `walked ${seen.size} files`);
 });

@@ -11,17 +11,7 @@
  * @module
  */
 
-import type { WorkerMessage } from "../core/_wire.ts";
-
-/** The worker's end of the channel. */
-export interface Host {
-  /** Posts to the pool; throws when a value cannot be cloned. */
-  post(message: WorkerMessage, transfer?: Transferable[]): void;
-  /** Registers the message handler. */
-  listen(handler: (data: unknown) => void): void;
-  /** Calls `report` before the worker dies of `error` (or exits with `code`). */
-  onFatal(report: (error: unknown, code?: number) => void): void;
-}
+import type { WorkerChannel } from "./serve.ts";
 
 interface Port {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
@@ -41,7 +31,7 @@ const g = globalThis as {
   self?: unknown;
   name?: unknown;
   close?: () => void;
-  postMessage?: (data: unknown, transfer?: Transferable[]) => void;
+  postMessage?: (data: unknown, transfer?: readonly unknown[]) => void;
   addEventListener?: (type: string, listener: (event: Event) => void) => void;
 };
 
@@ -212,8 +202,12 @@ function watchHeapLimit(lost: () => void): void {
 /** How often a Deno worker looks for an out-of-memory it was not told of (ms). */
 const HEAP_CHECK_MS = 100;
 
-/** The host for this worker. */
-export function host(): Host {
+/**
+ * This worker's channel to the pool: its `parentPort` or `self`, with every
+ * way the worker can die reported first (`onFatal`), and (Node, Bun) the
+ * console written straight to the terminal.
+ */
+export function hostChannel(): Required<WorkerChannel> {
   writeConsoleDirectly();
   const port = parentPort();
   if (port) {

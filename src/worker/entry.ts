@@ -1,6 +1,11 @@
 /**
- * The worker entry module: what every worker runs (see `workerEntry`).
+ * The module every built-in worker runs: the worker loop over this
+ * worker's `parentPort` or `self`.
  *
  * @module
  */
-import "./main.ts";
+
+import { hostChannel } from "./_host.ts";
+import { serveWorker } from "./serve.ts";
+
+serveWorker(hostChannel());

@@ -1,0 +1,373 @@
+// This module is browser compatible.
+/**
+ * The worker loop: receives `init`, runs the initializer, keeps the task
+ * functions the pool defines (and forgets), runs tasks one at a time in
+ * order, and posts their results in batches. Every piece of state lives in
+ * one {@linkcode WorkerLoop}, so several loops can share a thread (the
+ * in-thread test adapter runs them so).
+ *
+ * @module
+ */
+
+import { enterProcess } from "../current_process.ts";
+import { toRecord } from "../core/_error_record.ts";
+import type { ProcessInfo } from "../types.ts";
+import type {
+  ErrorRecord,
+  FnSpec,
+  InitMessage,
+  MainMessage,
+  TaskView,
+} from "../core/_wire.ts";
+import {
+  gateClaim,
+  MODE_CALL,
+  MODE_CALL1,
+  MODE_MAP,
+  oneResult,
+  putResult,
+  readDefines,
+  resultCount,
+  resultSeq,
+  STATUS_ERROR,
+  STATUS_OK,
+  STATUS_PARTIAL,
+  takeTask,
+  taskCount,
+} from "../core/_wire.ts";
+import { isThenable } from "../core/_thenable.ts";
+import { compile, describe, type Fn } from "./_compile.ts";
+import { runItems } from "./_run.ts";
+import { ShapeTable } from "./_shape.ts";
+import type { WorkerChannel } from "./serve.ts";
+
+/** A compiled function, a pending module import, or why it failed. */
+type Compiled = Fn | Promise<Fn> | { failed: unknown };
+
+/** Flush buffered results at least this often while tasks run (ms). */
+const FLUSH_MS = 1;
+
+/** One worker loop over one channel; `serveWorker` starts one. */
+export class WorkerLoop {
+  /** Tasks started (claimed) so far: for tests. */
+  ran = 0;
+  /** Who this worker is (set by `init`); `currentProcess()` while it runs. */
+  process: ProcessInfo | undefined;
+  private readonly channel: WorkerChannel;
+  private readonly specs = new Map<number, FnSpec>();
+  private readonly compiled = new Map<number, Compiled>();
+  /** Task batches (flat, see `takeTask`) waiting to run. */
+  private readonly inbox: unknown[][] = [];
+  /** Index of the next task in `inbox[0]`. */
+  private inboxPos = 0;
+  private ready = false;
+  private running = false;
+  private stopped = false;
+  /** The work-stealing gate (see `InitMessage.control`), if any. */
+  private control: Int32Array | undefined;
+  /** Ordinal of the next task received (tasks are numbered in arrival order). */
+  private ordinal = 0;
+  /** Results waiting to be posted (flat, see `putResult`). */
+  private out: unknown[] = [];
+  private readonly shapes = new ShapeTable();
+  private lastFlush = 0;
+  /** Start of the running stretch whose time the next flush reports. */
+  private busySince = 0;
+  /** The one task view the loop reads every task into. */
+  private readonly view: TaskView = {
+    seq: 0,
+    fid: 0,
+    mode: 0,
+    payload: undefined,
+  };
+  private readonly define = (fid: number, spec: FnSpec): void => {
+    this.specs.set(fid, spec);
+    this.compiled.delete(fid); // a reused id: the old function is gone
+  };
+
+  /** Task functions known now (defined, not forgotten): for tests. */
+  get functions(): number {
+    return this.specs.size;
+  }
+
+  /** Starts serving: listens on `channel` at once. */
+  constructor(channel: WorkerChannel) {
+    this.channel = channel;
+    channel.onFatal?.((error, code) => this.fatal(error, code));
+    channel.listen((data) => this.receive(data));
+  }
+
+  /**
+   * Stops the loop for good: no further task starts, nothing more is
+   * posted, messages are ignored. A task running now runs on to its end
+   * (or its next `await`), and its result is dropped. Leaves no timer.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.ready = false;
+    this.inbox.length = 0;
+    this.out = [];
+    this.specs.clear();
+    this.compiled.clear();
+    this.view.payload = undefined;
+  }
+
+  private receive(data: unknown): void {
+    if (this.stopped) return;
+    const msg = data as MainMessage;
+    switch (msg.type) {
+      case "tasks":
+        this.inbox.push(msg.tasks);
+        if (this.ready && !this.running) void this.drain();
+        break;
+      case "define":
+        readDefines(msg.defs, this.define);
+        break;
+      case "forget":
+        for (const fid of msg.fids) {
+          this.specs.delete(fid);
+          this.compiled.delete(fid);
+        }
+        break;
+      case "init":
+        void this.init(msg);
+        break;
+    }
+  }
+
+  /** The worker is about to die: post what is done, then why. */
+  private fatal(error: unknown, code?: number): void {
+    if (this.stopped) return;
+    this.flush();
+    try {
+      this.channel.post(
+        error === undefined
+          ? { type: "fatal", code }
+          : { type: "fatal", error: toRecord(error) },
+      );
+    } catch {
+      // the channel is gone; the adapter's exit event will tell the pool
+    }
+  }
+
+  /**
+   * After an `await`: `false` when the loop was stopped meanwhile, else
+   * `true`, with `currentProcess()` this worker again (another loop in this
+   * thread may have run).
+   */
+  private resumed(): boolean {
+    if (this.stopped) return false;
+    enterProcess(this.process!);
+    return true;
+  }
+
+  private async init(msg: InitMessage): Promise<void> {
+    this.process = Object.freeze({ name: msg.name, id: msg.id });
+    enterProcess(this.process);
+    this.control = msg.control;
+    if (msg.initializer) {
+      try {
+        const fn = await compile(msg.initializer);
+        if (!this.resumed()) return;
+        await fn(...msg.initargs);
+      } catch (error) {
+        if (this.stopped) return;
+        this.channel.post({
+          type: "initError",
+          error: describe(error, msg.initializer),
+        });
+        return;
+      }
+      if (!this.resumed()) return;
+    }
+    this.ready = true;
+    this.channel.post({ type: "ready" });
+    this.lastFlush = performance.now();
+    if (this.inbox.length > 0) void this.drain();
+  }
+
+  private lookup(fid: number): Compiled {
+    const compiled = this.compiled;
+    let fn = compiled.get(fid);
+    if (fn === undefined) {
+      const spec = this.specs.get(fid);
+      try {
+        if (spec === undefined) {
+          throw new Error(`Unknown task function #${fid}`);
+        }
+        fn = compile(spec);
+      } catch (error) {
+        fn = { failed: error };
+      }
+      if (fn instanceof Promise) {
+        const pending = fn;
+        // Unless forgotten (or redefined) while the import ran.
+        const settle = (value: Compiled) => {
+          if (compiled.get(fid) === pending) compiled.set(fid, value);
+        };
+        pending.then(settle, (error) => settle({ failed: error }));
+      }
+      compiled.set(fid, fn);
+    }
+    return fn;
+  }
+
+  /** Claims the next task through the gate: `false` when taken back. */
+  private claim(): boolean {
+    const o = this.ordinal++;
+    const control = this.control;
+    return control === undefined || gateClaim(control, o);
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    this.busySince = performance.now();
+    enterProcess(this.process!);
+    const inbox = this.inbox;
+    const view = this.view;
+    const shapes = this.shapes;
+    try {
+      while (inbox.length > 0) {
+        const batch = inbox[0];
+        if (this.inboxPos >= taskCount(batch)) {
+          inbox.shift();
+          this.inboxPos = 0;
+          continue;
+        }
+        takeTask(batch, this.inboxPos++, view);
+        const { seq, fid, mode, payload } = view;
+
+        if (!this.claim()) continue; // taken back: another worker runs it
+        this.ran++;
+        // Results wait to be batched only while the next task is known to
+        // be short: any other task may run long (or kill the worker), and
+        // no finished result may wait behind it. Without the shared gate,
+        // report before every task (the pool's death blame relies on it).
+        const shape = shapes.shapeOf(fid, mode, payload);
+        let start = performance.now(); // also the end of the previous task
+        shapes.ended(start);
+        if (
+          this.out.length > 0 &&
+          (this.control === undefined || start - this.lastFlush >= FLUSH_MS ||
+            !shapes.isShort(shape, fid, mode, payload))
+        ) {
+          this.flush();
+          start = performance.now();
+        }
+        shapes.begin(shape, start);
+
+        let fn = this.lookup(fid);
+        if (fn instanceof Promise) {
+          this.flush();
+          try {
+            fn = await fn;
+          } catch (error) {
+            fn = { failed: error };
+          }
+          if (!this.resumed()) return;
+        }
+        if (typeof fn !== "function") {
+          putResult(
+            this.out,
+            seq,
+            STATUS_ERROR,
+            describe(fn.failed, undefined),
+          );
+          continue;
+        }
+        const spec = this.specs.get(fid);
+        if (mode === MODE_CALL || mode === MODE_CALL1) {
+          try {
+            let value = mode === MODE_CALL1
+              ? fn(payload)
+              : fn(...(payload as unknown[]));
+            if (isThenable(value)) {
+              this.flush();
+              value = await value;
+              if (!this.resumed()) return;
+            }
+            putResult(this.out, seq, STATUS_OK, value);
+          } catch (error) {
+            if (!this.resumed()) return;
+            putResult(this.out, seq, STATUS_ERROR, describe(error, spec));
+          }
+          continue;
+        }
+        const items = payload as unknown[];
+        // Filled by push: a packed array clones several times faster than
+        // a holey one (`new Array(n)`) on V8.
+        const values: unknown[] = [];
+        const errors: [number, ErrorRecord][] = [];
+        const star = mode !== MODE_MAP;
+        // The loop runs in a plain function (engines optimise it better
+        // than a loop inside this async function); it stops at a promise.
+        for (
+          let i = runItems(fn, items, star, values, errors, spec, 0);
+          i >= 0;
+        ) {
+          this.flush();
+          try {
+            values[i] = await values[i];
+          } catch (error) {
+            values[i] = undefined;
+            errors.push([i, describe(error, spec)]);
+          }
+          if (!this.resumed()) return;
+          i = runItems(fn, items, star, values, errors, spec, i + 1);
+        }
+        if (errors.length > 0) {
+          putResult(this.out, seq, STATUS_PARTIAL, { values, errors });
+        } else putResult(this.out, seq, STATUS_OK, values);
+      }
+      shapes.ended(performance.now());
+      view.payload = undefined;
+      this.flush();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Posts buffered results; results that cannot be cloned become errors. */
+  private flush(): void {
+    const now = performance.now();
+    this.lastFlush = now;
+    if (this.out.length === 0 || this.stopped) return;
+    const results = this.out;
+    this.out = [];
+    const busy = now - this.busySince;
+    this.busySince = now;
+    const channel = this.channel;
+    try {
+      channel.post({ type: "results", results, busy });
+      return;
+    } catch {
+      // some result cannot be cloned: send one by one
+    }
+    const n = resultCount(results);
+    for (let k = 0; k < n && !this.stopped; k++) {
+      try {
+        channel.post({ type: "results", results: oneResult(results, k) });
+      } catch (error) {
+        // Cloning ran the value's getters, which may throw anything:
+        // describe it safely, and never let the report itself throw.
+        const why = toRecord(error);
+        const one: unknown[] = [];
+        putResult(
+          one,
+          resultSeq(results, k),
+          STATUS_ERROR,
+          {
+            name: "DataCloneError",
+            message:
+              `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`,
+          } satisfies ErrorRecord,
+        );
+        try {
+          channel.post({ type: "results", results: one });
+        } catch {
+          // the channel is gone: the pool learns it from the worker's exit
+        }
+      }
+    }
+  }
+}
