@@ -8,11 +8,9 @@
  */
 
 import { ChunkReader } from "./core/_chunking.ts";
-import { fromRecord } from "./core/_error_record.ts";
-import type { ChunkFailure, ErrorRecord } from "./core/_wire.ts";
-import { STATUS_ERROR, STATUS_OK } from "./core/_wire.ts";
-import type { InputHold, TaskSink } from "./core/_engine.ts";
-import { TaskQueue } from "./core/_deque.ts";
+import type { TaskSink } from "./core/_wire.ts";
+import type { InputHold } from "./core/_engine.ts";
+import { Deque } from "./core/_deque.ts";
 import { type CancelTimer, startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
 
@@ -110,13 +108,13 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #chunks = new Map<number, Chunk>();
   #nextChunk = 0;
   // unordered mode: chunks in completion order
-  #ready = new TaskQueue<Chunk>();
+  #ready = new Deque<Chunk>();
   // the chunk being read, and the item taken last
   #current: Chunk | undefined;
   #pos = 0;
   #takenOk = false;
   #taken: unknown;
-  #waiters = new TaskQueue<Waiter>();
+  #waiters = new Deque<Waiter>();
 
   static {
     create = (source) => new IMapIterator(source);
@@ -126,9 +124,16 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     this.#source = source;
     this.#reader = new ChunkReader(source.iterable, source.chunksize);
     this.#sink = {
-      resolve: (index, status, payload) =>
-        this.#onChunk(index as number, status, payload),
-      reject: (index, error) => this.#onChunkError(index as number, error),
+      ok: (index, values) => {
+        if (this.#closed) return;
+        const list = values as unknown[];
+        this.#add(index as number, list, list.length, undefined);
+      },
+      fail: (index, error) => this.#onChunkError(index as number, error),
+      partial: (index, values, errors) => {
+        if (this.#closed) return;
+        this.#add(index as number, values, values.length, new Map(errors));
+      },
     };
     // After close() the input is still read lazily: the pool finishes once
     // it is exhausted or this iterator is closed. When join() is awaited, an
@@ -264,21 +269,6 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   }
 
   // ---- results -----------------------------------------------------------
-
-  #onChunk(index: number, status: number, payload: unknown): void {
-    if (this.#closed) return;
-    if (status === STATUS_OK) {
-      const values = payload as unknown[];
-      this.#add(index, values, values.length, undefined);
-    } else if (status === STATUS_ERROR) {
-      this.#onChunkError(index, fromRecord(payload as ErrorRecord));
-    } else {
-      const { values, errors } = payload as ChunkFailure;
-      const failures = new Map<number, unknown>();
-      for (const [i, record] of errors) failures.set(i, fromRecord(record));
-      this.#add(index, values, values.length, failures);
-    }
-  }
 
   /** A chunk that failed as a whole: every position in it rejects. */
   #onChunkError(index: number, error: unknown): void {

@@ -11,7 +11,7 @@ import { chunkArray, defaultChunksize } from "../src/core/_chunking.ts";
 import { sourceSpec } from "../src/core/_function_source.ts";
 import { MODE_CALL, MODE_MAP } from "../src/core/_wire.ts";
 import { Engine } from "../src/core/_engine.ts";
-import { TaskQueue } from "../src/core/_deque.ts";
+import { Deque } from "../src/core/_deque.ts";
 import { WorkerLostError } from "../mod.ts";
 import { FakeAdapter, type FakeBehaviour } from "./fake_adapter.ts";
 
@@ -26,7 +26,6 @@ function setup(
   const engine = new Engine({
     processes: options.processes ?? 2,
     adapter,
-    workerUrl: new URL("file:///fake-worker.js"),
     initializer: options.initializer
       ? sourceSpec(options.initializer, "initializer")
       : undefined,
@@ -70,8 +69,8 @@ describe("core", () => {
     assert.equal(defaultChunksize(1_000_000, 2), 125_000);
   });
 
-  test("TaskQueue keeps FIFO order across shift, unshift and compaction", () => {
-    const q = new TaskQueue<number>();
+  test("Deque keeps FIFO order across shift, unshift and growth", () => {
+    const q = new Deque<number>();
     for (let i = 0; i < 5000; i++) q.push(i);
     for (let i = 0; i < 3000; i++) assert.equal(q.shift(), i);
     q.unshift(2999);

@@ -18,6 +18,20 @@ import {
 } from "./_env.ts";
 import { nodeAdapter, type WorkerThreads } from "./_node.ts";
 import { webAdapter } from "./_web.ts";
+import { workerUrl } from "../_worker_url.ts";
+
+// TEMP shim until seam lands: wraps the old spawn(url, options, events)
+// adapters into the new seam (spawn(options, events), sharedMemory).
+// deno-lint-ignore no-explicit-any
+function shim(old: any): WorkerAdapter {
+  return {
+    name: old.name,
+    sharedMemory: typeof SharedArrayBuffer === "function" &&
+      (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !==
+        false,
+    spawn: (options, events) => old.spawn(workerUrl(), options, events),
+  };
+}
 
 export { cpus, defaultContext } from "./_env.ts";
 
@@ -52,17 +66,17 @@ export function selectAdapter(
   switch (chosen) {
     case "web":
       if (!hasWebWorker()) throw lacks("global Worker");
-      return webAdapter;
+      return shim(webAdapter); // TEMP shim until seam lands
     case "bun":
       if (runtime !== "bun") throw lacks("Bun Worker");
-      return bunAdapter;
+      return shim(bunAdapter); // TEMP shim until seam lands
     case "node": {
       if (!hasNodeWorkers()) throw lacks("node:worker_threads");
       const wt = builtin<WorkerThreads>("node:worker_threads");
       if (!wt) {
         throw lacks("process.getBuiltinModule (Node 20.16+, 22.3+, Deno, Bun)");
       }
-      return nodeAdapter(wt);
+      return shim(nodeAdapter(wt)); // TEMP shim until seam lands
     }
   }
 }
