@@ -190,6 +190,12 @@ export class FakeWorker {
       }
       this.#queue.splice(0, 4);
       results.push(...this.#exec(seq, fid, mode, payload));
+      if (this.#control === undefined) {
+        // No gate (no shared memory): like the real worker, report every
+        // result before starting the next task.
+        this.#post({ type: "results", results: results.splice(0) });
+        if (!this.alive) return;
+      }
     }
     if (results.length > 0) {
       this.#soon(() => this.#post({ type: "results", results }));
