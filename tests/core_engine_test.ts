@@ -438,15 +438,22 @@ describe("core", () => {
       dieOn: (p) => (p as number[])[0] % 10 === 5,
     }, { processes: 2, sharedMemory: false });
     try {
-      const results = Array.from({ length: 50 }, (_, i) =>
-        map<number>((x: number) => x, [i], 1));
+      const results = Array.from(
+        { length: 50 },
+        (_, i) => map<number>((x: number) => x, [i], 1),
+      );
       const settled = await Promise.allSettled(results);
       const lost = settled.filter((s) => s.status === "rejected");
       assert.equal(lost.length, 5);
       for (const s of lost) {
-        assert.ok((s as PromiseRejectedResult).reason instanceof WorkerLostError);
+        assert.ok(
+          (s as PromiseRejectedResult).reason instanceof WorkerLostError,
+        );
       }
-      assert.ok(adapter.workers.length <= 2 + 5, `${adapter.workers.length} spawned`);
+      assert.ok(
+        adapter.workers.length <= 2 + 5,
+        `${adapter.workers.length} spawned`,
+      );
     } finally {
       await engine.terminate();
     }
@@ -527,8 +534,13 @@ describe("core", () => {
           results.push(result);
         }
         const values = await Promise.all(results.map((r) => r.get(30)));
-        for (let j = 0; j < 1000; j++) assert.equal(values[j], wave * 1000 + j + 1);
-        assert.ok(engine.registry.size <= 4096 + 1000, `${engine.registry.size}`);
+        for (let j = 0; j < 1000; j++) {
+          assert.equal(values[j], wave * 1000 + j + 1);
+        }
+        assert.ok(
+          engine.registry.size <= 4096 + 1000,
+          `${engine.registry.size}`,
+        );
       }
       for (const worker of adapter.workers) {
         assert.ok(knownFids(worker) <= 4096 + 1000, `${knownFids(worker)}`);

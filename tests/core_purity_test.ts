@@ -41,7 +41,9 @@ test("src/core imports nothing outside src/core", () => {
       .replace(/^\s*\/\/.*$/gm, "");
     const specs = [
       // import/export ... from "x" (also `import type`, multi-line lists)
-      ...code.matchAll(/^\s*(?:import|export)\b[^"';]*?\bfrom\s*["']([^"']+)["']/gm),
+      ...code.matchAll(
+        /^\s*(?:import|export)\b[^"';]*?\bfrom\s*["']([^"']+)["']/gm,
+      ),
       // import "x"
       ...code.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
       // import("x")

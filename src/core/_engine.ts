@@ -15,38 +15,28 @@
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import {
-  deliverResult,
   type FnSpec,
-  type InitMessage,
-  newGate,
-  resultCount,
-  resultSeq,
   type TaskMode,
   type TaskSink,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
 import { Deque } from "./_deque.ts";
-import { Slot, TaskRecord } from "./_slot.ts";
+import { openSlot, type Slot, TaskRecord } from "./_slot.ts";
 import { diedStarting, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
+import { routeResults } from "./_route.ts";
 import { Window } from "./_window.ts";
 import {
   abortError,
-  errorText,
-  exitDetail,
   initializerError,
+  startError,
+  startupDeath,
 } from "./_messages.ts";
-import { WorkerLostError } from "./errors.ts";
+import { type InputHold, Inputs } from "./_inputs.ts";
 
-/** An input being read into the pool: see {@linkcode Engine.hold}. */
-export interface InputHold {
-  /** The pool stopped: settle with `error` and stop reading. */
-  abort(error: unknown): void;
-  /** `join()` is awaited while this input is still open. */
-  join?(): void;
-}
+export type { InputHold } from "./_inputs.ts";
 
 /** Settings of an {@linkcode Engine}. */
 export interface EngineOptions {
@@ -78,7 +68,6 @@ export class Engine {
   #window = new Window();
   #seq = 0;
   #nextId = 0;
-  #unsettled = 0;
   #state: "run" | "close" | "terminate" = "run";
   #broken: Error | undefined;
   #dispatchQueued = false;
@@ -87,27 +76,20 @@ export class Engine {
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
-  #inputs = new Set<InputHold>();
+  #inputs = new Inputs();
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
     this.#opts = options;
     this.registry.onEvict = (fids) => {
-      for (const slot of this.#slots) {
-        for (const fid of fids) {
-          if (slot.known.delete(fid)) (slot.forget ??= []).push(fid);
-        }
-      }
+      for (const slot of this.#slots) slot.unlearn(fids);
     };
     const { adapter } = options;
     if (adapter instanceof Promise) {
-      adapter.then((a) => this.#start(a), (error) =>
-        this.#break(
-          new Error(
-            `Cannot start workers as the adapter failed to load: ${error}`,
-            { cause: error },
-          ),
-        ));
+      adapter.then(
+        (a) => this.#start(a),
+        (error) => this.#break(startError("workers", error)),
+      );
     } else this.#start(adapter);
   }
 
@@ -145,7 +127,6 @@ export class Engine {
   ): void {
     if (this.#state === "terminate") return sink.fail(ctx, abortError());
     if (this.#broken) return sink.fail(ctx, this.#broken);
-    this.#unsettled++;
     this.registry.retain(fid);
     const queue = this.#queue;
     queue.push(
@@ -172,16 +153,7 @@ export class Engine {
    * `input.join`, if given, is called when `join()` is awaited meanwhile.
    */
   hold(input: InputHold): () => void {
-    this.#unsettled++;
-    this.#inputs.add(input);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#inputs.delete(input);
-      this.#unsettled--;
-      this.#maybeFinish();
-    };
+    return this.#inputs.hold(input, () => this.#maybeFinish());
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -205,7 +177,7 @@ export class Engine {
 
   /** Resolves when every worker has exited after `close()`/`terminate()`. */
   join(): Promise<void> {
-    for (const input of [...this.#inputs]) input.join?.();
+    this.#inputs.join();
     return this.#joined.promise;
   }
 
@@ -233,35 +205,14 @@ export class Engine {
 
   #spawn(): void {
     if (this.#stopping !== undefined || this.#broken !== undefined) return;
-    const adapter = this.#adapter!;
     const id = ++this.#nextId;
-    const name = `PoolWorker-${id}`;
-    const slot = new Slot(
-      id,
-      name,
-      adapter.sharedMemory ? newGate() : undefined,
-    );
-    this.#slots.push(slot);
     try {
-      slot.handle = adapter.spawn({ name, id }, {
+      this.#slots.push(openSlot(this.#adapter!, id, this.#opts, (slot) => ({
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
         exit: (info) => this.#onExit(slot, info),
-      });
-      slot.handle.unref?.();
-      const { initializer, initargs } = this.#opts;
-      const init: InitMessage = { type: "init", id, name, initargs };
-      if (initializer) init.initializer = initializer;
-      if (slot.gate) init.control = slot.gate;
-      slot.handle.post(init);
+      })));
     } catch (error) {
-      this.#remove(slot);
-      slot.handle?.terminate();
-      this.#break(
-        new Error(
-          `Cannot start worker '${name}': ${errorText(error)}`,
-          { cause: error },
-        ),
-      );
+      this.#break(startError(`worker 'PoolWorker-${id}'`, error));
     }
   }
 
@@ -289,45 +240,20 @@ export class Engine {
           msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },
         );
       default:
-        return this.#break(
-          new WireError(
-            `message type ${
-              String((msg as { type?: unknown }).type)
-            } is not known`,
-          ),
-        );
+        const type = (msg as { type?: unknown }).type;
+        return this.#break(new WireError(`message type ${type} is not known`));
     }
   }
 
   #onResults(slot: Slot, results: unknown[], busy: number | undefined): void {
-    const n = resultCount(results);
+    let n: number;
     try {
-      for (let k = 0; k < n; k++) {
-        // A worker answers in the order it was sent tasks.
-        const task = slot.inflight.peek();
-        if (task === undefined || task.seq !== resultSeq(results, k)) {
-          throw new WireError(
-            `worker '${slot.name}' sent a result for task ${
-              resultSeq(results, k)
-            }, expected ${task?.seq ?? "none"}`,
-          );
-        }
-        slot.answered();
-        this.#unsettled--;
-        this.registry.release(task.fid);
-        try {
-          deliverResult(results, k, task.sink, task.ctx);
-        } catch (error) {
-          if (error instanceof WireError) task.sink.fail(task.ctx, error);
-          throw error;
-        }
-        // A callback in the sink may have stopped the pool.
-        if (!slot.live) return;
-      }
+      n = routeResults(slot, results, this.registry);
     } catch (error) {
       if (!(error instanceof WireError)) throw error;
       return this.#break(error);
     }
+    if (!slot.live) return;
     if (n > 0) {
       // Prefer the worker's own measure: wall time here includes transport.
       const t = performance.now();
@@ -347,7 +273,7 @@ export class Engine {
   #retire(slot: Slot): void {
     this.#remove(slot);
     slot.handle?.terminate();
-    if (this.#state === "run" || this.#unsettled > 0) this.#spawn();
+    if (this.#state === "run" || this.#pending()) this.#spawn();
   }
 
   #onExit(slot: Slot, info: WorkerExit): void {
@@ -360,14 +286,7 @@ export class Engine {
     if (starting) {
       // Its tasks never started: #break rejects them with the queue.
       this.#queue.prependAll(tasks);
-      return this.#break(
-        new WorkerLostError(
-          `Cannot start worker '${slot.name}' as it exited during start-up${
-            exitDetail(info)
-          }`,
-          { cause: info.error, workerName: slot.name, exitCode: info.code },
-        ),
-      );
+      return this.#break(startupDeath(slot.name, info));
     }
     const { requeue, lost } = sentence(tasks, started, slot.name, info);
     for (let i = 0; i < lost.length; i += 2) {
@@ -375,7 +294,7 @@ export class Engine {
     }
     this.#queue.prependAll(requeue);
     if (this.#broken === undefined) {
-      if (this.#state === "run" || this.#unsettled > 0) this.#spawn();
+      if (this.#state === "run" || this.#pending()) this.#spawn();
       this.#dispatch();
     }
     this.#maybeFinish();
@@ -424,7 +343,6 @@ export class Engine {
 
   /** Settles `task` with `error` on this side. */
   #fail(task: TaskRecord, error: unknown): void {
-    this.#unsettled--;
     task.sink.fail(task.ctx, error);
     this.registry.release(task.fid);
   }
@@ -442,15 +360,19 @@ export class Engine {
       for (const task of slot.inflight.drain()) tasks.push(task);
     }
     for (const task of tasks) this.#fail(task, makeError());
-    const inputs = [...this.#inputs];
-    this.#inputs.clear();
-    for (const input of inputs) input.abort(makeError());
+    this.#inputs.abortAll(makeError);
   }
 
   #maybeFinish(): void {
-    if (this.#state === "close" && this.#unsettled === 0) {
+    if (this.#state === "close" && !this.#pending()) {
       void this.#stopWorkers();
     }
+  }
+
+  /** Work is queued, in flight, or may still come from an open input. */
+  #pending(): boolean {
+    return this.#queue.size > 0 || this.#inputs.size > 0 ||
+      this.#slots.some((s) => s.inflight.size > 0);
   }
 
   #stopWorkers(): Promise<void> {

@@ -8,6 +8,7 @@
 import type { WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import type { ErrorRecord } from "./_wire.ts";
+import { WorkerLostError } from "./errors.ts";
 
 /** What every unfinished task rejects with after `terminate()`. */
 export function abortError(): DOMException {
@@ -35,5 +36,25 @@ export function initializerError(name: string, record: ErrorRecord): Error {
   return new Error(
     `Pool initializer failed in worker '${name}': ${record.name}: ${record.message}; no task can run, fix the initializer and create a new pool`,
     { cause: fromRecord(record) },
+  );
+}
+
+/** What breaks the pool when `what` (workers, or one worker) cannot start. */
+export function startError(what: string, error: unknown): Error {
+  return new Error(
+    what === "workers"
+      ? `Cannot start workers as the adapter failed to load: ${error}`
+      : `Cannot start ${what}: ${errorText(error)}`,
+    { cause: error },
+  );
+}
+
+/** What breaks the pool when worker `name` died before it was ready. */
+export function startupDeath(name: string, info: WorkerExit): WorkerLostError {
+  return new WorkerLostError(
+    `Cannot start worker '${name}' as it exited during start-up${
+      exitDetail(info)
+    }`,
+    { cause: info.error, workerName: name, exitCode: info.code },
   );
 }

@@ -9,9 +9,22 @@
  * @module
  */
 
-import type { TransferListItem, WorkerHandle } from "./adapter.ts";
+import type {
+  TransferListItem,
+  WorkerAdapter,
+  WorkerEvents,
+  WorkerHandle,
+} from "./adapter.ts";
 import { Deque } from "./_deque.ts";
-import { gateNext, gateRevoke, type TaskMode, type TaskSink } from "./_wire.ts";
+import {
+  type FnSpec,
+  gateNext,
+  gateRevoke,
+  type InitMessage,
+  newGate,
+  type TaskMode,
+  type TaskSink,
+} from "./_wire.ts";
 
 /** One submitted task; a class so every record has the same shape. */
 export class TaskRecord {
@@ -105,6 +118,16 @@ export class Slot {
     this.gate = gate;
   }
 
+  /**
+   * The registry evicted `fids`: the ones this worker knows are to be
+   * forgotten (a `forget` message before its next define or tasks).
+   */
+  unlearn(fids: readonly number[]): void {
+    for (const fid of fids) {
+      if (this.known.delete(fid)) (this.forget ??= []).push(fid);
+    }
+  }
+
   /** Starting or ready. */
   get live(): boolean {
     return this.state !== "dead";
@@ -168,5 +191,47 @@ export class Slot {
     // had not started any (still starting up) can take new work at once.
     this.stalled = this.inflight.size > 0;
     return stolen;
+  }
+}
+
+/** What {@linkcode openSlot} posts in a new worker's init message. */
+export interface SlotInit {
+  /** Initializer, if any. */
+  initializer?: FnSpec;
+  /** Initializer arguments. */
+  initargs: unknown[];
+}
+
+/**
+ * Starts worker number `id` through `adapter` (with a gate only when the
+ * adapter shares memory) and posts its init message; the slot is unref'd
+ * until it gets work. `listen` makes the events for the slot. Throws what
+ * the adapter threw, after terminating a handle it returned.
+ */
+export function openSlot(
+  adapter: WorkerAdapter,
+  id: number,
+  init: SlotInit,
+  listen: (slot: Slot) => WorkerEvents,
+): Slot {
+  const name = `PoolWorker-${id}`;
+  const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
+  try {
+    const handle = slot.handle = adapter.spawn({ name, id }, listen(slot));
+    handle.unref?.();
+    const msg: InitMessage = {
+      type: "init",
+      id,
+      name,
+      initargs: init.initargs,
+    };
+    if (init.initializer) msg.initializer = init.initializer;
+    if (slot.gate) msg.control = slot.gate;
+    handle.post(msg);
+    return slot;
+  } catch (error) {
+    slot.state = "dead";
+    slot.handle?.terminate().catch(() => {});
+    throw error;
   }
 }
