@@ -239,9 +239,10 @@ export class Engine {
           slot,
           msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },
         );
-      default:
+      default: {
         const type = (msg as { type?: unknown }).type;
         return this.#break(new WireError(`message type ${type} is not known`));
+      }
     }
   }
 
