@@ -6,10 +6,7 @@
  * @module
  */
 
-import { fromRecord } from "./core/_error_record.ts";
-import type { ChunkFailure, ErrorRecord } from "./core/_wire.ts";
-import { STATUS_ERROR, STATUS_OK } from "./core/_wire.ts";
-import type { TaskSink } from "./core/_engine.ts";
+import type { TaskSink } from "./core/_wire.ts";
 import { isThenable } from "./core/_thenable.ts";
 import { startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
@@ -331,13 +328,14 @@ export function settleResult<T>(
  * {@linkcode AsyncResult}, so no per-task sink object is made.
  */
 export const APPLY_SINK: TaskSink = {
-  resolve(ctx: unknown, status: number, payload: unknown): void {
-    const result = ctx as AsyncResult<unknown>;
-    if (status === STATUS_OK) settle(result, true, payload);
-    else settle(result, false, fromRecord(payload as ErrorRecord));
+  ok(ctx: unknown, value: unknown): void {
+    settle(ctx as AsyncResult<unknown>, true, value);
   },
-  reject(ctx: unknown, error: unknown): void {
+  fail(ctx: unknown, error: unknown): void {
     settle(ctx as AsyncResult<unknown>, false, error);
+  },
+  partial(ctx: unknown, _values: unknown[], errors: [number, Error][]): void {
+    settle(ctx as AsyncResult<unknown>, false, errors[0][1]);
   },
 };
 
@@ -378,23 +376,23 @@ export class MapSink implements TaskSink {
    * place as it arrives, while other chunks are still running (a plain loop:
    * `flat()` is slow on V8 and `concat` on JavaScriptCore).
    */
-  resolve(ctx: unknown, status: number, payload: unknown): void {
-    if (status === STATUS_OK) {
-      const values = payload as unknown[];
-      const out = this.#values;
-      const base = (ctx as number) * this.#chunksize;
-      for (let i = 0; i < values.length; i++) out[base + i] = values[i];
-    } else if (status === STATUS_ERROR) {
-      this.#fail(fromRecord(payload as ErrorRecord));
-    } else {
-      this.#fail(fromRecord((payload as ChunkFailure).errors[0][1]));
-    }
+  ok(ctx: unknown, value: unknown): void {
+    const values = value as unknown[];
+    const out = this.#values;
+    const base = (ctx as number) * this.#chunksize;
+    for (let i = 0; i < values.length; i++) out[base + i] = values[i];
     this.#finishOne();
   }
 
-  /** A chunk failed on the calling side. */
-  reject(_ctx: unknown, error: unknown): void {
+  /** Chunk number `ctx` failed as a whole (in the worker, or lost). */
+  fail(_ctx: unknown, error: unknown): void {
     this.#fail(error);
+    this.#finishOne();
+  }
+
+  /** Some items of chunk `ctx` threw: the first error is the map's. */
+  partial(_ctx: unknown, _values: unknown[], errors: [number, Error][]): void {
+    this.#fail(errors[0][1]);
     this.#finishOne();
   }
 

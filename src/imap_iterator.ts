@@ -8,26 +8,12 @@
  */
 
 import { ChunkReader } from "./core/_chunking.ts";
-import { fromRecord } from "./core/_error_record.ts";
-import type { ChunkFailure, ErrorRecord } from "./core/_wire.ts";
-import { STATUS_ERROR, STATUS_OK } from "./core/_wire.ts";
-import type { InputHold, TaskSink } from "./core/_engine.ts";
-import { TaskQueue } from "./core/_deque.ts";
+import type { TaskSink } from "./core/_wire.ts";
+import type { InputHold } from "./core/_engine.ts";
+import { Deque } from "./core/_deque.ts";
+import { ChunkResults, LAST, NONE } from "./_imap_results.ts";
 import { type CancelTimer, startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
-
-/**
- * One chunk's results, kept as the worker sent them: no object per item.
- * Positions that failed are in `errors`; a chunk that failed as a whole
- * rejects at every position with `failure`.
- */
-interface Chunk {
-  values: unknown[] | undefined;
-  length: number;
-  errors: Map<number, unknown> | undefined;
-  failure: unknown;
-  failed: boolean;
-}
 
 interface Waiter {
   resolve: (result: IteratorResult<unknown>) => void;
@@ -95,7 +81,6 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #source: IMapSource;
   #reader: ChunkReader<unknown>;
   #sink: TaskSink;
-  #lengths = new Map<number, number>();
   #submitted = 0;
   #consumed = 0;
   #feeding = false;
@@ -106,17 +91,11 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   /** Read past `buffersize`: `join()` was awaited over an in-memory input. */
   #eager = false;
   #release: () => void;
-  // ordered mode: chunks by index, taken in index order
-  #chunks = new Map<number, Chunk>();
-  #nextChunk = 0;
-  // unordered mode: chunks in completion order
-  #ready = new TaskQueue<Chunk>();
-  // the chunk being read, and the item taken last
-  #current: Chunk | undefined;
-  #pos = 0;
+  #results: ChunkResults;
+  /** The item taken last (see #take). */
   #takenOk = false;
   #taken: unknown;
-  #waiters = new TaskQueue<Waiter>();
+  #waiters = new Deque<Waiter>();
 
   static {
     create = (source) => new IMapIterator(source);
@@ -125,10 +104,23 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   private constructor(source: IMapSource) {
     this.#source = source;
     this.#reader = new ChunkReader(source.iterable, source.chunksize);
+    this.#results = new ChunkResults(source.ordered);
     this.#sink = {
-      resolve: (index, status, payload) =>
-        this.#onChunk(index as number, status, payload),
-      reject: (index, error) => this.#onChunkError(index as number, error),
+      ok: (index, values) => {
+        if (this.#closed) return;
+        this.#results.add(index as number, values as unknown[], undefined);
+        this.#pump();
+      },
+      fail: (index, error) => {
+        if (this.#closed) return;
+        this.#results.fail(index as number, error);
+        this.#pump();
+      },
+      partial: (index, values, errors) => {
+        if (this.#closed) return;
+        this.#results.add(index as number, values, new Map(errors));
+        this.#pump();
+      },
     };
     // After close() the input is still read lazily: the pool finishes once
     // it is exhausted or this iterator is closed. When join() is awaited, an
@@ -229,9 +221,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   async return(): Promise<IteratorResult<T>> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#chunks.clear();
-      this.#ready.drain();
-      this.#current = undefined;
+      this.#results.clear();
       for (const waiter of this.#waiters.drain()) this.#answer(waiter, DONE);
       this.#stopReading();
       try {
@@ -265,89 +255,18 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   // ---- results -----------------------------------------------------------
 
-  #onChunk(index: number, status: number, payload: unknown): void {
-    if (this.#closed) return;
-    if (status === STATUS_OK) {
-      const values = payload as unknown[];
-      this.#add(index, values, values.length, undefined);
-    } else if (status === STATUS_ERROR) {
-      this.#onChunkError(index, fromRecord(payload as ErrorRecord));
-    } else {
-      const { values, errors } = payload as ChunkFailure;
-      const failures = new Map<number, unknown>();
-      for (const [i, record] of errors) failures.set(i, fromRecord(record));
-      this.#add(index, values, values.length, failures);
-    }
-  }
-
-  /** A chunk that failed as a whole: every position in it rejects. */
-  #onChunkError(index: number, error: unknown): void {
-    if (this.#closed) return;
-    const length = this.#lengths.get(index) ?? 1;
-    this.#lengths.delete(index);
-    this.#store(index, {
-      values: undefined,
-      length,
-      errors: undefined,
-      failure: error,
-      failed: true,
-    });
-  }
-
-  #add(
-    index: number,
-    values: unknown[],
-    length: number,
-    errors: Map<number, unknown> | undefined,
-  ): void {
-    this.#lengths.delete(index);
-    this.#store(index, {
-      values,
-      length: Math.max(1, length),
-      errors,
-      failure: undefined,
-      failed: false,
-    });
-  }
-
-  #store(index: number, chunk: Chunk): void {
-    if (this.#source.ordered) this.#chunks.set(index, chunk);
-    else this.#ready.push(chunk);
-    this.#pump();
-  }
-
   /**
    * Takes the next ready item into `#takenOk`/`#taken`; false when none is
    * ready. Taking the last item of a chunk consumes it and reads more input.
    */
   #take(): boolean {
-    let chunk = this.#current;
-    if (chunk === undefined) {
-      if (this.#source.ordered) {
-        chunk = this.#chunks.get(this.#nextChunk);
-        if (chunk === undefined) return false;
-        this.#chunks.delete(this.#nextChunk++);
-      } else {
-        chunk = this.#ready.shift();
-        if (chunk === undefined) return false;
-      }
-      this.#current = chunk;
-      this.#pos = 0;
-    }
-    const i = this.#pos++;
-    let ok = true;
-    let value: unknown;
-    if (chunk.failed) {
-      ok = false;
-      value = chunk.failure;
-    } else if (chunk.errors?.has(i)) {
-      ok = false;
-      value = chunk.errors.get(i);
-    } else {
-      value = chunk.values![i];
-    }
-    if (this.#pos >= chunk.length) {
-      this.#current = undefined;
+    const results = this.#results;
+    const got = results.take();
+    if (got === NONE) return false;
+    const ok = results.ok;
+    const value = results.value;
+    results.value = undefined;
+    if (got === LAST) {
       this.#consumed++;
       this.#feed(); // may re-enter #pump: set the taken item after it
     }
@@ -442,12 +361,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       return false;
     }
     const index = this.#submitted++;
-    this.#lengths.set(index, chunk.length);
+    this.#results.expect(index, chunk.length);
     try {
       this.#source.submit(chunk, index, this.#sink);
     } catch (error) {
       this.#submitted--;
-      this.#lengths.delete(index);
+      this.#results.unexpect(index);
       this.#inputFailed(error);
       return false;
     }

@@ -5,34 +5,9 @@
  * @module
  */
 
-import {
-  APPLY_SINK,
-  AsyncResult,
-  MapSink,
-  settleResult,
-} from "./async_result.ts";
-import { selectAdapter } from "./adapters/_select.ts";
-import {
-  chunkArray,
-  defaultChunksize,
-  isAsyncIterable,
-  isIterable,
-  readAll,
-} from "./core/_chunking.ts";
-import { sourceSpec } from "./core/_function_source.ts";
-import {
-  type FnSpec,
-  MODE_CALL,
-  MODE_CALL1,
-  MODE_MAP,
-  MODE_STARMAP,
-  type TaskMode,
-} from "./core/_wire.ts";
-import { Engine } from "./core/_engine.ts";
-import { cpuCount } from "./cpu_count.ts";
-import { currentProcessAlias } from "./current_process.ts";
-import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
-import { isModuleTask } from "./module_task.ts";
+import type { AsyncResult } from "./async_result.ts";
+import { MODE_MAP, MODE_STARMAP } from "./core/_wire.ts";
+import type { IMapIterator } from "./imap_iterator.ts";
 import type {
   AnyFunction,
   ApplyOptions,
@@ -43,32 +18,14 @@ import type {
   PoolOptions,
   Task,
 } from "./types.ts";
-import { checkFeatures } from "./_features.ts";
 import {
-  applyOptions,
-  checkPoolOptions,
-  mapOptions,
-  positiveInteger,
-  received,
-} from "./_options.ts";
-
-/** Chunks submitted and not consumed, per worker, by default in `imap`. */
-const BUFFER_PER_PROCESS = 4;
-
-function taskSpec(fn: unknown, role: string): FnSpec {
-  if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
-  return sourceSpec(fn, role, currentProcessAlias);
-}
-
-function checkIterable(method: string, iterable: unknown): void {
-  if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
-    throw new TypeError(
-      `Cannot call ${method}() as 'iterable' must be an Iterable or AsyncIterable: received ${
-        received(iterable)
-      }`,
-    );
-  }
-}
+  createPool,
+  MAX_PROCESSES,
+  openImap,
+  type PoolState,
+  submitApply,
+  submitMap,
+} from "./_pool_submit.ts";
 
 /**
  * A pool of workers, with the API of Python's `multiprocessing.Pool`.
@@ -111,16 +68,9 @@ export class Pool {
    * await pool.terminate();
    * ```
    */
-  static readonly MAX_PROCESSES: number = 1024;
+  static readonly MAX_PROCESSES: number = MAX_PROCESSES;
 
-  #engine: Engine;
-  #processes: number;
-  #context: string | undefined;
-  /** One-slot cache: the last task function object and its id. */
-  #lastFn: unknown;
-  #lastFid = -1;
-  /** Task ids by function source: inline arrows are new objects per call. */
-  #fidBySource = new Map<string, number>();
+  #s: PoolState;
 
   /**
    * Starts the workers: the first at once, the rest in slices that let the
@@ -157,74 +107,7 @@ export class Pool {
    * ```
    */
   constructor(options?: number | PoolOptions) {
-    checkFeatures();
-    checkPoolOptions(options);
-    const opts: PoolOptions = typeof options === "number"
-      ? { processes: options }
-      : options ?? {};
-    if (typeof opts !== "object") {
-      throw new TypeError(
-        `Cannot create pool as its argument must be a number of processes or an options object: received ${
-          received(options)
-        }`,
-      );
-    }
-    const processes = opts.processes ??
-      Math.min(cpuCount(), Pool.MAX_PROCESSES);
-    if (!positiveInteger(processes)) {
-      throw new RangeError(
-        `Cannot create pool as 'processes' must be a positive integer: received ${
-          received(processes)
-        }`,
-      );
-    }
-    if (processes > Pool.MAX_PROCESSES) {
-      throw new RangeError(
-        `Cannot create pool as 'processes' must be at most Pool.MAX_PROCESSES (${Pool.MAX_PROCESSES}): received ${processes}; each worker is a thread with its own heap`,
-      );
-    }
-    const max = opts.maxtasksperchild ?? opts.maxTasksPerChild;
-    if (max !== undefined && max !== null && !positiveInteger(max)) {
-      throw new RangeError(
-        `Cannot create pool as 'maxtasksperchild' must be a positive integer: received ${
-          received(max)
-        }`,
-      );
-    }
-    const initargs = opts.initargs ?? [];
-    if (!Array.isArray(initargs)) {
-      throw new TypeError(
-        `Cannot create pool as 'initargs' must be an array: received ${
-          received(initargs)
-        }`,
-      );
-    }
-    let initializer: FnSpec | undefined;
-    if (opts.initializer !== undefined && opts.initializer !== null) {
-      initializer = taskSpec(opts.initializer, "initializer");
-      try {
-        structuredClone(initargs);
-      } catch (error) {
-        throw new TypeError(
-          `Cannot create pool as 'initargs' cannot be cloned to workers: ${
-            (error as Error).message
-          }`,
-          { cause: error },
-        );
-      }
-    }
-    const adapter = selectAdapter(opts.context);
-    this.#processes = processes;
-    this.#context = typeof opts.context === "object"
-      ? opts.context.name
-      : opts.context;
-    this.#engine = new Engine({
-      processes,
-      adapter,
-      initializer,
-      initargs,
-      maxTasks: max ?? Infinity,
-    });
+    this.#s = createPool(options);
   }
 
   /**
@@ -240,7 +123,7 @@ export class Pool {
    * ```
    */
   get processes(): number {
-    return this.#processes;
+    return this.#s.processes;
   }
 
   // ---- apply -------------------------------------------------------------
@@ -308,7 +191,7 @@ export class Pool {
     options?: Pick<ApplyOptions, "kwds" | "transfer">,
   ): Promise<unknown> {
     try {
-      return this.#applyAsync("apply", fn, args, options).get();
+      return submitApply(this.#s, "apply", fn, args, options).get();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -385,42 +268,7 @@ export class Pool {
     args?: unknown[],
     options?: ApplyOptions,
   ): AsyncResult<unknown> {
-    return this.#applyAsync("apply_async", fn, args, options);
-  }
-
-  /** `apply_async`, with errors naming `method`. */
-  #applyAsync(
-    method: "apply" | "apply_async",
-    fn: unknown,
-    args: unknown[] | undefined,
-    options: ApplyOptions | undefined,
-  ): AsyncResult<unknown> {
-    this.#checkRunning(method);
-    const fid = this.#fid(fn);
-    const list = args ?? [];
-    if (!Array.isArray(list)) {
-      throw new TypeError(
-        `Cannot call ${method}() as 'args' must be an array of arguments: received ${
-          received(args)
-        }; wrap a single argument as [x]`,
-      );
-    }
-    const { args: callArgs, callbacks, transfer } = applyOptions(
-      method,
-      list,
-      options,
-    );
-    const result = new AsyncResult<unknown>(callbacks);
-    const single = callArgs.length === 1;
-    this.#engine.submit(
-      fid,
-      single ? MODE_CALL1 : MODE_CALL,
-      single ? callArgs[0] : callArgs,
-      APPLY_SINK,
-      result,
-      transfer,
-    );
-    return result;
+    return submitApply(this.#s, "apply_async", fn, args, options);
   }
 
   /**
@@ -515,7 +363,8 @@ export class Pool {
     chunksize?: number | Pick<MapOptions, "chunksize">,
   ): Promise<Awaited<R>[]> {
     try {
-      return this.#mapAsync<Awaited<R>>(
+      return submitMap<Awaited<R>>(
+        this.#s,
         "map",
         fn,
         iterable,
@@ -559,7 +408,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync("map_async", fn, iterable, chunksize, MODE_MAP);
+    return submitMap(this.#s, "map_async", fn, iterable, chunksize, MODE_MAP);
   }
 
   /**
@@ -615,7 +464,8 @@ export class Pool {
     chunksize?: number | Pick<MapOptions, "chunksize">,
   ): Promise<Awaited<R>[]> {
     try {
-      return this.#mapAsync<Awaited<R>>(
+      return submitMap<Awaited<R>>(
+        this.#s,
         "starmap",
         fn,
         iterable,
@@ -655,7 +505,8 @@ export class Pool {
     iterable: Iterable<A> | AsyncIterable<A>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    return this.#mapAsync(
+    return submitMap(
+      this.#s,
       "starmap_async",
       fn,
       iterable,
@@ -724,7 +575,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | ImapOptions,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imap", fn, iterable, chunksize, true);
+    return openImap(this.#s, "imap", fn, iterable, chunksize, true);
   }
 
   /**
@@ -757,7 +608,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | ImapOptions,
   ): IMapIterator<Awaited<R>> {
-    return this.#imap("imap_unordered", fn, iterable, chunksize, false);
+    return openImap(this.#s, "imap_unordered", fn, iterable, chunksize, false);
   }
 
   /**
@@ -811,7 +662,7 @@ export class Pool {
    * ```
    */
   close(): void {
-    this.#engine.close();
+    this.#s.engine.close();
   }
 
   /**
@@ -837,7 +688,7 @@ export class Pool {
    * ```
    */
   terminate(): Promise<void> {
-    return this.#engine.terminate();
+    return this.#s.engine.terminate();
   }
 
   /**
@@ -858,14 +709,14 @@ export class Pool {
    * ```
    */
   join(): Promise<void> {
-    if (this.#engine.state === "run") {
+    if (this.#s.engine.state === "run") {
       return Promise.reject(
         new Error(
           "Pool is still running: call close() or terminate() before join()",
         ),
       );
     }
-    return this.#engine.join();
+    return this.#s.engine.join();
   }
 
   /**
@@ -891,127 +742,10 @@ export class Pool {
     return this.join();
   }
 
-  // ---- internals ---------------------------------------------------------
-
-  #checkRunning(method: string): void {
-    const state = this.#engine.state;
-    if (state !== "run") {
-      throw new Error(
-        `Pool not running: cannot call ${method}() after ${
-          state === "close" ? "close()" : "terminate()"
-        }; create a new Pool`,
-      );
-    }
-  }
-
-  #fid(fn: unknown): number {
-    if (fn === this.#lastFn) return this.#lastFid;
-    let fid: number | undefined;
-    if (typeof fn === "function") {
-      const source = Function.prototype.toString.call(fn);
-      fid = this.#fidBySource.get(source);
-      if (fid === undefined) {
-        fid = this.#engine.fid(sourceSpec(fn, "task", currentProcessAlias));
-        if (this.#fidBySource.size >= 4096) this.#fidBySource.clear();
-        this.#fidBySource.set(source, fid);
-      }
-    } else {
-      fid = this.#engine.fid(taskSpec(fn, "task"));
-    }
-    this.#lastFn = fn;
-    this.#lastFid = fid;
-    return fid;
-  }
-
-  #mapAsync<R>(
-    method: string,
-    fn: unknown,
-    iterable: unknown,
-    chunksizeArg: unknown,
-    mode: TaskMode,
-  ): AsyncResult<R[]> {
-    this.#checkRunning(method);
-    const fid = this.#fid(fn);
-    const opts = mapOptions(method, chunksizeArg as number | MapOptions);
-    checkIterable(method, iterable);
-    const result = new AsyncResult<R[]>({
-      callback: opts.callback as ((values: R[]) => void) | undefined,
-      errorCallback: opts.errorCallback,
-    });
-    const submit = (items: unknown[]) => {
-      const chunksize = opts.chunksize ??
-        Math.max(1, defaultChunksize(items.length, this.#processes));
-      const sink = new MapSink(
-        result as AsyncResult<unknown[]>,
-        items.length,
-        chunksize,
-      );
-      const chunks = chunkArray(items, chunksize);
-      for (let i = 0; i < chunks.length; i++) {
-        this.#engine.submit(fid, mode, chunks[i], sink, i);
-      }
-    };
-    if (isIterable(iterable)) {
-      submit(Array.isArray(iterable) ? iterable : Array.from(iterable));
-    } else {
-      // terminate() settles the result at once, whatever the input does.
-      const input = readAll(iterable as AsyncIterable<unknown>);
-      let stopped = false;
-      const release = this.#engine.hold({
-        abort: (error) => {
-          stopped = true;
-          settleResult(result, false, error);
-          input.stop();
-        },
-      });
-      input.items.then(
-        (items) => {
-          if (!stopped) submit(items);
-          release();
-        },
-        (error) => {
-          if (!stopped) settleResult(result, false, error);
-          release();
-        },
-      );
-    }
-    return result;
-  }
-
-  #imap<R>(
-    method: string,
-    fn: unknown,
-    iterable: unknown,
-    chunksizeArg: unknown,
-    ordered: boolean,
-  ): IMapIterator<R> {
-    this.#checkRunning(method);
-    const fid = this.#fid(fn);
-    const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
-    checkIterable(method, iterable);
-    const engine = this.#engine;
-    return createIMapIterator<R>({
-      iterable: iterable as Iterable<unknown>,
-      chunksize: opts.chunksize ?? 1,
-      buffersize: opts.buffersize ?? this.#processes * BUFFER_PER_PROCESS,
-      ordered,
-      submit(chunk, index, sink) {
-        if (engine.state === "terminate") {
-          throw new Error(
-            `Pool not running: ${method}() input stopped by terminate()`,
-          );
-        }
-        if (engine.broken) throw engine.broken;
-        engine.submit(fid, MODE_MAP, chunk, sink, index);
-      },
-      hold: (input) => engine.hold(input),
-    });
-  }
-
   /** For debugging: `Pool(processes=N, context=...)`. */
   get [Symbol.toStringTag](): string {
-    return `Pool(processes=${this.#processes}${
-      this.#context ? `, context=${this.#context}` : ""
+    return `Pool(processes=${this.#s.processes}${
+      this.#s.context ? `, context=${this.#s.context}` : ""
     })`;
   }
 }

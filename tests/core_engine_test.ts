@@ -9,20 +9,26 @@ import assert from "node:assert/strict";
 import { APPLY_SINK, AsyncResult, MapSink } from "../src/async_result.ts";
 import { chunkArray, defaultChunksize } from "../src/core/_chunking.ts";
 import { sourceSpec } from "../src/core/_function_source.ts";
-import { MODE_CALL, MODE_MAP } from "../src/core/_wire.ts";
+import { MODE_CALL, MODE_MAP, WireError } from "../src/core/_wire.ts";
+import type { WorkerAdapter } from "../src/core/adapter.ts";
 import { Engine } from "../src/core/_engine.ts";
-import { TaskQueue } from "../src/core/_deque.ts";
+import { Deque } from "../src/core/_deque.ts";
 import { WorkerLostError } from "../mod.ts";
-import { FakeAdapter, type FakeBehaviour } from "./fake_adapter.ts";
+import { FakeAdapter, type FakeBehaviour, knownFids } from "./fake_adapter.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;
 
 function setup(
   behaviour: FakeBehaviour = {},
-  options: { processes?: number; maxTasks?: number; initializer?: Fn } = {},
+  options: {
+    processes?: number;
+    maxTasks?: number;
+    initializer?: Fn;
+    sharedMemory?: boolean;
+  } = {},
 ) {
-  const adapter = new FakeAdapter(behaviour);
+  const adapter = new FakeAdapter(behaviour, options.sharedMemory ?? true);
   const engine = new Engine({
     processes: options.processes ?? 2,
     adapter,
@@ -69,8 +75,8 @@ describe("core", () => {
     assert.equal(defaultChunksize(1_000_000, 2), 125_000);
   });
 
-  test("TaskQueue keeps FIFO order across shift, unshift and compaction", () => {
-    const q = new TaskQueue<number>();
+  test("Deque keeps FIFO order across shift, unshift and growth", () => {
+    const q = new Deque<number>();
     for (let i = 0; i < 5000; i++) q.push(i);
     for (let i = 0; i < 3000; i++) assert.equal(q.shift(), i);
     q.unshift(2999);
@@ -395,6 +401,150 @@ describe("core", () => {
       }, 25);
       await assert.rejects(result.get(5), /three/);
       assert.equal(settledEarly, false, "waited for the slow chunk");
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine without shared memory: a task that kills its worker rejects alone, no restart loop", async () => {
+    const { adapter, engine, apply } = setup({
+      dieOn: (p) => (p as number[])[0] === 7,
+      delay: (p) => ((p as number[])[0] % 3 === 0 ? 1 : 0),
+    }, { processes: 2, sharedMemory: false });
+    try {
+      const results = Array.from(
+        { length: 40 },
+        (_, i) => apply((x: number) => x * 2, [i]),
+      );
+      const settled = await Promise.allSettled(results);
+      const reason = (settled[7] as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof WorkerLostError, String(reason));
+      assert.match(reason.message, /died while running this task/);
+      for (let i = 0; i < 40; i++) {
+        if (i === 7) continue;
+        assert.deepEqual(settled[i], { status: "fulfilled", value: i * 2 });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      // 2 workers and one replacement for the one that died; no loop.
+      assert.equal(adapter.workers.length, 3);
+      assert.equal(engine.spawned, 3);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine without shared memory: several killers each reject, spawns stay bounded", async () => {
+    const { adapter, engine, map } = setup({
+      dieOn: (p) => (p as number[])[0] % 10 === 5,
+    }, { processes: 2, sharedMemory: false });
+    try {
+      const results = Array.from(
+        { length: 50 },
+        (_, i) => map<number>((x: number) => x, [i], 1),
+      );
+      const settled = await Promise.allSettled(results);
+      const lost = settled.filter((s) => s.status === "rejected");
+      assert.equal(lost.length, 5);
+      for (const s of lost) {
+        assert.ok(
+          (s as PromiseRejectedResult).reason instanceof WorkerLostError,
+        );
+      }
+      assert.ok(
+        adapter.workers.length <= 2 + 5,
+        `${adapter.workers.length} spawned`,
+      );
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine breaks with a WireError on a result for the wrong task, instead of hanging", async () => {
+    // A transport that answers every task with a sequence number off by 1000.
+    const adapter: WorkerAdapter = {
+      name: "garbled",
+      sharedMemory: false,
+      spawn(_options, events) {
+        return {
+          post(data) {
+            const msg = data as { type: string; tasks?: unknown[] };
+            queueMicrotask(() => {
+              if (msg.type === "init") events.message({ type: "ready" });
+              if (msg.type === "tasks") {
+                events.message({
+                  type: "results",
+                  results: [(msg.tasks![0] as number) + 1000, 0, "x"],
+                });
+              }
+            });
+          },
+          terminate: () => Promise.resolve(),
+        };
+      },
+    };
+    const engine = new Engine({
+      processes: 1,
+      adapter,
+      initargs: [],
+      maxTasks: Infinity,
+    });
+    try {
+      const results = [1, 2, 3].map(() => {
+        const result = new AsyncResult<unknown>();
+        engine.submit(
+          engine.fid(sourceSpec(() => 1, "task")),
+          MODE_CALL,
+          [],
+          APPLY_SINK,
+          result,
+        );
+        return result;
+      });
+      for (const result of results) {
+        await assert.rejects(result.get(5), (e) => e instanceof WireError);
+      }
+      assert.ok(engine.broken instanceof WireError);
+      assert.match(engine.broken.message, /protocol error/);
+    } finally {
+      await engine.terminate();
+    }
+  });
+
+  test("Engine keeps the function registry bounded over 20,000 distinct functions, workers told to forget", async () => {
+    const { adapter, engine } = setup({}, { processes: 2 });
+    try {
+      // The spec without sourceSpec's checks (they compile each function).
+      const describe = (fn: unknown) => ({
+        kind: "source" as const,
+        source: String(fn),
+      });
+      for (let wave = 0; wave < 20; wave++) {
+        const results: AsyncResult<number>[] = [];
+        for (let j = 0; j < 1000; j++) {
+          const i = wave * 1000 + j;
+          const fn = new Function("x", `return x + ${i};`);
+          const result = new AsyncResult<number>();
+          engine.submit(
+            engine.registry.fidFor(fn, describe),
+            MODE_CALL,
+            [1],
+            APPLY_SINK,
+            result,
+          );
+          results.push(result);
+        }
+        const values = await Promise.all(results.map((r) => r.get(30)));
+        for (let j = 0; j < 1000; j++) {
+          assert.equal(values[j], wave * 1000 + j + 1);
+        }
+        assert.ok(
+          engine.registry.size <= 4096 + 1000,
+          `${engine.registry.size}`,
+        );
+      }
+      for (const worker of adapter.workers) {
+        assert.ok(knownFids(worker) <= 4096 + 1000, `${knownFids(worker)}`);
+      }
     } finally {
       await engine.terminate();
     }

@@ -28,12 +28,45 @@ test("src/core has no runtime checks or runtime imports", () => {
     ) {
       assert.doesNotMatch(code, banned, `${file} mentions ${banned}`);
     }
-    for (const [, spec] of code.matchAll(/from\s+["']([^"']+)["']/g)) {
+  }
+});
+
+test("src/core imports nothing outside src/core", () => {
+  const dir = join(root, "src", "core");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+  assert.ok(files.length > 10, `found ${files.length} files`);
+  for (const file of files) {
+    const code = readFileSync(join(dir, file), "utf8")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .replace(/^\s*\/\/.*$/gm, "");
+    const specs = [
+      // import/export ... from "x" (also `import type`, multi-line lists)
+      ...code.matchAll(
+        /^\s*(?:import|export)\b[^"';]*?\bfrom\s*["']([^"']+)["']/gm,
+      ),
+      // import "x"
+      ...code.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
+      // import("x")
+      ...code.matchAll(/\bimport\s*\(\s*["']([^"']+)["']\s*\)/g),
+    ].map((m) => m[1]);
+    for (const spec of specs) {
       assert.ok(
-        !spec.includes("adapters/") && !spec.includes("worker/"),
-        `${file} imports ${spec}`,
+        spec.startsWith("./") || spec.startsWith("../"),
+        `${file} imports ${spec}, which is not a relative path in src/core`,
+      );
+      const target = resolve(dir, spec);
+      assert.ok(
+        dirname(target) === dir,
+        `${file} imports ${spec}, which resolves outside src/core`,
       );
     }
+    // Every `from "..."` was seen by the patterns above (none hides in an
+    // odd layout).
+    const froms = code.match(/\bfrom\s*["'][^"']+["']\s*;/g) ?? [];
+    assert.ok(
+      specs.length >= froms.length,
+      `${file}: an import the check cannot parse`,
+    );
   }
 });
 

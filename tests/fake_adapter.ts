@@ -5,6 +5,7 @@
  */
 
 import type {
+  SpawnOptions,
   WorkerAdapter,
   WorkerEvents,
   WorkerHandle,
@@ -33,6 +34,11 @@ export interface FakeBehaviour {
   startDelay?: (name: string) => number;
 }
 
+/** Function ids a fake worker knows (to check the registry is bounded). */
+export function knownFids(worker: FakeWorker): number {
+  return worker.specCount;
+}
+
 /** One fake worker. */
 export class FakeWorker {
   readonly name: string;
@@ -54,6 +60,11 @@ export class FakeWorker {
   #control: Int32Array | undefined;
   #ordinal = 0;
   readonly handle: WorkerHandle;
+
+  /** Function ids defined and not forgotten. */
+  get specCount(): number {
+    return this.#specs.size;
+  }
 
   constructor(name: string, events: WorkerEvents, behaviour: FakeBehaviour) {
     this.name = name;
@@ -126,6 +137,9 @@ export class FakeWorker {
           this.#run();
         }, this.#behaviour.startDelay?.(this.name) ?? 0);
         break;
+      case "forget":
+        for (const fid of msg.fids) this.#specs.delete(fid);
+        break;
       case "define":
         for (let i = 0; i < msg.defs.length; i += 2) {
           this.#specs.set(msg.defs[i] as number, msg.defs[i + 1] as FnSpec);
@@ -176,6 +190,12 @@ export class FakeWorker {
       }
       this.#queue.splice(0, 4);
       results.push(...this.#exec(seq, fid, mode, payload));
+      if (this.#control === undefined) {
+        // No gate (no shared memory): like the real worker, report every
+        // result before starting the next task.
+        this.#post({ type: "results", results: results.splice(0) });
+        if (!this.alive) return;
+      }
     }
     if (results.length > 0) {
       this.#soon(() => this.#post({ type: "results", results }));
@@ -227,16 +247,18 @@ export class FakeWorker {
 
 /** The fake adapter; records every worker it starts. */
 export class FakeAdapter implements WorkerAdapter {
-  readonly name = "web" as const;
-  readonly sharedMemory = true;
+  readonly name = "fake";
   readonly workers: FakeWorker[] = [];
   behaviour: FakeBehaviour;
+  /** Whether workers get the gate (shared memory), as the built-in adapters do. */
+  readonly sharedMemory: boolean;
 
-  constructor(behaviour: FakeBehaviour = {}) {
+  constructor(behaviour: FakeBehaviour = {}, sharedMemory = true) {
     this.behaviour = behaviour;
+    this.sharedMemory = sharedMemory;
   }
 
-  spawn(options: { name: string }, events: WorkerEvents): WorkerHandle {
+  spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle {
     const worker = new FakeWorker(options.name, events, this.behaviour);
     this.workers.push(worker);
     return worker.handle;

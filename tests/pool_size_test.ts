@@ -9,7 +9,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { currentProcess, Pool } from "../mod.ts";
-import type { WorkerEvents, WorkerHandle } from "../src/core/adapter.ts";
+import type {
+  SpawnOptions,
+  WorkerEvents,
+  WorkerHandle,
+} from "../src/core/adapter.ts";
 import { Engine } from "../src/core/_engine.ts";
 import { FakeAdapter } from "./fake_adapter.ts";
 import {
@@ -33,10 +37,7 @@ class SlowStartAdapter extends FakeAdapter {
     this.#ms = ms;
   }
 
-  override spawn(
-    options: { name: string },
-    events: WorkerEvents,
-  ): WorkerHandle {
+  override spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle {
     const end = performance.now() + this.#ms;
     while (performance.now() < end) {
       // blocks, as new Worker() does

@@ -1,72 +1,136 @@
 // This module is browser compatible.
 /**
- * A FIFO queue with O(1) push, shift and unshift: an array with a moving
- * head, compacted when the dead prefix grows large.
+ * A double-ended queue on a ring buffer: O(1) push, shift, pop and unshift,
+ * and O(k) {@linkcode Deque.prependAll} of a batch (work taken back from a
+ * worker goes back to the front in one step). The buffer's capacity is a
+ * power of two, so positions wrap with a mask; it doubles when full.
  *
  * @module
  */
 
-/** FIFO queue of `T`. */
-export class TaskQueue<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
+const MIN_CAPACITY = 16;
 
-  /** Number of queued items. */
+/** A ring-buffer deque of `T`, front first. */
+export class Deque<T> {
+  #buf: (T | undefined)[];
+  #mask: number;
+  #head = 0;
+  #size = 0;
+
+  /** @param capacity Initial room (rounded up to a power of two). */
+  constructor(capacity: number = MIN_CAPACITY) {
+    const cap = roundUp(capacity);
+    this.#buf = new Array(cap).fill(undefined);
+    this.#mask = cap - 1;
+  }
+
+  /** Number of items. */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#size;
   }
 
   /** Appends `item` at the back. */
   push(item: T): void {
-    this.#items.push(item);
+    if (this.#size === this.#buf.length) this.#grow(this.#size + 1);
+    this.#buf[(this.#head + this.#size) & this.#mask] = item;
+    this.#size++;
   }
 
-  /** Puts `item` back at the front (for requeued work). */
+  /** Puts `item` at the front. */
   unshift(item: T): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
+    if (this.#size === this.#buf.length) this.#grow(this.#size + 1);
+    this.#head = (this.#head - 1) & this.#mask;
+    this.#buf[this.#head] = item;
+    this.#size++;
+  }
+
+  /**
+   * Puts `items` at the front, in their order (`items[0]` becomes the
+   * front): O(k), for a batch taken back from a worker.
+   */
+  prependAll(items: readonly T[]): void {
+    const k = items.length;
+    if (k === 0) return;
+    if (this.#size + k > this.#buf.length) this.#grow(this.#size + k);
+    const mask = this.#mask;
+    const head = (this.#head - k) & mask;
+    const buf = this.#buf;
+    for (let i = 0; i < k; i++) buf[(head + i) & mask] = items[i];
+    this.#head = head;
+    this.#size += k;
   }
 
   /** Removes and returns the front item, or `undefined` when empty. */
   shift(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    const item = this.#items[this.#head];
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+    if (this.#size === 0) return undefined;
+    const head = this.#head;
+    const item = this.#buf[head];
+    this.#buf[head] = undefined;
+    this.#head = (head + 1) & this.#mask;
+    this.#size--;
+    return item;
+  }
+
+  /** Removes and returns the back item, or `undefined` when empty. */
+  pop(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const i = (this.#head + --this.#size) & this.#mask;
+    const item = this.#buf[i];
+    this.#buf[i] = undefined;
     return item;
   }
 
   /** The front item, without removing it. */
   peek(): T | undefined {
-    return this.#items[this.#head];
+    return this.#size === 0 ? undefined : this.#buf[this.#head];
   }
 
   /** The back item, without removing it. */
   peekLast(): T | undefined {
-    return this.#head < this.#items.length
-      ? this.#items[this.#items.length - 1]
-      : undefined;
-  }
-
-  /** Removes and returns the back item, or `undefined` when empty. */
-  pop(): T | undefined {
-    if (this.#head >= this.#items.length) return undefined;
-    return this.#items.pop();
+    return this.#size === 0
+      ? undefined
+      : this.#buf[(this.#head + this.#size - 1) & this.#mask];
   }
 
   /** The items, front first (a copy). */
   toArray(): T[] {
-    return this.#items.slice(this.#head) as T[];
+    const out = new Array<T>(this.#size);
+    const buf = this.#buf;
+    const mask = this.#mask;
+    for (let i = 0; i < this.#size; i++) {
+      out[i] = buf[(this.#head + i) & mask] as T;
+    }
+    return out;
   }
 
   /** Removes and returns every item, front first. */
   drain(): T[] {
-    const out = this.#items.slice(this.#head) as T[];
-    this.#items = [];
+    const out = this.toArray();
+    this.#buf = new Array(MIN_CAPACITY).fill(undefined);
+    this.#mask = MIN_CAPACITY - 1;
     this.#head = 0;
+    this.#size = 0;
     return out;
   }
+
+  /** Copies the items, front first, into a buffer with room for `need`. */
+  #grow(need: number): void {
+    const cap = roundUp(need * 2);
+    const next = new Array<T | undefined>(cap).fill(undefined);
+    const buf = this.#buf;
+    const mask = this.#mask;
+    for (let i = 0; i < this.#size; i++) {
+      next[i] = buf[(this.#head + i) & mask];
+    }
+    this.#buf = next;
+    this.#mask = cap - 1;
+    this.#head = 0;
+  }
+}
+
+/** The least power of two at least `n` (and at least MIN_CAPACITY). */
+function roundUp(n: number): number {
+  let cap = MIN_CAPACITY;
+  while (cap < n) cap *= 2;
+  return cap;
 }

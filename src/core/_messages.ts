@@ -1,0 +1,60 @@
+// This module is browser compatible.
+/**
+ * The engine's error messages, in one place.
+ *
+ * @module
+ */
+
+import type { WorkerExit } from "./adapter.ts";
+import { fromRecord } from "./_error_record.ts";
+import type { ErrorRecord } from "./_wire.ts";
+import { WorkerLostError } from "./errors.ts";
+
+/** What every unfinished task rejects with after `terminate()`. */
+export function abortError(): DOMException {
+  return new DOMException(
+    "Pool terminated before this task finished: terminate() stops workers and rejects unfinished work",
+    "AbortError",
+  );
+}
+
+/** The message of `error`, or the thrown value as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** ` (exit code 1: reason)`, or nothing when nothing is known. */
+export function exitDetail(info: WorkerExit): string {
+  const parts: string[] = [];
+  if (info.code !== undefined) parts.push(`exit code ${info.code}`);
+  if (info.error !== undefined) parts.push(errorText(info.error));
+  return parts.length > 0 ? ` (${parts.join(": ")})` : "";
+}
+
+/** What breaks the pool when the initializer threw in worker `name`. */
+export function initializerError(name: string, record: ErrorRecord): Error {
+  return new Error(
+    `Pool initializer failed in worker '${name}': ${record.name}: ${record.message}; no task can run, fix the initializer and create a new pool`,
+    { cause: fromRecord(record) },
+  );
+}
+
+/** What breaks the pool when `what` (workers, or one worker) cannot start. */
+export function startError(what: string, error: unknown): Error {
+  return new Error(
+    what === "workers"
+      ? `Cannot start workers as the adapter failed to load: ${error}`
+      : `Cannot start ${what}: ${errorText(error)}`,
+    { cause: error },
+  );
+}
+
+/** What breaks the pool when worker `name` died before it was ready. */
+export function startupDeath(name: string, info: WorkerExit): WorkerLostError {
+  return new WorkerLostError(
+    `Cannot start worker '${name}' as it exited during start-up${
+      exitDetail(info)
+    }`,
+    { cause: info.error, workerName: name, exitCode: info.code },
+  );
+}

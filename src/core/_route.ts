@@ -1,0 +1,49 @@
+// This module is browser compatible.
+/**
+ * Result routing: a worker's batch of results goes to the sinks of its
+ * oldest in-flight tasks, in order (a worker answers in the order it was
+ * sent tasks), decoded by the wire codec. A result for any other task is a
+ * protocol slip: a {@linkcode WireError}, never skipped.
+ *
+ * @module
+ */
+
+import type { Registry } from "./_registry.ts";
+import type { Slot } from "./_slot.ts";
+import { deliverResult, resultCount, resultSeq, WireError } from "./_wire.ts";
+
+/**
+ * Settles the tasks `results` answer, oldest first, and returns how many.
+ * Stops early if the slot dies meanwhile (a sink's callback stopped the
+ * pool: the rest were rejected with it).
+ *
+ * @throws {WireError} If a result names another task than the slot's
+ *   oldest in flight, or has an unknown status (that task fails with it).
+ */
+export function routeResults(
+  slot: Slot,
+  results: readonly unknown[],
+  registry: Registry,
+): number {
+  const n = resultCount(results);
+  for (let k = 0; k < n; k++) {
+    const task = slot.inflight.peek();
+    if (task === undefined || task.seq !== resultSeq(results, k)) {
+      throw new WireError(
+        `worker '${slot.name}' sent a result for task ${
+          resultSeq(results, k)
+        }, expected ${task?.seq ?? "none"}`,
+      );
+    }
+    slot.answered();
+    registry.release(task.fid);
+    try {
+      deliverResult(results, k, task.sink, task.ctx);
+    } catch (error) {
+      if (error instanceof WireError) task.sink.fail(task.ctx, error);
+      throw error;
+    }
+    if (!slot.live) return k + 1;
+  }
+  return n;
+}

@@ -1,0 +1,169 @@
+// This module is browser compatible.
+/**
+ * The sender: turns queued tasks into messages to workers, by the
+ * balancer's plan, through the wire codec. Every task sent is tracked by
+ * its slot ({@linkcode Slot.track}); a task whose arguments cannot be
+ * carried is handed back as refused, for the engine to reject.
+ *
+ * @module
+ */
+
+import type { TransferListItem } from "./adapter.ts";
+import { pickVictim, planDispatch } from "./_balance.ts";
+import type { Deque } from "./_deque.ts";
+import type { Registry } from "./_registry.ts";
+import type { Slot, TaskRecord } from "./_slot.ts";
+import {
+  MODE_MAP,
+  MODE_STARMAP,
+  oneTask,
+  putDefine,
+  putTask,
+} from "./_wire.ts";
+import { errorText } from "./_messages.ts";
+
+/** A worker silent this long with unstarted tasks has them taken back (ms). */
+export const STEAL_AFTER_MS = 20;
+/** A task message carries at most about this many items (calls or chunk items). */
+export const BATCH_ITEMS = 16384;
+
+/**
+ * Sends queued tasks to the workers that have room (`window` in flight at
+ * most, `maxTasks` in a worker's life), least loaded first, round-robin in
+ * messages of at most {@linkcode BATCH_ITEMS} items so that every worker
+ * starts early when chunks are large. Returns the refused tasks, flat
+ * `[task, error, ...]`, or `undefined` when none was.
+ */
+export function dispatch(
+  queue: Deque<TaskRecord>,
+  all: readonly Slot[],
+  window: number,
+  maxTasks: number,
+  registry: Registry,
+): unknown[] | undefined {
+  const slots = all.filter((s) => s.handle !== undefined && !s.stalled);
+  const shares = planDispatch(
+    queue.size,
+    slots.map((s) => ({
+      inflight: s.inflight.size,
+      room: Math.min(window - s.inflight.size, maxTasks - s.assigned),
+    })),
+  );
+  let refused: unknown[] | undefined;
+  let more = shares.length > 0;
+  while (more && queue.size > 0) {
+    more = false;
+    for (const share of shares) {
+      if (share.count <= 0) continue;
+      const slot = slots[share.slot];
+      const sent = send(slot, queue, share.count, registry);
+      if (typeof sent !== "number") {
+        (refused ??= []).push(...sent.refused);
+        share.count -= sent.count;
+      } else share.count -= sent;
+      if (share.count > 0) more = true;
+      if (queue.size === 0) break;
+    }
+  }
+  return refused;
+}
+
+/**
+ * Sends up to `n` queued tasks to `slot` in one message (after any
+ * `forget` and `define` it needs). Returns how many it took from the queue,
+ * with the refused ones when some arguments could not be cloned.
+ */
+export function send(
+  slot: Slot,
+  queue: Deque<TaskRecord>,
+  n: number,
+  registry: Registry,
+): number | { count: number; refused: unknown[] } {
+  const handle = slot.handle!;
+  const batch: TaskRecord[] = [];
+  const flat: unknown[] = [];
+  let defs: unknown[] | undefined;
+  let transfer: TransferListItem[] | undefined;
+  let items = 0;
+  let lastFid = -1;
+  for (let k = 0; k < n && items < BATCH_ITEMS; k++) {
+    const task = queue.shift();
+    if (task === undefined) break;
+    const { fid, mode } = task;
+    items += mode === MODE_MAP || mode === MODE_STARMAP
+      ? (task.payload as unknown[]).length
+      : 1;
+    if (fid !== lastFid) {
+      lastFid = fid;
+      if (!slot.known.has(fid)) {
+        slot.known.add(fid);
+        putDefine(defs ??= [], fid, registry.spec(fid)!);
+      }
+    }
+    if (task.transfer) (transfer ??= []).push(...task.transfer);
+    batch[k] = task;
+    putTask(flat, k, task.seq, fid, mode, task.payload);
+  }
+  if (slot.forget) {
+    handle.post({ type: "forget", fids: slot.forget });
+    slot.forget = undefined;
+  }
+  if (defs) handle.post({ type: "define", defs });
+  try {
+    handle.post({ type: "tasks", tasks: flat }, transfer);
+  } catch {
+    // Some argument cannot be cloned: send one by one, refuse the culprits.
+    const refused: unknown[] = [];
+    for (const task of batch) {
+      try {
+        handle.post(
+          {
+            type: "tasks",
+            tasks: oneTask(task.seq, task.fid, task.mode, task.payload),
+          },
+          task.transfer,
+        );
+        slot.track(task);
+      } catch (error) {
+        refused.push(
+          task,
+          new TypeError(
+            `Cannot send task arguments to a worker as structured clone cannot copy them: ${
+              errorText(error)
+            }; pass plain data (no functions, symbols or class instances)`,
+            { cause: error },
+          ),
+        );
+      }
+    }
+    return { count: batch.length, refused };
+  }
+  for (let k = 0; k < batch.length; k++) slot.track(batch[k]);
+  return batch.length;
+}
+
+/**
+ * Whom to take unstarted tasks back from, when the queue is empty: only
+ * when some worker is idle (and may take more), and only from a worker
+ * silent for {@linkcode STEAL_AFTER_MS} (stuck on a long task); else when
+ * to look again (`waitMs`, `Infinity` for no need). Needs gates (shared
+ * memory): without, no worker has unstarted tasks it can tell of.
+ */
+export function planSteal(
+  slots: readonly Slot[],
+  maxTasks: number,
+): { victim?: Slot; waitMs: number } {
+  const idle = slots.some((s) =>
+    !s.stalled && s.inflight.size === 0 && s.assigned < maxTasks
+  );
+  if (!idle) return { waitMs: Infinity };
+  const t = performance.now();
+  const busy = slots.filter((s) => s.unstarted() > 0);
+  const plan = pickVictim(
+    busy.map((s) => ({ unstarted: s.unstarted(), silentMs: t - s.since })),
+    STEAL_AFTER_MS,
+  );
+  return plan.victim >= 0
+    ? { victim: busy[plan.victim], waitMs: Infinity }
+    : { waitMs: plan.waitMs };
+}

@@ -1,0 +1,237 @@
+// This module is browser compatible.
+/**
+ * One worker as the engine sees it (a slot): its handle and state, the
+ * tasks sent and not yet answered (a FIFO, since a worker answers in the
+ * order it was sent tasks), each task's ordinal in that stream, the
+ * functions it knows, its work-stealing gate, and whether it keeps the
+ * process alive (ref'd while it has work).
+ *
+ * @module
+ */
+
+import type {
+  TransferListItem,
+  WorkerAdapter,
+  WorkerEvents,
+  WorkerHandle,
+} from "./adapter.ts";
+import { Deque } from "./_deque.ts";
+import {
+  type FnSpec,
+  gateNext,
+  gateRevoke,
+  type InitMessage,
+  newGate,
+  type TaskMode,
+  type TaskSink,
+} from "./_wire.ts";
+
+/** One submitted task; a class so every record has the same shape. */
+export class TaskRecord {
+  /** The pool's sequence number (results name it). */
+  seq: number;
+  /** Function id (see `Registry`). */
+  fid: number;
+  /** How the payload is applied. */
+  mode: TaskMode;
+  /** Arguments, item chunk, or the single argument. */
+  payload: unknown;
+  /** Where the outcome goes. */
+  sink: TaskSink;
+  /** What the sink gets back with the outcome. */
+  ctx: unknown;
+  /** Objects to move rather than copy. */
+  transfer: TransferListItem[] | undefined;
+  /** Position in the stream of tasks sent to its worker; -1 until sent. */
+  ordinal = -1;
+  /** Run again once already: a worker died before posting its result. */
+  rerun = false;
+
+  /**
+   * @param seq Sequence number.
+   * @param fid Function id.
+   * @param mode Payload mode.
+   * @param payload Payload.
+   * @param sink Outcome sink.
+   * @param ctx Sink context.
+   * @param transfer Transfer list.
+   */
+  constructor(
+    seq: number,
+    fid: number,
+    mode: TaskMode,
+    payload: unknown,
+    sink: TaskSink,
+    ctx: unknown,
+    transfer: TransferListItem[] | undefined,
+  ) {
+    this.seq = seq;
+    this.fid = fid;
+    this.mode = mode;
+    this.payload = payload;
+    this.sink = sink;
+    this.ctx = ctx;
+    this.transfer = transfer;
+  }
+}
+
+/** Life of a slot: starting until its worker says "ready"; dead at the end. */
+export type SlotState = "starting" | "ready" | "dead";
+
+/** A worker slot. */
+export class Slot {
+  /** Worker number. */
+  readonly id: number;
+  /** Worker name, like `"PoolWorker-3"`. */
+  readonly name: string;
+  /** The work-stealing gate; only when the adapter shares memory. */
+  readonly gate: Int32Array | undefined;
+  /** Set once the adapter returned it. */
+  handle: WorkerHandle | undefined;
+  /** See {@linkcode SlotState}. */
+  state: SlotState = "starting";
+  /** Sent and unanswered, in send order. */
+  readonly inflight: Deque<TaskRecord> = new Deque();
+  /** Function ids defined in this worker. */
+  readonly known: Set<number> = new Set();
+  /** Function ids to tell the worker to forget before the next message. */
+  forget: number[] | undefined;
+  /** Tasks given to it (counts toward `maxtasksperchild`). */
+  assigned = 0;
+  /** Tasks it answered. */
+  done = 0;
+  /** Tasks sent so far: the next ordinal. */
+  sent = 0;
+  /** When it last started work or answered (ms, `performance.now()`). */
+  since = 0;
+  /** Its unstarted tasks were taken back while it runs one: send nothing until it answers. */
+  stalled = false;
+
+  /**
+   * @param id Worker number.
+   * @param name Worker name.
+   * @param gate Its gate, when memory is shared.
+   */
+  constructor(id: number, name: string, gate: Int32Array | undefined) {
+    this.id = id;
+    this.name = name;
+    this.gate = gate;
+  }
+
+  /**
+   * The registry evicted `fids`: the ones this worker knows are to be
+   * forgotten (a `forget` message before its next define or tasks).
+   */
+  unlearn(fids: readonly number[]): void {
+    for (const fid of fids) {
+      if (this.known.delete(fid)) (this.forget ??= []).push(fid);
+    }
+  }
+
+  /** Starting or ready. */
+  get live(): boolean {
+    return this.state !== "dead";
+  }
+
+  /**
+   * Records `task` as sent to this worker (every send path calls this once
+   * per task, after the post succeeded): gives it its ordinal, and ref's the
+   * worker when it goes from idle to busy.
+   */
+  track(task: TaskRecord): void {
+    if (this.inflight.size === 0) {
+      this.handle?.ref?.();
+      this.since = performance.now();
+    }
+    task.ordinal = this.sent++;
+    this.inflight.push(task);
+    this.assigned++;
+  }
+
+  /**
+   * The oldest unanswered task, removed: the worker answered it. Unref's
+   * the worker when that leaves it idle.
+   */
+  answered(): TaskRecord {
+    const task = this.inflight.shift()!;
+    this.done++;
+    if (this.inflight.size === 0) this.handle?.unref?.();
+    return task;
+  }
+
+  /** The first ordinal the worker has not started; -1 without a gate. */
+  started(): number {
+    return this.gate === undefined ? -1 : gateNext(this.gate);
+  }
+
+  /** Tasks sent and not started (0 without a gate: it cannot tell). */
+  unstarted(): number {
+    return this.gate === undefined || this.inflight.size === 0
+      ? 0
+      : this.sent - gateNext(this.gate);
+  }
+
+  /**
+   * Revokes every task the worker has not started (through its gate) and
+   * returns them in send order; nothing without a gate.
+   */
+  revokeUnstarted(): TaskRecord[] {
+    if (this.gate === undefined) return [];
+    const first = gateRevoke(this.gate, this.sent);
+    if (first >= this.sent) return [];
+    // Unstarted tasks are the tail of the send order.
+    const stolen: TaskRecord[] = [];
+    while ((this.inflight.peekLast()?.ordinal ?? -1) >= first) {
+      stolen.push(this.inflight.pop()!);
+    }
+    stolen.reverse();
+    this.assigned -= stolen.length;
+    if (this.inflight.size === 0) this.handle?.unref?.(); // idle now
+    // Send it nothing more until its running task answers; a worker that
+    // had not started any (still starting up) can take new work at once.
+    this.stalled = this.inflight.size > 0;
+    return stolen;
+  }
+}
+
+/** What {@linkcode openSlot} posts in a new worker's init message. */
+export interface SlotInit {
+  /** Initializer, if any. */
+  initializer?: FnSpec;
+  /** Initializer arguments. */
+  initargs: unknown[];
+}
+
+/**
+ * Starts worker number `id` through `adapter` (with a gate only when the
+ * adapter shares memory) and posts its init message; the slot is unref'd
+ * until it gets work. `listen` makes the events for the slot. Throws what
+ * the adapter threw, after terminating a handle it returned.
+ */
+export function openSlot(
+  adapter: WorkerAdapter,
+  id: number,
+  init: SlotInit,
+  listen: (slot: Slot) => WorkerEvents,
+): Slot {
+  const name = `PoolWorker-${id}`;
+  const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
+  try {
+    const handle = slot.handle = adapter.spawn({ name, id }, listen(slot));
+    handle.unref?.();
+    const msg: InitMessage = {
+      type: "init",
+      id,
+      name,
+      initargs: init.initargs,
+    };
+    if (init.initializer) msg.initializer = init.initializer;
+    if (slot.gate) msg.control = slot.gate;
+    handle.post(msg);
+    return slot;
+  } catch (error) {
+    slot.state = "dead";
+    slot.handle?.terminate().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+// This module is browser compatible.
+/**
+ * How many tasks a worker may hold at once (its window): an EWMA of the
+ * measured time per task sets it so that each worker has about
+ * {@linkcode WINDOW_TARGET_MS} of queued work: many tiny tasks per message,
+ * one slow task at a time.
+ *
+ * @module
+ */
+
+/** Upper bound of tasks in flight per worker. */
+export const MAX_WINDOW = 16384;
+/** Aim for this much queued work (ms) per worker. */
+export const WINDOW_TARGET_MS = 4;
+
+/** The adaptive window, from measured task times. */
+export class Window {
+  #perTaskMs: number | undefined;
+
+  /**
+   * Adds a measure: `count` tasks took `ms` of worker time. Weighs the
+   * newest measure as much as the history (EWMA, factor 0.5).
+   */
+  observe(ms: number, count: number): void {
+    const perTask = ms / count;
+    this.#perTaskMs = this.#perTaskMs === undefined
+      ? perTask
+      : this.#perTaskMs * 0.5 + perTask * 0.5;
+  }
+
+  /** Tasks per worker now: 1 until a task has been measured. */
+  get size(): number {
+    const per = this.#perTaskMs;
+    if (per === undefined) return 1;
+    if (per <= 0) return MAX_WINDOW;
+    return Math.max(
+      1,
+      Math.min(MAX_WINDOW, Math.floor(WINDOW_TARGET_MS / per)),
+    );
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The engine's pure parts, without workers: the balancer's dispatch plan
+ * and steal pick, death blame, the window, and the function registry.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { pickVictim, planDispatch } from "../src/core/_balance.ts";
+import {
+  blame,
+  diedStarting,
+  LOST_TWICE,
+  REQUEUE,
+  RERUN,
+  RUNNING,
+  sentence,
+} from "../src/core/_blame.ts";
+import { MAX_WINDOW, Window } from "../src/core/_window.ts";
+import { Registry } from "../src/core/_registry.ts";
+import type { FnSpec } from "../src/core/_wire.ts";
+import { WorkerLostError } from "../mod.ts";
+
+const T = { timeout: 30_000 };
+
+test(
+  "planDispatch splits evenly, least loaded first, within each room",
+  T,
+  () => {
+    assert.deepEqual(
+      planDispatch(10, [
+        { inflight: 3, room: 100 },
+        { inflight: 0, room: 100 },
+      ]),
+      [{ slot: 1, count: 5 }, { slot: 0, count: 5 }],
+    );
+    // A full worker gets nothing; the rest is split among the others.
+    assert.deepEqual(
+      planDispatch(9, [
+        { inflight: 0, room: 2 },
+        { inflight: 1, room: 0 },
+        { inflight: 2, room: 100 },
+      ]),
+      [{ slot: 0, count: 2 }, { slot: 2, count: 7 }],
+    );
+    // Fewer tasks than workers: one each, to the least loaded.
+    assert.deepEqual(
+      planDispatch(1, [{ inflight: 4, room: 5 }, { inflight: 1, room: 5 }]),
+      [{ slot: 1, count: 1 }],
+    );
+    assert.deepEqual(planDispatch(5, []), []);
+  },
+);
+
+test(
+  "pickVictim takes the silent worker with most unstarted tasks, else says when",
+  T,
+  () => {
+    assert.deepEqual(
+      pickVictim([
+        { unstarted: 3, silentMs: 50 },
+        { unstarted: 9, silentMs: 30 },
+        { unstarted: 20, silentMs: 5 },
+      ], 20),
+      { victim: 1, waitMs: Infinity },
+    );
+    assert.deepEqual(
+      pickVictim([{ unstarted: 3, silentMs: 5 }, {
+        unstarted: 1,
+        silentMs: 15,
+      }], 20),
+      { victim: -1, waitMs: 5 },
+    );
+    assert.deepEqual(pickVictim([{ unstarted: 0, silentMs: 99 }], 20), {
+      victim: -1,
+      waitMs: Infinity,
+    });
+  },
+);
+
+const task = (ordinal: number, rerun = false) => ({ ordinal, rerun });
+
+test(
+  "blame without shared memory: the oldest unanswered task ran, the rest never started",
+  T,
+  () => {
+    assert.deepEqual(blame([task(4), task(5), task(6)], -1), [
+      RUNNING,
+      REQUEUE,
+      REQUEUE,
+    ]);
+    // Even a task that ran again before is blamed alone: no loop.
+    assert.deepEqual(blame([task(0, true)], -1), [RUNNING]);
+    assert.deepEqual(blame([], -1), []);
+  },
+);
+
+test(
+  "blame with the gate: last claimed ran, earlier lost results run once more, later never started",
+  T,
+  () => {
+    // Ordinals 2..6 unanswered; the worker had claimed up to 4 (started = 5).
+    assert.deepEqual(
+      blame([task(2), task(3, true), task(4), task(5), task(6)], 5),
+      [RERUN, LOST_TWICE, RUNNING, REQUEUE, REQUEUE],
+    );
+    // Nothing claimed of these: none is blamed.
+    assert.deepEqual(blame([task(3), task(4)], 3), [REQUEUE, REQUEUE]);
+  },
+);
+
+test("diedStarting: not ready and no task claimed", T, () => {
+  assert.equal(diedStarting(false, -1), true);
+  assert.equal(diedStarting(false, 0), true);
+  assert.equal(diedStarting(false, 1), false);
+  assert.equal(diedStarting(true, -1), false);
+});
+
+test(
+  "sentence marks re-runs and makes WorkerLostErrors for the blamed",
+  T,
+  () => {
+    const tasks = [task(0), task(1), task(2)];
+    const { requeue, lost } = sentence(tasks, 2, "PoolWorker-7", { code: 1 });
+    assert.deepEqual(requeue, [tasks[0], tasks[2]]);
+    assert.equal(tasks[0].rerun, true);
+    assert.equal(tasks[2].rerun, false);
+    assert.equal(lost.length, 2);
+    assert.equal(lost[0], tasks[1]);
+    const error = lost[1] as WorkerLostError;
+    assert.ok(error instanceof WorkerLostError);
+    assert.equal(error.workerName, "PoolWorker-7");
+    assert.equal(error.exitCode, 1);
+    assert.match(error.message, /died while running this task \(exit code 1\)/);
+  },
+);
+
+test(
+  "Window: 1 until measured, then about 4 ms of work, at most MAX_WINDOW",
+  T,
+  () => {
+    const w = new Window();
+    assert.equal(w.size, 1);
+    w.observe(100, 1); // 100 ms per task
+    assert.equal(w.size, 1);
+    const fast = new Window();
+    fast.observe(1, 1000); // 1 µs per task
+    assert.equal(fast.size, 4000);
+    fast.observe(0, 5);
+    assert.equal(fast.size, 2000 * 4); // EWMA halves the per-task time
+    const zero = new Window();
+    zero.observe(0, 10);
+    assert.equal(zero.size, MAX_WINDOW);
+  },
+);
+
+const spec = (source: string): FnSpec => ({ kind: "source", source });
+
+test("Registry: one id per source, cached for the same function", T, () => {
+  const r = new Registry(8);
+  let described = 0;
+  const describe = (fn: unknown): FnSpec => {
+    described++;
+    return spec(String(fn));
+  };
+  const f = (x: number) => x + 1;
+  const id = r.fidFor(f, describe);
+  assert.equal(r.fidFor(f, describe), id);
+  assert.equal(r.fidFor((x: number) => x + 1, describe), id); // same source
+  assert.equal(described, 1);
+  assert.deepEqual(r.spec(id), spec(String(f)));
+  assert.notEqual(r.fid(spec("other")), id);
+  assert.equal(r.fid(spec("other")), r.fid(spec("other")));
+});
+
+test(
+  "Registry stays bounded over 100,000 functions, evicts only unused ones, never reuses ids",
+  T,
+  () => {
+    const r = new Registry(100);
+    const evicted: number[] = [];
+    r.onEvict = (fids) => evicted.push(...fids);
+    const held = r.fid(spec("held"));
+    r.retain(held);
+    const seen = new Set<number>();
+    for (let i = 0; i < 100_000; i++) {
+      const fid = i % 10 === 0
+        ? r.fidFor(new Function(`return ${i}`), (fn) => spec(String(fn)))
+        : r.fid(spec(`() => ${i}`));
+      assert.ok(!seen.has(fid), "ids are not reused");
+      seen.add(fid);
+      assert.ok(r.size <= 101, `size ${r.size}`);
+    }
+    assert.ok(evicted.length > 99_000);
+    assert.ok(!evicted.includes(held));
+    assert.deepEqual(r.spec(held), spec("held"));
+    r.release(held);
+    // In use by many queued tasks: nothing can go; the bound is soft.
+    const busy = new Registry(10);
+    for (let i = 0; i < 1000; i++) busy.retain(busy.fid(spec(`f${i}`)));
+    assert.equal(busy.size, 1000);
+  },
+);
