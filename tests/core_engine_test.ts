@@ -417,12 +417,13 @@ describe("engine on the real worker loop", () => {
     T,
     async () => {
       const { adapter, engine, apply } = setup();
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
         const task = async (x: number) => {
           if (x === -1) {
-            await (globalThis as any)[Symbol.for("xpool.sleep")](
-              3000,
-            );
+            // Cleared by terminate(): long, so a loaded machine cannot
+            // finish it before the quick tasks.
+            await (globalThis as any)[Symbol.for("xpool.sleep")](60_000);
           }
           return x;
         };
@@ -436,13 +437,14 @@ describe("engine on the real worker loop", () => {
         );
         const values = await Promise.race([
           Promise.all(quick),
-          wait(1500).then(() => "stuck"),
+          new Promise((r) => timer = setTimeout(() => r("stuck"), 20_000)),
         ]);
         assert.deepEqual(values, Array.from({ length: 20 }, (_, i) => i * 2));
         assert.equal(slow.ready(), false, "the slow task is still running");
         const sent = adapter.workers.reduce((n, w) => n + w.tasks, 0);
         assert.ok(sent > 41, `taken back and sent again (${sent} sends)`);
       } finally {
+        clearTimeout(timer);
         await engine.terminate();
       }
     },
@@ -484,7 +486,7 @@ describe("engine on the real worker loop", () => {
     T,
     async () => {
       const { adapter, engine, apply } = setup({
-        startDelay: (name) => (name === "PoolWorker-2" ? 3000 : 0),
+        startDelay: (name) => (name === "PoolWorker-2" ? 60_000 : 0), // cleared
       });
       try {
         await Promise.all(
