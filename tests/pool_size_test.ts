@@ -15,7 +15,7 @@ import type {
   WorkerHandle,
 } from "../src/core/adapter.ts";
 import { Engine } from "../src/core/_engine.ts";
-import { FakeAdapter } from "./fake_adapter.ts";
+import { ThreadAdapter } from "./_thread_adapter.ts";
 import {
   constructionError,
   deadline,
@@ -27,8 +27,11 @@ import {
   withPool,
 } from "./_util.ts";
 
-/** A fake adapter whose every worker start blocks its caller for `ms`. */
-class SlowStartAdapter extends FakeAdapter {
+/**
+ * The in-thread adapter (the real worker loop) whose every worker start
+ * blocks its caller for `ms`.
+ */
+class SlowStartAdapter extends ThreadAdapter {
   spawns = 0;
   #ms: number;
 
