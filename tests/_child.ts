@@ -6,7 +6,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { context, readEnv, runtime } from "./_util.ts";
+import { context, isCustom, readEnv, runtime } from "./_util.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
@@ -83,7 +83,8 @@ export function runFixture(
     ? ["run", "-A", ...heap, path]
     : [...heap, path];
   const env: Record<string, string> = { ...g.process.env, ...vars };
-  if (context !== undefined) env.XPOOL_TEST_CONTEXT = context;
+  if (isCustom) env.XPOOL_TEST_CONTEXT = "custom";
+  else if (context !== undefined) env.XPOOL_TEST_CONTEXT = context;
   else delete env.XPOOL_TEST_CONTEXT;
   // Keep the child's own noise down; it is not part of the result.
   env.NO_COLOR = readEnv("NO_COLOR") ?? "1";

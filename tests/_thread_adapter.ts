@@ -34,6 +34,8 @@ import type {
 import type { MainMessage } from "../src/core/_wire.ts";
 import { taskCount } from "../src/core/_wire.ts";
 import { currentProcess, enterProcess } from "../src/current_process.ts";
+
+const MAIN_PROCESS = Object.freeze({ name: "MainProcess", id: 0 });
 import { WorkerLoop } from "../src/worker/_loop.ts";
 import type { WorkerChannel } from "../src/worker/serve.ts";
 
@@ -232,6 +234,9 @@ export class ThreadWorker {
     this.loop?.stop();
     this.#clearTimers();
     live.delete(this);
+    // The loops ran in this thread and made currentProcess() name their
+    // worker: once none is left, this thread is the main process again.
+    if (live.size === 0) enterProcess(MAIN_PROCESS);
     this.#port1.onmessage = null;
     this.#port2.onmessage = null;
     this.#port1.close();
