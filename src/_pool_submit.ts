@@ -148,7 +148,7 @@ export function createPool(options?: number | PoolOptions): PoolState {
     initargs,
     maxTasks: max ?? Infinity,
   });
-  const context = typeof opts.context === "object"
+  const context = typeof opts.context === "object" && opts.context !== null
     ? opts.context.name
     : opts.context;
   return { engine, processes, context };

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { received } from "../_options.ts";
 import type { WorkerAdapter } from "../core/adapter.ts";
 import type { Context } from "../types.ts";
 import { SUPPORTED_RUNTIMES } from "../_features.ts";
@@ -39,14 +40,14 @@ export function selectAdapter(
   if (!CONTEXTS.includes(chosen)) {
     throw new TypeError(
       `Cannot create pool as 'context' must be "web", "bun", "node" or a WorkerAdapter object: received ${
-        JSON.stringify(chosen)
+        received(chosen)
       }`,
     );
   }
   const lacks = (what: string) =>
     new Error(
       `Cannot create pool with context "${chosen}" as this runtime (${runtime}) has no ${what}: ${
-        context === undefined
+        context === undefined || context === null
           ? `@x/pool needs ${SUPPORTED_RUNTIMES}`
           : "omit 'context' to use the default"
       }`,

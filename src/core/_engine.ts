@@ -18,6 +18,7 @@ import {
   type FnSpec,
   type TaskMode,
   type TaskSink,
+  RESULT_STRIDE,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
@@ -224,7 +225,22 @@ export class Engine {
 
   #onMessage(slot: Slot, msg: WorkerMessage): void {
     if (!slot.live) return;
-    switch (msg.type) {
+    try {
+      this.#read(slot, msg);
+    } catch (error) {
+      // A malformed message from a transport: fail loudly, never hang.
+      this.#break(
+        error instanceof WireError ? error : new WireError(
+          `cannot read a message from worker '${slot.name}': ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        ),
+      );
+    }
+  }
+
+  #read(slot: Slot, msg: WorkerMessage): void {
+    switch (msg?.type) {
       case "results":
         return this.#onResults(slot, msg.results, msg.busy);
       case "ready":
@@ -234,7 +250,8 @@ export class Engine {
       case "initError":
         return this.#break(initializerError(slot.name, msg.error));
       case "fatal":
-        slot.handle?.terminate();
+        if (typeof msg.started === "number") slot.reported = msg.started;
+        void slot.stop();
         return this.#onExit(
           slot,
           msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },
@@ -247,13 +264,12 @@ export class Engine {
   }
 
   #onResults(slot: Slot, results: unknown[], busy: number | undefined): void {
-    let n: number;
-    try {
-      n = routeResults(slot, results, this.registry);
-    } catch (error) {
-      if (!(error instanceof WireError)) throw error;
-      return this.#break(error);
+    if (!Array.isArray(results) || results.length % RESULT_STRIDE !== 0) {
+      throw new WireError(
+        `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
+      );
     }
+    const n = routeResults(slot, results, this.registry);
     if (!slot.live) return;
     if (n > 0) {
       // Prefer the worker's own measure: wall time here includes transport.
@@ -273,7 +289,7 @@ export class Engine {
 
   #retire(slot: Slot): void {
     this.#remove(slot);
-    slot.handle?.terminate();
+    void slot.stop();
     if (this.#state === "run" || this.#pending()) this.#spawn();
   }
 
@@ -385,7 +401,7 @@ export class Engine {
       const stopping: Promise<void>[] = [];
       for (const slot of slots) {
         slot.state = "dead";
-        if (slot.handle) stopping.push(slot.handle.terminate().catch(() => {}));
+        stopping.push(slot.stop());
       }
       await Promise.all(stopping);
       this.#stopped = true;

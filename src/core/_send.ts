@@ -104,11 +104,33 @@ export function send(
     batch[k] = task;
     putTask(flat, k, task.seq, fid, mode, task.payload);
   }
-  if (slot.forget) {
-    handle.post({ type: "forget", fids: slot.forget });
-    slot.forget = undefined;
+  try {
+    if (slot.forget) {
+      handle.post({ type: "forget", fids: slot.forget });
+      slot.forget = undefined;
+    }
+    if (defs) handle.post({ type: "define", defs });
+  } catch (error) {
+    // The transport refused a message of plain data: none of these tasks
+    // can reach this worker. Refuse them (the pool goes on) and forget
+    // that the worker was told of their functions.
+    for (let i = 0; i < (defs?.length ?? 0); i += 2) {
+      slot.known.delete(defs![i] as number);
+    }
+    const refused: unknown[] = [];
+    for (const task of batch) {
+      refused.push(
+        task,
+        new Error(
+          `Cannot send the task function to worker '${slot.name}' as its transport refused the message: ${
+            errorText(error)
+          }`,
+          { cause: error },
+        ),
+      );
+    }
+    return { count: batch.length, refused };
   }
-  if (defs) handle.post({ type: "define", defs });
   try {
     handle.post({ type: "tasks", tasks: flat }, transfer);
   } catch {

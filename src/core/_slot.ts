@@ -159,9 +159,34 @@ export class Slot {
     return task;
   }
 
-  /** The first ordinal the worker has not started; -1 without a gate. */
+  /**
+   * Tasks started, as the worker said in its last words (a `fatal`
+   * message), for a worker without a gate.
+   */
+  reported: number | undefined;
+
+  /**
+   * The first ordinal the worker has not started: from its gate, else from
+   * its `fatal` message; -1 when it cannot tell (then the oldest unanswered
+   * task is the one running, as the worker posts every result before its
+   * next task).
+   */
   started(): number {
-    return this.gate === undefined ? -1 : gateNext(this.gate);
+    return this.gate !== undefined ? gateNext(this.gate) : this.reported ?? -1;
+  }
+
+  /**
+   * Terminates the worker. Never throws or rejects, whatever the handle
+   * does (a custom handle may throw, reject or return nothing).
+   */
+  stop(): Promise<void> {
+    const handle = this.handle;
+    if (handle === undefined) return Promise.resolve();
+    try {
+      return Promise.resolve(handle.terminate()).then(ignore, ignore);
+    } catch {
+      return Promise.resolve();
+    }
   }
 
   /** Tasks sent and not started (0 without a gate: it cannot tell). */
@@ -217,7 +242,23 @@ export function openSlot(
   const name = `PoolWorker-${id}`;
   const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
   try {
-    const handle = slot.handle = adapter.spawn({ name, id }, listen(slot));
+    const handle = adapter.spawn({ name, id }, listen(slot));
+    if (
+      handle === null || typeof handle !== "object" ||
+      typeof handle.post !== "function" ||
+      typeof handle.terminate !== "function"
+    ) {
+      throw new TypeError(
+        `adapter '${adapter.name}' spawn() must return a WorkerHandle { post(data, transfer), terminate() }: received ${
+          handle === null ? "null" : typeof handle
+        }${
+          handle && typeof handle === "object"
+            ? ` with keys [${Object.keys(handle).join(", ")}]`
+            : ""
+        }`,
+      );
+    }
+    slot.handle = handle;
     handle.unref?.();
     const msg: InitMessage = {
       type: "init",
@@ -231,7 +272,9 @@ export function openSlot(
     return slot;
   } catch (error) {
     slot.state = "dead";
-    slot.handle?.terminate().catch(() => {});
+    void slot.stop();
     throw error;
   }
 }
+
+function ignore(): void {}

@@ -186,6 +186,11 @@ export interface FatalMessage {
   error?: ErrorRecord;
   /** Exit code, for a plain exit. */
   code?: number;
+  /**
+   * How many tasks the worker had started (the next ordinal): tells the
+   * pool which task it was running when there is no shared gate.
+   */
+  started?: number;
 }
 
 /** Every message the main side sends. */
@@ -342,27 +347,53 @@ export function deliverResult(
       sink.ok(ctx, payload);
       return;
     case STATUS_ERROR:
-      sink.fail(ctx, fromRecord(payload as ErrorRecord));
+      sink.fail(
+        ctx,
+        decoding("an error result", () => fromRecord(payload as ErrorRecord)),
+      );
       return;
     case STATUS_PARTIAL: {
-      const { values, errors } = payload as ChunkFailure;
-      sink.partial(
-        ctx,
-        values,
-        errors.map(([i, record]) => [i, fromRecord(record)]),
-      );
+      const [values, errors] = decoding("a chunk's failures", () => {
+        const { values, errors } = payload as ChunkFailure;
+        if (!Array.isArray(values)) throw new TypeError("no values list");
+        return [
+          values,
+          errors.map(([i, record]): [number, Error] => [i, fromRecord(record)]),
+        ] as const;
+      });
+      sink.partial(ctx, values, errors);
       return;
     }
     case STATUS_LOST: {
-      const lost = payload as LostRecord;
-      sink.fail(
-        ctx,
-        new WorkerLostError(lost.message, { workerName: lost.workerName }),
-      );
+      const error = decoding("a lost task", () => {
+        const lost = payload as LostRecord;
+        return new WorkerLostError(String(lost.message), {
+          workerName: lost.workerName,
+        });
+      });
+      sink.fail(ctx, error);
       return;
     }
     default:
       throw new WireError(`result status ${String(status)} is not known`);
+  }
+}
+
+/**
+ * Runs `decode`, turning anything it throws (a malformed message from a
+ * transport: `null`, a missing field) into a {@linkcode WireError} that
+ * says what was being read.
+ */
+export function decoding<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (error instanceof WireError) throw error;
+    throw new WireError(
+      `cannot read ${what}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    );
   }
 }
 

@@ -142,8 +142,8 @@ export class WorkerLoop {
     try {
       this.channel.post(
         error === undefined
-          ? { type: "fatal", code }
-          : { type: "fatal", error: toRecord(error) },
+          ? { type: "fatal", code, started: this.ordinal }
+          : { type: "fatal", error: toRecord(error), started: this.ordinal },
       );
     } catch {
       // the channel is gone; the adapter's exit event will tell the pool
