@@ -45,6 +45,34 @@ export const MODE_STARMAP: TaskMode = 2;
 /** Task mode: call the function with one argument, sent bare. */
 export const MODE_CALL1: TaskMode = 3;
 
+/**
+ * The bits of a task's mode field that hold its {@linkcode TaskMode}; the
+ * bits above are flags (`TASK_*`). The field on the wire is
+ * `mode | flags`; read it with {@linkcode taskMode} and
+ * {@linkcode taskFlags}.
+ */
+export const MODE_MASK = 3;
+/**
+ * Task flag: the caller listens to `reportProgress` of this task: the
+ * worker sends its values as `progress` notes (else it drops them).
+ */
+export const TASK_PROGRESS = 4;
+/**
+ * Task flag: the pool wants to know when this task starts (its time limit
+ * runs from then): the worker sends a `started` note at once.
+ */
+export const TASK_STARTED = 8;
+
+/** The {@linkcode TaskMode} of a mode field. */
+export function taskMode(field: number): TaskMode {
+  return (field & MODE_MASK) as TaskMode;
+}
+
+/** The flags (`TASK_*`) of a mode field. */
+export function taskFlags(field: number): number {
+  return field & ~MODE_MASK;
+}
+
 /** Result status: `payload` is the value (for a chunk, the list of values). */
 export const STATUS_OK = 0;
 /** Result status: `payload` is an {@linkcode ErrorRecord}. */
@@ -199,11 +227,34 @@ export type MainMessage =
   | DefineMessage
   | ForgetMessage
   | TasksMessage;
+/** Note kind: the task started (only for tasks flagged `TASK_STARTED`). */
+export const NOTE_STARTED = 0;
+/** Note kind: a `reportProgress(value)` (only for tasks flagged `TASK_PROGRESS`). */
+export const NOTE_PROGRESS = 1;
+
+/**
+ * worker → main: notes about running tasks, in the order they happened:
+ * flat `[seq, kind, value, ...]` (`NOTE_*`; `value` is the progress value,
+ * `undefined` for `started`). A worker posts every note of a task before
+ * that task's result; `started` notes at once, progress notes batched
+ * (a task calling `reportProgress` in a tight loop must not flood the
+ * main thread) but never dropped.
+ */
+export interface NotesMessage {
+  type: "notes";
+  /** Flat `[seq, kind, value, ...]`. */
+  notes: unknown[];
+}
+
+/** Array slots per note in {@linkcode NotesMessage.notes}. */
+export const NOTE_STRIDE = 3;
+
 /** Every message a worker sends. */
 export type WorkerMessage =
   | ReadyMessage
   | InitErrorMessage
   | ResultsMessage
+  | NotesMessage
   | FatalMessage;
 
 // ---- tasks: flat [seq, fid, mode, payload, ...] ---------------------------
