@@ -26,7 +26,9 @@ const SOURCE_ENTRY = "./worker/entry.ts";
 const BUNDLE_ENTRY = "./worker/bundle.js";
 
 /** Whether this module runs from TypeScript sources (its URL ends in `.ts`). */
-const fromSources = new URL(import.meta.url).pathname.endsWith(".ts");
+export const fromSources: boolean = new URL(import.meta.url).pathname.endsWith(
+  ".ts",
+);
 
 /**
  * The URL of the module a worker must run: what a custom
@@ -63,20 +65,3 @@ export const workerEntry: URL = new URL(
   fromSources ? SOURCE_ENTRY : BUNDLE_ENTRY,
   import.meta.url,
 );
-
-/**
- * Starts {@linkcode workerEntry} as a module Web Worker (used by the
- * built-in `"web"` and `"bun"` adapters). From JavaScript it is written in
- * the literal form bundlers recognise: they bundle or copy the worker and
- * rewrite this URL to their output.
- *
- * @param name The worker's name.
- * @returns The started worker.
- */
-export function startEntryWorker(name: string): Worker {
-  if (fromSources) return new Worker(workerEntry, { type: "module", name });
-  return new Worker(new URL("./worker/bundle.js", import.meta.url), {
-    type: "module",
-    name,
-  });
-}

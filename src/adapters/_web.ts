@@ -10,7 +10,8 @@ import type {
   WorkerEvents,
   WorkerHandle,
 } from "../core/adapter.ts";
-import { startEntryWorker, workerEntry } from "../worker_entry.ts";
+import { startEntryWorker } from "../_worker_start.ts";
+import { workerEntry } from "../worker_entry.ts";
 import { sharedMemory } from "./_env.ts";
 
 /** Extra wiring a runtime-specific adapter adds to a web Worker. */

@@ -16,9 +16,9 @@ import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
+  RESULT_STRIDE,
   type TaskMode,
   type TaskSink,
-  RESULT_STRIDE,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
