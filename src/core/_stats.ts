@@ -58,7 +58,6 @@ export function countStats(
       if (ready) idle++;
       continue;
     }
-    if (ready) busy++;
     let started: number;
     if (slot.gate !== undefined) {
       // Unstarted: the ordinals from the gate's next up to the last sent.
@@ -69,6 +68,8 @@ export function countStats(
         ? 0
         : inflight - unstarted;
     } else started = ready ? 1 : 0;
+    // A worker whose "ready" is still on its way may have started already.
+    if (ready || started > 0) busy++;
     running += started;
     queued += inflight - started;
   }
