@@ -152,7 +152,7 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args?: Parameters<F>,
-    options?: Pick<ApplyOptions, "transfer">,
+    options?: Pick<ApplyOptions, "transfer" | "onProgress">,
   ): Promise<Awaited<ReturnType<F>>>;
   /**
    * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
@@ -182,14 +182,14 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
-    options: Pick<ApplyOptions, "transfer"> & {
+    options: Pick<ApplyOptions, "transfer" | "onProgress"> & {
       kwds: KeywordArgs<Parameters<F>>;
     },
   ): Promise<Awaited<ReturnType<F>>>;
   apply(
     fn: Task<AnyFunction>,
     args?: unknown[],
-    options?: Pick<ApplyOptions, "kwds" | "transfer">,
+    options?: Pick<ApplyOptions, "kwds" | "transfer" | "onProgress">,
   ): Promise<unknown> {
     try {
       return submitApply(this.#s, "apply", fn, args, options).get();
