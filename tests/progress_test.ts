@@ -548,6 +548,55 @@ describe("reportProgress and onProgress", () => {
     },
   );
 
+  test(
+    "a malformed or stray notes message breaks the pool with a WireError",
+    T,
+    async () => {
+      for (
+        const [notes, message] of [
+          [[999, 1, "x"], /note about task 999, which the pool never sent/],
+          [[1, 7, "x"], /note of kind 7, which is not known/],
+          ["nope", /notes that are not a list/],
+        ] as const
+      ) {
+        // A transport answering every task with one notes message.
+        const adapter: WorkerAdapter = {
+          name: "notes",
+          sharedMemory: false,
+          spawn(_options, events) {
+            return {
+              post(data) {
+                const type = (data as { type: string }).type;
+                if (type === "init") {
+                  queueMicrotask(() => events.message({ type: "ready" }));
+                } else if (type === "tasks") {
+                  queueMicrotask(() =>
+                    events.message({ type: "notes", notes })
+                  );
+                }
+              },
+              terminate() {},
+            };
+          },
+        };
+        const pool = new Pool({ processes: 1, context: adapter });
+        try {
+          const error = await rejection(
+            deadline(
+              pool.apply(countUp, [1], { onProgress: () => {} }),
+              20,
+              "apply",
+            ),
+          );
+          assert.equal(error.name, "WireError");
+          assert.match(error.message, message);
+        } finally {
+          await deadline(pool.terminate(), 20, "terminate");
+        }
+      }
+    },
+  );
+
   test("onProgress must be a function, on every method", T, async () => {
     await withPool({}, async (pool) => {
       const bad = { onProgress: 42 } as never;

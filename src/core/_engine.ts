@@ -147,13 +147,12 @@ export class Engine {
     ctx: unknown,
     transfer?: TransferListItem[],
   ): void {
-    if (this.#state === "terminate") {
+    if (this.#state === "terminate" || this.#broken) {
       this.#tally.failed++;
-      return sink.fail(ctx, abortError());
-    }
-    if (this.#broken) {
-      this.#tally.failed++;
-      return sink.fail(ctx, this.#broken);
+      return sink.fail(
+        ctx,
+        this.#state === "terminate" ? abortError() : this.#broken,
+      );
     }
     this.registry.retain(fid);
     const queue = this.#queue;
