@@ -575,7 +575,7 @@ describe("reportProgress and onProgress", () => {
                   );
                 }
               },
-              terminate() {},
+              terminate: () => Promise.resolve(),
             };
           },
         };
