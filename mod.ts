@@ -37,6 +37,7 @@ export {
 } from "./src/core/errors.ts";
 export { type ModuleTask, moduleTask } from "./src/module_task.ts";
 export { currentProcess } from "./src/current_process.ts";
+export { reportProgress } from "./src/progress.ts";
 export { cpuCount } from "./src/cpu_count.ts";
 export type {
   AnyFunction,
@@ -52,6 +53,7 @@ export type {
   TransferListItem,
 } from "./src/types.ts";
 export type { ResultCallbacks } from "./src/async_result.ts";
+export type { PoolStats } from "./src/core/_stats.ts";
 export type {
   SpawnOptions,
   WorkerAdapter,

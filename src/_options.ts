@@ -32,14 +32,20 @@ const CAMEL: Readonly<Record<string, string>> = {
  */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
   Pool: ["processes", "initializer", "initargs", "maxtasksperchild", "context"],
-  apply: ["kwds", "transfer"],
-  apply_async: ["kwds", "callback", "error_callback", "transfer"],
-  map: ["chunksize"],
-  starmap: ["chunksize"],
-  map_async: ["chunksize", "callback", "error_callback"],
-  starmap_async: ["chunksize", "callback", "error_callback"],
-  imap: ["chunksize", "buffersize"],
-  imap_unordered: ["chunksize", "buffersize"],
+  apply: ["kwds", "transfer", "onProgress"],
+  apply_async: [
+    "kwds",
+    "callback",
+    "error_callback",
+    "transfer",
+    "onProgress",
+  ],
+  map: ["chunksize", "onProgress"],
+  starmap: ["chunksize", "onProgress"],
+  map_async: ["chunksize", "callback", "error_callback", "onProgress"],
+  starmap_async: ["chunksize", "callback", "error_callback", "onProgress"],
+  imap: ["chunksize", "buffersize", "onProgress"],
+  imap_unordered: ["chunksize", "buffersize", "onProgress"],
 };
 
 /** Names people write for an option, from other libraries or habits. */
@@ -51,6 +57,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   threads: "processes",
   onerror: "error_callback",
   onsuccess: "callback",
+  progress: "onProgress",
 };
 
 /** Whether `value` is an integer >= 1. */
@@ -290,10 +297,12 @@ export interface ParsedApplyOptions {
   callbacks: ResultCallbacks<unknown> | undefined;
   /** What to move instead of copy. */
   transfer: TransferListItem[] | undefined;
+  /** Gets the task's `reportProgress` values. */
+  onProgress: ((value: unknown) => void) | undefined;
 }
 
 /**
- * Checks the options of `apply` (`kwds`, `transfer`) or `apply_async`
+ * Checks the options of `apply` (`kwds`, `transfer`, `onProgress`) or `apply_async`
  * (also `callback`, `error_callback`/`errorCallback`) and returns what the
  * call runs with.
  *
@@ -312,6 +321,7 @@ export function applyOptions(
     args,
     callbacks: undefined,
     transfer: undefined,
+    onProgress: undefined,
   };
   if (options === undefined || options === null) return parsed;
   checkObject(method, options, "its options");
@@ -332,6 +342,10 @@ export function applyOptions(
   checkFunction(method, "callback", o.callback);
   checkFunction(method, "error_callback", o.error_callback);
   checkFunction(method, "errorCallback", o.errorCallback);
+  checkFunction(method, "onProgress", o.onProgress);
+  parsed.onProgress = (o.onProgress ?? undefined) as
+    | ((value: unknown) => void)
+    | undefined;
   const callback = (o.callback ?? undefined) as
     | ((result: unknown) => void)
     | undefined;
@@ -373,6 +387,8 @@ export interface ParsedMapOptions {
   callback: ((result: unknown[]) => void) | undefined;
   /** Called with the first error (`map_async`, `starmap_async`). */
   errorCallback: ((error: unknown) => void) | undefined;
+  /** Gets the tasks' `reportProgress` values. */
+  onProgress: ((value: unknown) => void) | undefined;
 }
 
 /**
@@ -394,6 +410,7 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
       buffersize: undefined,
       callback: undefined,
       errorCallback: undefined,
+      onProgress: undefined,
     };
   }
   if (typeof arg !== "object" || Array.isArray(arg)) {
@@ -410,12 +427,16 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
   checkFunction(method, "callback", o.callback);
   checkFunction(method, "error_callback", o.error_callback);
   checkFunction(method, "errorCallback", o.errorCallback);
+  checkFunction(method, "onProgress", o.onProgress);
   return {
     chunksize: (o.chunksize ?? undefined) as number | undefined,
     buffersize: (o.buffersize ?? undefined) as number | undefined,
     callback: (o.callback ?? undefined) as ParsedMapOptions["callback"],
     errorCallback: (o.error_callback ?? o.errorCallback ?? undefined) as
       | ((error: unknown) => void)
+      | undefined,
+    onProgress: (o.onProgress ?? undefined) as
+      | ((value: unknown) => void)
       | undefined,
   };
 }

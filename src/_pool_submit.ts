@@ -8,6 +8,7 @@
 
 import {
   APPLY_SINK,
+  applyProgressSink,
   AsyncResult,
   MapSink,
   settleResult,
@@ -26,11 +27,13 @@ import {
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
+  TASK_PROGRESS,
   type TaskMode,
 } from "./core/_wire.ts";
 import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
 import { currentProcessAlias } from "./current_process.ts";
+import { reportProgressAlias } from "./progress.ts";
 import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
 import { isModuleTask } from "./module_task.ts";
 import type {
@@ -66,7 +69,7 @@ export interface PoolState {
 
 function taskSpec(fn: unknown, role: string): FnSpec {
   if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
-  return sourceSpec(fn, role, currentProcessAlias);
+  return sourceSpec(fn, role, currentProcessAlias, reportProgressAlias);
 }
 
 /** Makes the spec of a task function (the registry calls it once per source). */
@@ -185,18 +188,19 @@ export function submitApply(
       }; wrap a single argument as [x]`,
     );
   }
-  const { args: callArgs, callbacks, transfer } = applyOptions(
+  const { args: callArgs, callbacks, transfer, onProgress } = applyOptions(
     method,
     list,
     options,
   );
   const result = new AsyncResult<unknown>(callbacks);
   const single = callArgs.length === 1;
+  const mode = single ? MODE_CALL1 : MODE_CALL;
   engine.submit(
     fid,
-    single ? MODE_CALL1 : MODE_CALL,
+    onProgress === undefined ? mode : mode | TASK_PROGRESS,
     single ? callArgs[0] : callArgs,
-    APPLY_SINK,
+    onProgress === undefined ? APPLY_SINK : applyProgressSink(onProgress),
     result,
     transfer,
   );
@@ -228,10 +232,12 @@ export function submitMap<R>(
       result as AsyncResult<unknown[]>,
       items.length,
       chunksize,
+      opts.onProgress,
     );
+    const field = opts.onProgress === undefined ? mode : mode | TASK_PROGRESS;
     const chunks = chunkArray(items, chunksize);
     for (let i = 0; i < chunks.length; i++) {
-      engine.submit(fid, mode, chunks[i], sink, i);
+      engine.submit(fid, field, chunks[i], sink, i);
     }
   };
   if (isIterable(iterable)) {
@@ -281,11 +287,15 @@ export function openImap<R>(
   const fid = engine.registry.fidFor(fn, describeTask);
   const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
   checkIterable(method, iterable);
+  const field = opts.onProgress === undefined
+    ? MODE_MAP
+    : MODE_MAP | TASK_PROGRESS;
   return createIMapIterator<R>({
     iterable: iterable as Iterable<unknown>,
     chunksize: opts.chunksize ?? 1,
     buffersize: opts.buffersize ?? state.processes * BUFFER_PER_PROCESS,
     ordered,
+    onProgress: opts.onProgress,
     submit(chunk, index, sink) {
       if (engine.state === "terminate") {
         throw new Error(
@@ -293,7 +303,7 @@ export function openImap<R>(
         );
       }
       if (engine.broken) throw engine.broken;
-      engine.submit(fid, MODE_MAP, chunk, sink, index);
+      engine.submit(fid, field, chunk, sink, index);
     },
     // The function stays registered while the input is read.
     hold: (input) => {

@@ -340,6 +340,26 @@ export const APPLY_SINK: TaskSink = {
 };
 
 /**
+ * The sink of `apply` tasks whose call has `onProgress` (one per such
+ * call; the others share {@linkcode APPLY_SINK}): progress values go to
+ * `onProgress` while the result is pending.
+ */
+export function applyProgressSink(
+  onProgress: (value: unknown) => void,
+): TaskSink {
+  return {
+    ok: APPLY_SINK.ok,
+    fail: APPLY_SINK.fail,
+    partial: APPLY_SINK.partial,
+    progress(ctx: unknown, value: unknown): void {
+      if (slots(ctx as AsyncResult<unknown>)[STATE] === PENDING) {
+        onProgress(value);
+      }
+    },
+  };
+}
+
+/**
  * Sink for the chunks of one `map`: writes each chunk into its slice, keeps
  * the first failure to arrive, and settles once every chunk has finished
  * (Python's `MapResult`).
@@ -351,18 +371,22 @@ export class MapSink implements TaskSink {
   #remaining: number;
   #error: unknown;
   #failed = false;
+  #onProgress: ((value: unknown) => void) | undefined;
 
   /**
    * @param result The result to settle.
    * @param length Number of items.
    * @param chunksize Items per chunk.
+   * @param onProgress Gets the chunks' progress values, if any.
    */
   constructor(
     result: AsyncResult<unknown[]>,
     length: number,
     chunksize: number,
+    onProgress?: (value: unknown) => void,
   ) {
     this.#result = result;
+    this.#onProgress = onProgress;
     this.#values = new Array(length);
     this.#chunksize = chunksize;
     this.#remaining = Math.ceil(length / chunksize);
@@ -382,6 +406,15 @@ export class MapSink implements TaskSink {
     const base = (ctx as number) * this.#chunksize;
     for (let i = 0; i < values.length; i++) out[base + i] = values[i];
     this.#finishOne();
+  }
+
+  /** A chunk reported progress: to `onProgress`, while the map is pending. */
+  progress(_ctx: unknown, value: unknown): void {
+    const onProgress = this.#onProgress;
+    if (
+      onProgress !== undefined &&
+      slots(this.#result as AsyncResult<unknown>)[STATE] === PENDING
+    ) onProgress(value);
   }
 
   /** Chunk number `ctx` failed as a whole (in the worker, or lost). */

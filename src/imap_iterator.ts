@@ -32,6 +32,8 @@ export interface IMapSource {
   buffersize: number;
   /** Input order (`imap`) or completion order (`imap_unordered`). */
   ordered: boolean;
+  /** Gets the chunks' `reportProgress` values, if given. */
+  onProgress?: ((value: unknown) => void) | undefined;
   /** Submits one chunk; throws if the pool no longer accepts work. */
   submit(chunk: unknown[], index: number, sink: TaskSink): void;
   /**
@@ -122,6 +124,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         this.#pump();
       },
     };
+    const onProgress = source.onProgress;
+    if (onProgress !== undefined) {
+      this.#sink.progress = (_index, value) => {
+        if (!this.#closed) onProgress(value);
+      };
+    }
     // After close() the input is still read lazily: the pool finishes once
     // it is exhausted or this iterator is closed. When join() is awaited, an
     // input already in memory (an array, a string, a typed array, a Set or

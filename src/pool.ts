@@ -8,6 +8,7 @@
 import type { AsyncResult } from "./async_result.ts";
 import { MODE_MAP, MODE_STARMAP } from "./core/_wire.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
+import type { PoolStats } from "./core/_stats.ts";
 import type {
   AnyFunction,
   ApplyOptions,
@@ -151,7 +152,7 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args?: Parameters<F>,
-    options?: Pick<ApplyOptions, "transfer">,
+    options?: Pick<ApplyOptions, "transfer" | "onProgress">,
   ): Promise<Awaited<ReturnType<F>>>;
   /**
    * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
@@ -181,14 +182,14 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
-    options: Pick<ApplyOptions, "transfer"> & {
+    options: Pick<ApplyOptions, "transfer" | "onProgress"> & {
       kwds: KeywordArgs<Parameters<F>>;
     },
   ): Promise<Awaited<ReturnType<F>>>;
   apply(
     fn: Task<AnyFunction>,
     args?: unknown[],
-    options?: Pick<ApplyOptions, "kwds" | "transfer">,
+    options?: Pick<ApplyOptions, "kwds" | "transfer" | "onProgress">,
   ): Promise<unknown> {
     try {
       return submitApply(this.#s, "apply", fn, args, options).get();
@@ -360,7 +361,7 @@ export class Pool {
   map<T, R>(
     fn: Task<(item: T) => R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | Pick<MapOptions, "chunksize">,
+    chunksize?: number | Pick<MapOptions, "chunksize" | "onProgress">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(
@@ -461,7 +462,7 @@ export class Pool {
   starmap<A extends unknown[], R>(
     fn: Task<(...args: A) => R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    chunksize?: number | Pick<MapOptions, "chunksize">,
+    chunksize?: number | Pick<MapOptions, "chunksize" | "onProgress">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(
@@ -636,6 +637,46 @@ export class Pool {
     chunksize?: number | ImapOptions,
   ): IMapIterator<Awaited<R>> {
     return this.imap_unordered(fn, iterable, chunksize);
+  }
+
+  // ---- state -------------------------------------------------------------
+
+  /**
+   * A snapshot of the pool's state, for dashboards and progress bars:
+   * `{ processes, busy, idle, queued, running, completed, failed }`, all
+   * numbers. A `map` chunk counts as one task throughout.
+   *
+   * - `processes`: workers the pool keeps (`pool.processes`).
+   * - `busy`, `idle`: started workers with and without tasks (a worker
+   *   still starting is neither; after `terminate()` or once the workers of
+   *   a closed pool have exited, both are 0).
+   * - `queued`: tasks not started: in the pool's queue, or sent to a worker
+   *   that has not started them yet.
+   * - `running`: tasks started and not finished.
+   * - `completed`, `failed`: tasks settled with a value, or with an error
+   *   (thrown, lost, or rejected by `terminate()`), since the pool started.
+   *
+   * Cheap enough to call every frame: it counts over the workers and
+   * allocates only the object it returns. Tasks of an `imap` not yet read
+   * from its input are not counted.
+   *
+   * @returns The counts, now.
+   *
+   * @example Usage
+   * ```ts
+   * import { Pool } from "@x/pool";
+   *
+   * const pool = new Pool(2);
+   * const done = pool.map((x: number) => x * 2, [1, 2, 3, 4], 1);
+   * const { queued, running } = pool.stats();
+   * console.log(queued + running); // 4: submitted, none finished yet
+   * await done;
+   * console.log(pool.stats().completed); // 4
+   * await pool.terminate();
+   * ```
+   */
+  stats(): PoolStats {
+    return this.#s.engine.stats();
   }
 
   // ---- lifecycle ---------------------------------------------------------

@@ -103,6 +103,15 @@ export interface ApplyOptions<R = unknown, K = unknown> {
    * typed array's `.buffer`, not the typed array: `TypeError` otherwise.
    */
   transfer?: TransferListItem[];
+  /**
+   * Gets each value the task reports with `reportProgress(value)`, on the
+   * calling side, in order, before the result settles. Values arrive in
+   * batches (a few milliseconds apart at most while a task reports); none
+   * is dropped. If it throws, the task fails with that error (the result
+   * rejects with it once the task has finished) and gets no more values.
+   * Without it, `reportProgress` in the task does nothing.
+   */
+  onProgress?(value: unknown): void;
 }
 
 /** Options of `map`, `map_async`, `starmap` and `starmap_async`. */
@@ -119,6 +128,15 @@ export interface MapOptions<R = unknown> {
   error_callback?: (error: unknown) => void;
   /** Alias of {@linkcode MapOptions.error_callback}. */
   errorCallback?: (error: unknown) => void;
+  /**
+   * Gets each value the tasks (chunks) of the call report with `reportProgress(value)`, on the
+   * calling side, in order, before the result settles. Values arrive in
+   * batches (a few milliseconds apart at most while a task reports); none
+   * is dropped. If it throws, that chunk fails with the error (the call
+   * rejects with it once its chunks have finished) and gets no more values.
+   * Without it, `reportProgress` in the task does nothing.
+   */
+  onProgress?(value: unknown): void;
 }
 
 /** Options of `imap` and `imap_unordered`. */
@@ -136,6 +154,15 @@ export interface ImapOptions {
    * @default {processes * 4}
    */
   buffersize?: number;
+  /**
+   * Gets each value the tasks (chunks) of the call report with `reportProgress(value)`, on the
+   * calling side, in order per chunk, before the chunk's results. Values arrive in
+   * batches (a few milliseconds apart at most while a task reports); none
+   * is dropped. If it throws, that chunk's items reject with the error (once
+   * the chunk has finished) and gets no more values.
+   * Without it, `reportProgress` in the task does nothing.
+   */
+  onProgress?(value: unknown): void;
 }
 
 /** Who is running: `currentProcess()` in a worker or on the main side. */

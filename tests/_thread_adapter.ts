@@ -216,7 +216,7 @@ export class ThreadWorker {
     return new Promise((resolve) => {
       this.#later(() => {
         // The task resumes as the next microtask: as this worker.
-        if (this.loop?.process) enterProcess(this.loop.process);
+        if (this.loop?.process) this.loop.enter();
         resolve();
       }, ms);
     });

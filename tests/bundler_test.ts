@@ -1,7 +1,7 @@
 /**
  * An app bundled and minified (esbuild, as Vite's build does) that calls
- * `currentProcess()` inside a task, run on this runtime: the worker must
- * know the minifier's name for it. And a task that uses a module-level
+ * `currentProcess()` or `reportProgress()` inside a task, run on this
+ * runtime: the worker must know the minifier's name for each. And a task that uses a module-level
  * helper (which a minifier renames too) must fail with a hint naming the
  * minifier and the fix.
  *
@@ -35,7 +35,7 @@ const entry = fileURLToPath(new URL("../mod.ts", import.meta.url));
 
 /** The app: prints the workers' names, or the task's error, as JSON. */
 const APP = `
-import { currentProcess, Pool } from ${JSON.stringify(entry)};
+import { currentProcess, Pool, reportProgress } from ${JSON.stringify(entry)};
 
 function double(x) {
   return x * 2;
@@ -45,8 +45,14 @@ const args = globalThis.Deno?.args ?? globalThis.process.argv.slice(2);
 const [which, ctx] = args;
 const pool = new Pool({ processes: 2, ...(ctx ? { context: ctx } : {}) });
 try {
+  const seen = [];
   const value = which === "helper"
     ? await pool.map((x) => double(x), [1, 2], 1)
+    : which === "progress"
+    ? [await pool.apply((k) => {
+      for (let i = 1; i <= k; i++) reportProgress(i);
+      return k;
+    }, [3], { onProgress: (v) => seen.push(v) }), seen]
     : await pool.map(() => currentProcess().name, [1, 2, 3, 4], 1);
   console.log(JSON.stringify({ ok: true, value, main: currentProcess().name }));
 } catch (error) {
@@ -84,7 +90,7 @@ function execute(
  */
 async function bundleAndRun(
   flags: string[],
-  which: "names" | "helper",
+  which: "names" | "helper" | "progress",
 ): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "xpool-bundle-"));
   try {
@@ -153,6 +159,16 @@ describe("a minified bundle", () => {
         assert.equal(names.length, 4);
         for (const name of names) assert.match(name, /^PoolWorker-\d+$/);
         assert.equal(result.main, "MainProcess");
+      },
+    );
+
+    test(
+      `reportProgress() inside a task works in a bundle built with ${label}`,
+      { ...T, skip: skip },
+      async () => {
+        const result = await bundleAndRun([...flags], "progress");
+        assert.equal(result.ok, true, JSON.stringify(result));
+        assert.deepEqual(result.value, [3, [1, 2, 3]]);
       },
     );
   }

@@ -499,7 +499,11 @@ test(
       await until(() => d.exits.length > 0, 10, "exit");
       assert.deepEqual(d.exits, [{ code: 3 }]);
       assert.deepEqual(d.order(), [0, 1]);
-      assert.deepEqual(d.messages.at(-1), { type: "fatal", code: 3, started: 3 });
+      assert.deepEqual(d.messages.at(-1), {
+        type: "fatal",
+        code: 3,
+        started: 3,
+      });
       assert.equal(d.worker.ran, 3, "task 3 never started");
       assert.equal(d.worker.alive, false);
       d.tasks([4, 1, MODE_CALL1, 4]); // posting to a dead worker: ignored

@@ -1,5 +1,7 @@
 // Renders the Mandelbrot set with a pool of Web Workers: one task per row,
-// mapped with imap_unordered, drawn as rows finish. Serve the repository
+// mapped with imap_unordered, drawn as rows finish; each row reports the
+// pixels it has done with reportProgress (a finer bar), and pool.stats()
+// shows the pool's state every frame. Serve the repository
 // root and open /examples/browser/ (see README.md next to this file):
 //   node scripts/build.mjs && node examples/browser/serve.mjs
 import { cpuCount, Pool } from "@x/pool";
@@ -7,7 +9,8 @@ import { cpuCount, Pool } from "@x/pool";
 /**
  * Renders one row. It is sent to the workers by source, so it must be
  * self-contained: everything it needs arrives in `job`, and `currentProcess`
- * is bound by the pool. Returns RGBA pixels and who rendered the row.
+ * and `reportProgress` are bound by the pool. Returns RGBA pixels and who
+ * rendered the row.
  */
 function renderRow(job) {
   const { y, width, height, cx, cy, span, maxIter, ss } = job;
@@ -45,7 +48,9 @@ function renderRow(job) {
     pixels[o + 1] = g * k;
     pixels[o + 2] = b * k;
     pixels[o + 3] = 255;
+    if ((x & 63) === 63) reportProgress(64); // pixels done since the last
   }
+  if ((width & 63) !== 0) reportProgress(width & 63);
   return {
     y,
     pixels,
@@ -99,6 +104,7 @@ async function render() {
   view.fillRect(0, 0, width, height);
   owner.clearRect(0, 0, owner.canvas.width, owner.canvas.height);
   $("split").replaceChildren();
+  $("pixel-bar").style.width = "0%";
   $("status").textContent = `Starting ${processes} workers…`;
 
   const rows = new Map(); // worker name -> { rows, ms, li }
@@ -106,9 +112,31 @@ async function render() {
   const start = performance.now();
   let done = 0;
   let busy = 0;
+  let pixelsDone = 0;
   const pool = new Pool(processes);
+  // Once a frame: the pixel bar (reportProgress) and pool.stats().
+  let raf = 0;
+  let drawing = true;
+  const drawFrame = () => {
+    const s = pool.stats();
+    $("pixel-bar").style.width = `${(100 * pixelsDone) / (width * height)}%`;
+    $("pixel-text").textContent = `${pixelsDone} px`;
+    $("stats").textContent =
+      `${s.busy} busy · ${s.idle} idle · ${s.queued} queued · ${s.running} running · ${s.completed} done`;
+    if (drawing) raf = requestAnimationFrame(drawFrame);
+  };
+  const stopDrawing = () => {
+    drawing = false;
+    cancelAnimationFrame(raf);
+  };
+  raf = requestAnimationFrame(drawFrame);
+  const onProgress = (pixels) => {
+    pixelsDone += pixels;
+  };
   try {
-    for await (const row of pool.imap_unordered(renderRow, jobs)) {
+    for await (
+      const row of pool.imap_unordered(renderRow, jobs, { onProgress })
+    ) {
       line.data.set(row.pixels);
       view.putImageData(line, 0, row.y);
       let w = rows.get(row.worker);
@@ -151,7 +179,11 @@ async function render() {
       `${
         (busy / 1000 / wall).toFixed(2)
       }× parallel on ${processes} workers (${cpuCount()} CPUs)`;
+    stopDrawing();
+    drawFrame();
     document.body.dataset.rows = String(done);
+    document.body.dataset.pixels = String(pixelsDone);
+    document.body.dataset.expectedPixels = String(width * height);
     document.body.dataset.workers = String(rows.size);
     document.body.dataset.state = "done";
   } catch (error) {
@@ -159,6 +191,7 @@ async function render() {
     document.body.dataset.state = "error";
     throw error;
   } finally {
+    stopDrawing();
     await pool.terminate();
     $("render").disabled = false;
   }

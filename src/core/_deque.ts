@@ -92,6 +92,13 @@ export class Deque<T> {
       : this.#buf[(this.#head + this.#size - 1) & this.#mask];
   }
 
+  /** The item at position `i` from the front (0 is the front), or `undefined`. */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.#size
+      ? this.#buf[(this.#head + i) & this.#mask]
+      : undefined;
+  }
+
   /** The items, front first (a copy). */
   toArray(): T[] {
     const out = new Array<T>(this.#size);

@@ -17,7 +17,6 @@ import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
   RESULT_STRIDE,
-  type TaskMode,
   type TaskSink,
   WireError,
   type WorkerMessage,
@@ -27,7 +26,9 @@ import { openSlot, type Slot, TaskRecord } from "./_slot.ts";
 import { diedStarting, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
-import { routeResults } from "./_route.ts";
+import { routeResults, type Tally } from "./_route.ts";
+import { routeNotes } from "./_notes.ts";
+import { countStats, type PoolStats } from "./_stats.ts";
 import { Window } from "./_window.ts";
 import {
   abortError,
@@ -78,6 +79,9 @@ export class Engine {
   #stopping: Promise<void> | undefined;
   #stopped = false;
   #inputs = new Inputs();
+  #tally: Tally = { completed: 0, failed: 0 };
+  /** Routes a `started` note (see {@linkcode Engine.onStarted}). */
+  #started = (task: TaskRecord, slot: Slot): void => this.onStarted(task, slot);
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -109,6 +113,23 @@ export class Engine {
     return this.#nextId;
   }
 
+  /**
+   * Called when a worker says a task flagged `TASK_STARTED` has started
+   * (a `started` note, before any progress or result of the task). Does
+   * nothing by default; time limits plug in here.
+   */
+  onStarted(_task: TaskRecord, _slot: Slot): void {}
+
+  /** The pool's state in numbers (see {@linkcode PoolStats}); O(workers). */
+  stats(): PoolStats {
+    return countStats(
+      this.#opts.processes,
+      this.#queue.size,
+      this.#slots,
+      this.#tally,
+    );
+  }
+
   /** Registers a function spec; returns its id (see {@linkcode Registry.fid}). */
   fid(spec: FnSpec): number {
     return this.registry.fid(spec);
@@ -120,14 +141,19 @@ export class Engine {
    */
   submit(
     fid: number,
-    mode: TaskMode,
+    mode: number,
     payload: unknown,
     sink: TaskSink,
     ctx: unknown,
     transfer?: TransferListItem[],
   ): void {
-    if (this.#state === "terminate") return sink.fail(ctx, abortError());
-    if (this.#broken) return sink.fail(ctx, this.#broken);
+    if (this.#state === "terminate" || this.#broken) {
+      this.#tally.failed++;
+      return sink.fail(
+        ctx,
+        this.#state === "terminate" ? abortError() : this.#broken,
+      );
+    }
     this.registry.retain(fid);
     const queue = this.#queue;
     queue.push(
@@ -243,6 +269,8 @@ export class Engine {
     switch (msg?.type) {
       case "results":
         return this.#onResults(slot, msg.results, msg.busy);
+      case "notes":
+        return routeNotes(slot, msg.notes, this.#seq, this.#started);
       case "ready":
         slot.state = "ready";
         slot.since = performance.now();
@@ -269,7 +297,7 @@ export class Engine {
         `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
       );
     }
-    const n = routeResults(slot, results, this.registry);
+    const n = routeResults(slot, results, this.registry, this.#tally);
     if (!slot.live) return;
     if (n > 0) {
       // Prefer the worker's own measure: wall time here includes transport.
@@ -360,7 +388,8 @@ export class Engine {
 
   /** Settles `task` with `error` on this side. */
   #fail(task: TaskRecord, error: unknown): void {
-    task.sink.fail(task.ctx, error);
+    this.#tally.failed++;
+    task.sink.fail(task.ctx, task.progressFailed ? task.progressError : error);
     this.registry.release(task.fid);
   }
 

@@ -43,12 +43,15 @@ function checkSource(source: string): string | null {
  * @param role What it is for, in error messages (`"task"`, `"initializer"`).
  * @param bind The name a bundler or minifier gave `currentProcess` on the
  *   calling side, bound to it in the worker too; `undefined` when not renamed.
+ * @param progress The name a bundler or minifier gave `reportProgress`,
+ *   likewise.
  * @throws {TypeError} If `fn` is not a function or cannot be sent.
  */
 export function sourceSpec(
   fn: unknown,
   role: string,
   bind?: string,
+  progress?: string,
 ): FnSpec {
   if (typeof fn !== "function") {
     throw new TypeError(
@@ -75,9 +78,13 @@ export function sourceSpec(
       }' to a worker as ${problem}: ${HINT}`,
     );
   }
-  const spec: FnSpec = bind === undefined
+  const spec: FnSpec = bind === undefined && progress === undefined
     ? { kind: "source", source }
-    : { kind: "source", source, bind };
+    : progress === undefined
+    ? { kind: "source", source, bind }
+    : bind === undefined
+    ? { kind: "source", source, progress }
+    : { kind: "source", source, bind, progress };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(source, spec);
   return spec;

@@ -10,7 +10,21 @@
 
 import type { Registry } from "./_registry.ts";
 import type { Slot } from "./_slot.ts";
-import { deliverResult, resultCount, resultSeq, WireError } from "./_wire.ts";
+import {
+  deliverResult,
+  resultCount,
+  resultOk,
+  resultSeq,
+  WireError,
+} from "./_wire.ts";
+
+/** Tasks settled since the pool started, by outcome (`pool.stats()`). */
+export interface Tally {
+  /** Settled with a value. */
+  completed: number;
+  /** Settled with an error. */
+  failed: number;
+}
 
 /**
  * Settles the tasks `results` answer, oldest first, and returns how many.
@@ -24,6 +38,7 @@ export function routeResults(
   slot: Slot,
   results: readonly unknown[],
   registry: Registry,
+  tally: Tally,
 ): number {
   const n = resultCount(results);
   for (let k = 0; k < n; k++) {
@@ -38,7 +53,15 @@ export function routeResults(
     slot.answered();
     registry.release(task.fid);
     try {
-      deliverResult(results, k, task.sink, task.ctx);
+      if (task.progressFailed) {
+        // Its onProgress threw: that error is the task's outcome.
+        tally.failed++;
+        task.sink.fail(task.ctx, task.progressError);
+      } else {
+        if (resultOk(results, k)) tally.completed++;
+        else tally.failed++;
+        deliverResult(results, k, task.sink, task.ctx);
+      }
     } catch (error) {
       if (error instanceof WireError) task.sink.fail(task.ctx, error);
       throw error;

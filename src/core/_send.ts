@@ -19,6 +19,7 @@ import {
   oneTask,
   putDefine,
   putTask,
+  taskMode,
 } from "./_wire.ts";
 import { errorText } from "./_messages.ts";
 
@@ -89,7 +90,8 @@ export function send(
   for (let k = 0; k < n && items < BATCH_ITEMS; k++) {
     const task = queue.shift();
     if (task === undefined) break;
-    const { fid, mode } = task;
+    const fid = task.fid;
+    const mode = taskMode(task.mode);
     items += mode === MODE_MAP || mode === MODE_STARMAP
       ? (task.payload as unknown[]).length
       : 1;
@@ -102,7 +104,7 @@ export function send(
     }
     if (task.transfer) (transfer ??= []).push(...task.transfer);
     batch[k] = task;
-    putTask(flat, k, task.seq, fid, mode, task.payload);
+    putTask(flat, k, task.seq, fid, task.mode, task.payload);
   }
   try {
     if (slot.forget) {

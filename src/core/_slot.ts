@@ -22,7 +22,6 @@ import {
   gateRevoke,
   type InitMessage,
   newGate,
-  type TaskMode,
   type TaskSink,
 } from "./_wire.ts";
 
@@ -32,8 +31,8 @@ export class TaskRecord {
   seq: number;
   /** Function id (see `Registry`). */
   fid: number;
-  /** How the payload is applied. */
-  mode: TaskMode;
+  /** The mode field: `TaskMode` (read with `taskMode()`) and `TASK_*` flags. */
+  mode: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
   /** Where the outcome goes. */
@@ -46,11 +45,18 @@ export class TaskRecord {
   ordinal = -1;
   /** Run again once already: a worker died before posting its result. */
   rerun = false;
+  /**
+   * Set when the sink's `progress` threw: the task fails with
+   * {@linkcode TaskRecord.progressError} instead of its outcome.
+   */
+  progressFailed = false;
+  /** What the sink's `progress` threw (see `progressFailed`). */
+  progressError: unknown = undefined;
 
   /**
    * @param seq Sequence number.
    * @param fid Function id.
-   * @param mode Payload mode.
+   * @param mode Mode field (mode and flags).
    * @param payload Payload.
    * @param sink Outcome sink.
    * @param ctx Sink context.
@@ -59,7 +65,7 @@ export class TaskRecord {
   constructor(
     seq: number,
     fid: number,
-    mode: TaskMode,
+    mode: number,
     payload: unknown,
     sink: TaskSink,
     ctx: unknown,

@@ -22,6 +22,11 @@ export type FnSpec =
      * minifier gave it on the calling side (see `currentProcessAlias`).
      */
     readonly bind?: string;
+    /**
+     * Another name the function calls `reportProgress` by: the one a
+     * minifier gave it on the calling side (see `reportProgressAlias`).
+     */
+    readonly progress?: string;
   }
   | { readonly kind: "module"; readonly url: string; readonly name: string };
 
@@ -249,6 +254,36 @@ export interface NotesMessage {
 /** Array slots per note in {@linkcode NotesMessage.notes}. */
 export const NOTE_STRIDE = 3;
 
+/** Appends one note to a `notes` list. */
+export function putNote(
+  out: unknown[],
+  seq: number,
+  kind: number,
+  value: unknown,
+): void {
+  out.push(seq, kind, value);
+}
+
+/** Number of notes in a `notes` list. */
+export function noteCount(flat: readonly unknown[]): number {
+  return flat.length / NOTE_STRIDE;
+}
+
+/** Sequence number of the task note number `k` is about. */
+export function noteSeq(flat: readonly unknown[], k: number): number {
+  return flat[k * NOTE_STRIDE] as number;
+}
+
+/** Kind (`NOTE_*`) of note number `k`. */
+export function noteKind(flat: readonly unknown[], k: number): number {
+  return flat[k * NOTE_STRIDE + 1] as number;
+}
+
+/** Value of note number `k` (the progress value). */
+export function noteValue(flat: readonly unknown[], k: number): unknown {
+  return flat[k * NOTE_STRIDE + 2];
+}
+
 /** Every message a worker sends. */
 export type WorkerMessage =
   | ReadyMessage
@@ -268,7 +303,7 @@ export function putTask(
   k: number,
   seq: number,
   fid: number,
-  mode: TaskMode,
+  mode: number,
   payload: unknown,
 ): void {
   const j = k * TASK_STRIDE;
@@ -282,7 +317,7 @@ export function putTask(
 export function oneTask(
   seq: number,
   fid: number,
-  mode: TaskMode,
+  mode: number,
   payload: unknown,
 ): unknown[] {
   return [seq, fid, mode, payload];
@@ -299,8 +334,11 @@ export interface TaskView {
   seq: number;
   /** Its function id. */
   fid: number;
-  /** How the payload is applied. */
-  mode: TaskMode;
+  /**
+   * The mode field: how the payload is applied ({@linkcode taskMode}) and
+   * the task's flags ({@linkcode taskFlags}).
+   */
+  mode: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
 }
@@ -313,7 +351,7 @@ export function takeTask(flat: unknown[], k: number, view: TaskView): void {
   const j = k * TASK_STRIDE;
   view.seq = flat[j] as number;
   view.fid = flat[j + 1] as number;
-  view.mode = flat[j + 2] as TaskMode;
+  view.mode = flat[j + 2] as number;
   view.payload = flat[j + 3];
   flat[j + 3] = undefined;
 }
@@ -381,6 +419,18 @@ export interface TaskSink {
    * hold `undefined`), `errors` as `[position, error]` pairs in order.
    */
   partial(ctx: unknown, values: unknown[], errors: [number, Error][]): void;
+  /**
+   * The task called `reportProgress(value)` (only for tasks sent with
+   * `TASK_PROGRESS`), before its outcome. A sink whose result already
+   * settled ignores it. What it throws fails the task (its outcome is
+   * replaced by that error) and stops its later progress.
+   */
+  progress?(ctx: unknown, value: unknown): void;
+}
+
+/** Whether result number `k` of `flat` is a success (`STATUS_OK`). */
+export function resultOk(flat: readonly unknown[], k: number): boolean {
+  return flat[k * RESULT_STRIDE + 1] === STATUS_OK;
 }
 
 /** Decodes result number `k` of `flat` and hands it to `sink`. */

@@ -9,6 +9,7 @@
  */
 
 import { currentProcess } from "../current_process.ts";
+import { reportProgress } from "../progress.ts";
 import { toRecord } from "../core/_error_record.ts";
 import type { ErrorRecord, FnSpec } from "../core/_wire.ts";
 
@@ -21,7 +22,7 @@ const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 /**
  * Revives a function from its spec: compiled from source (with
  * `currentProcess` bound, also under the caller's minified name), or a
- * promise of a module's export. Throws (or rejects) with a helpful error.
+ * promise of a module's export (`reportProgress` bound too). Throws (or rejects) with a helpful error.
  */
 export function compile(spec: FnSpec): Fn | Promise<Fn> {
   if (spec.kind === "module") {
@@ -35,10 +36,21 @@ export function compile(spec: FnSpec): Fn | Promise<Fn> {
       return fn as Fn;
     });
   }
-  // A minified caller calls currentProcess by the minifier's name: bind it too.
-  const names = spec.bind !== undefined && IDENTIFIER.test(spec.bind)
-    ? ["currentProcess", spec.bind]
-    : ["currentProcess"];
+  // A minified caller calls currentProcess and reportProgress by the
+  // minifier's names: bind those too.
+  const names = ["currentProcess", "reportProgress"];
+  const values: Fn[] = [currentProcess, reportProgress];
+  if (spec.bind !== undefined && IDENTIFIER.test(spec.bind)) {
+    names.push(spec.bind);
+    values.push(currentProcess);
+  }
+  if (
+    spec.progress !== undefined && IDENTIFIER.test(spec.progress) &&
+    !names.includes(spec.progress)
+  ) {
+    names.push(spec.progress);
+    values.push(reportProgress);
+  }
   let make: Fn;
   try {
     make = new Function(...names, `return (${spec.source}\n);`) as Fn;
@@ -53,7 +65,7 @@ export function compile(spec: FnSpec): Fn | Promise<Fn> {
       { cause: error },
     );
   }
-  return make(currentProcess, currentProcess);
+  return make(...values);
 }
 
 /**

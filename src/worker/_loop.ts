@@ -10,6 +10,7 @@
  */
 
 import { enterProcess } from "../current_process.ts";
+import { currentReporter, enterReporter } from "../progress.ts";
 import { toRecord } from "../core/_error_record.ts";
 import type { ProcessInfo } from "../types.ts";
 import type {
@@ -33,12 +34,16 @@ import {
   STATUS_OK,
   STATUS_PARTIAL,
   takeTask,
+  TASK_PROGRESS,
+  TASK_STARTED,
   taskCount,
+  taskMode,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe, type Fn } from "./_compile.ts";
 import { runItems } from "./_run.ts";
 import { ShapeTable } from "./_shape.ts";
+import { NoteBuffer } from "./_notes.ts";
 import type { WorkerChannel } from "./serve.ts";
 
 /** A compiled function, a pending module import, or why it failed. */
@@ -70,6 +75,8 @@ export class WorkerLoop {
   /** Results waiting to be posted (flat, see `putResult`). */
   private out: unknown[] = [];
   private readonly shapes = new ShapeTable();
+  /** Notes about running tasks (started, progress), posted before results. */
+  private readonly notes: NoteBuffer;
   private lastFlush = 0;
   /** Start of the running stretch whose time the next flush reports. */
   private busySince = 0;
@@ -93,6 +100,9 @@ export class WorkerLoop {
   /** Starts serving: listens on `channel` at once. */
   constructor(channel: WorkerChannel) {
     this.channel = channel;
+    this.notes = new NoteBuffer((notes) => {
+      if (!this.stopped) channel.post({ type: "notes", notes });
+    });
     channel.onFatal?.((error, code) => this.fatal(error, code));
     channel.listen((data) => this.receive(data));
   }
@@ -105,6 +115,8 @@ export class WorkerLoop {
   stop(): void {
     this.stopped = true;
     this.ready = false;
+    this.notes.stop();
+    if (currentReporter() === this.notes) enterReporter(undefined);
     this.inbox.length = 0;
     this.out = [];
     this.specs.clear();
@@ -157,8 +169,18 @@ export class WorkerLoop {
    */
   private resumed(): boolean {
     if (this.stopped) return false;
-    enterProcess(this.process!);
+    this.enter();
     return true;
+  }
+
+  /**
+   * Makes this loop's worker the one `currentProcess()` names and
+   * `reportProgress()` reaches (several loops may share a thread: the
+   * in-thread test adapter calls it when a task resumes from its sleep).
+   */
+  enter(): void {
+    enterProcess(this.process!);
+    enterReporter(this.notes);
   }
 
   private async init(msg: InitMessage): Promise<void> {
@@ -222,7 +244,8 @@ export class WorkerLoop {
   private async drain(): Promise<void> {
     this.running = true;
     this.busySince = performance.now();
-    enterProcess(this.process!);
+    this.enter();
+    const notes = this.notes;
     const inbox = this.inbox;
     const view = this.view;
     const shapes = this.shapes;
@@ -235,10 +258,16 @@ export class WorkerLoop {
           continue;
         }
         takeTask(batch, this.inboxPos++, view);
-        const { seq, fid, mode, payload } = view;
+        const { seq, fid, payload } = view;
+        const field = view.mode;
+        const mode = taskMode(field);
 
         if (!this.claim()) continue; // taken back: another worker runs it
         this.ran++;
+        // Notes only for a caller that listens (a flag on the task): else
+        // reportProgress() stays a no-op.
+        notes.seq = field & TASK_PROGRESS ? seq : -1;
+        if (field & TASK_STARTED) notes.started(seq);
         // Results wait to be batched only while the next task is known to
         // be short: any other task may run long (or kill the worker), and
         // no finished result may wait behind it. Without the shared gate,
@@ -321,9 +350,11 @@ export class WorkerLoop {
       }
       shapes.ended(performance.now());
       view.payload = undefined;
+      notes.seq = -1;
       this.flush();
     } finally {
       this.running = false;
+      notes.seq = -1;
     }
   }
 
@@ -331,6 +362,7 @@ export class WorkerLoop {
   private flush(): void {
     const now = performance.now();
     this.lastFlush = now;
+    this.notes.flush(); // every note of a task before its result
     if (this.out.length === 0 || this.stopped) return;
     const results = this.out;
     this.out = [];

@@ -192,12 +192,19 @@ async function runExample(browser, url) {
     await page.screenshot({ path: screenshotPath, fullPage: true });
     const rows = Number(await page.getAttribute("body", "data-rows"));
     const workers = Number(await page.getAttribute("body", "data-workers"));
+    // Every pixel reported by the rows' reportProgress reached onProgress.
+    const pixels = Number(await page.getAttribute("body", "data-pixels"));
+    const expected = Number(
+      await page.getAttribute("body", "data-expected-pixels"),
+    );
     const ok = state === "done" && errors.length === 0 && rows > 0 &&
-      workers >= 1;
+      workers >= 1 && pixels > 0 && pixels === expected;
     report(
       name,
       ok,
-      `state=${state} rows=${rows} workers=${workers} ${errors.join("; ")}`,
+      `state=${state} rows=${rows} workers=${workers} pixels=${pixels}/${expected} ${
+        errors.join("; ")
+      }`,
       Date.now() - start,
     );
     console.log(`#   ${stats?.trim().replace(/\s*\n\s*/g, " · ")}`);

@@ -1,0 +1,85 @@
+// This module is browser compatible.
+/**
+ * The pool's state in numbers (`pool.stats()`): counted from the queue and
+ * the slots on each call, O(workers), allocating only the returned object,
+ * so a dashboard may call it every frame.
+ *
+ * @module
+ */
+
+import { gateNext } from "./_wire.ts";
+import type { Slot } from "./_slot.ts";
+import type { Tally } from "./_route.ts";
+
+/** A snapshot of a pool's state, as `pool.stats()` returns it. */
+export interface PoolStats {
+  /** Workers the pool keeps (its `processes`). */
+  processes: number;
+  /** Workers started and running tasks (or with tasks sent to them). */
+  busy: number;
+  /** Workers started and without a task. */
+  idle: number;
+  /**
+   * Tasks not started: waiting in the pool's queue, or sent to a worker
+   * that has not started them. A `map` chunk counts as one task.
+   */
+  queued: number;
+  /** Tasks started and not finished (a chunk counts as one). */
+  running: number;
+  /** Tasks settled with a value since the pool started. */
+  completed: number;
+  /** Tasks settled with an error since the pool started. */
+  failed: number;
+}
+
+/**
+ * Counts the snapshot. A slot's in-flight tasks are queued until its
+ * worker starts them: with a gate, the ordinals below the gate's next have
+ * started (those finished whose results are on their way count as
+ * running); without one, the worker posts every result before starting its
+ * next task, so only its oldest unanswered task can be running (none while
+ * the worker is still starting).
+ */
+export function countStats(
+  processes: number,
+  queued: number,
+  slots: readonly Slot[],
+  tally: Tally,
+): PoolStats {
+  let busy = 0;
+  let idle = 0;
+  let running = 0;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (!slot.live) continue;
+    const inflight = slot.inflight.size;
+    const ready = slot.state === "ready";
+    if (inflight === 0) {
+      if (ready) idle++;
+      continue;
+    }
+    let started: number;
+    if (slot.gate !== undefined) {
+      // Unstarted: the ordinals from the gate's next up to the last sent.
+      const unstarted = slot.sent - gateNext(slot.gate);
+      started = unstarted <= 0
+        ? inflight
+        : unstarted >= inflight
+        ? 0
+        : inflight - unstarted;
+    } else started = ready ? 1 : 0;
+    // A worker whose "ready" is still on its way may have started already.
+    if (ready || started > 0) busy++;
+    running += started;
+    queued += inflight - started;
+  }
+  return {
+    processes,
+    busy,
+    idle,
+    queued,
+    running,
+    completed: tally.completed,
+    failed: tally.failed,
+  };
+}
