@@ -53,6 +53,8 @@ export type {
 } from "./src/types.ts";
 export type { ResultCallbacks } from "./src/async_result.ts";
 export type {
+  ResourceLimitName,
+  ResourceLimits,
   SpawnOptions,
   WorkerAdapter,
   WorkerEvents,

@@ -31,7 +31,14 @@ const CAMEL: Readonly<Record<string, string>> = {
  * Python-named method and share its entry.
  */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  Pool: ["processes", "initializer", "initargs", "maxtasksperchild", "context"],
+  Pool: [
+    "processes",
+    "initializer",
+    "initargs",
+    "maxtasksperchild",
+    "context",
+    "resourceLimits",
+  ],
   apply: ["kwds", "transfer"],
   apply_async: ["kwds", "callback", "error_callback", "transfer"],
   map: ["chunksize"],
@@ -51,6 +58,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   threads: "processes",
   onerror: "error_callback",
   onsuccess: "callback",
+  limits: "resourceLimits",
+  resourcelimit: "resourceLimits",
 };
 
 /** Whether `value` is an integer >= 1. */
@@ -98,7 +107,7 @@ const ALLOWED = new Map(
 );
 
 /** Levenshtein distance, for typos. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];

@@ -12,13 +12,18 @@
  * @module
  */
 
-import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
+import type {
+  ResourceLimits,
+  TransferListItem,
+  WorkerAdapter,
+  WorkerExit,
+} from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
+  RESULT_STRIDE,
   type TaskMode,
   type TaskSink,
-  RESULT_STRIDE,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
@@ -51,6 +56,8 @@ export interface EngineOptions {
   initargs: unknown[];
   /** Tasks per worker before it is replaced; `Infinity` for never. */
   maxTasks: number;
+  /** Limits for every worker, passed to `spawn` (checked, frozen). */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Dispatch without waiting for the microtask once this many are queued. */
