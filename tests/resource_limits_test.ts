@@ -255,7 +255,14 @@ describe("resourceLimits: what each context applies", () => {
     async () => {
       // In a child process: should the runtime abort instead, the test
       // runner lives.
-      const result = await runFixture("limits_child.ts", {}, 50);
+      let result = await runFixture("limits_child.ts", {}, 50);
+      // Node's worker heap limit can lose its race with a heap that grows
+      // fast and abort the whole process ("FATAL ERROR: Reached heap
+      // limit"): measured in 1 of 8 runs with this 64 MB limit on a loaded
+      // machine (Node 24.21; Deno 0 of 8). One more try then.
+      if (/FATAL ERROR: Reached heap limit/.test(result.stderr)) {
+        result = await runFixture("limits_child.ts", {}, 50);
+      }
       const report =
         `code ${result.code} signal ${result.signal}\nstdout:\n${result.stdout}\nstderr:\n${
           result.stderr.slice(-1500)
@@ -383,7 +390,7 @@ describe("resourceLimits and custom adapters", () => {
           resourceLimits: limits,
         });
         try {
-          await until(() => spawned.length === 2, 20);
+          await until(() => spawned.length === 2, 20, "two spawns");
           for (const options of spawned) {
             assert.deepEqual(options.resourceLimits, limits);
             assert.notEqual(options.resourceLimits, limits);
@@ -396,7 +403,7 @@ describe("resourceLimits and custom adapters", () => {
       const { adapter, spawned } = recorder(true);
       const pool = new Pool({ processes: 1, context: adapter });
       try {
-        await until(() => spawned.length === 1, 20);
+        await until(() => spawned.length === 1, 20, "one spawn");
         assert.equal("resourceLimits" in spawned[0], false);
       } finally {
         await deadline(pool.terminate(), 20, "terminate");
