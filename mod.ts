@@ -55,6 +55,8 @@ export type {
 export type { ResultCallbacks } from "./src/async_result.ts";
 export type { PoolStats } from "./src/core/_stats.ts";
 export type {
+  ResourceLimitName,
+  ResourceLimits,
   SpawnOptions,
   WorkerAdapter,
   WorkerEvents,

@@ -31,7 +31,14 @@ const CAMEL: Readonly<Record<string, string>> = {
  * Python-named method and share its entry.
  */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  Pool: ["processes", "initializer", "initargs", "maxtasksperchild", "context"],
+  Pool: [
+    "processes",
+    "initializer",
+    "initargs",
+    "maxtasksperchild",
+    "context",
+    "resourceLimits",
+  ],
   apply: ["kwds", "transfer", "onProgress"],
   apply_async: [
     "kwds",
@@ -58,6 +65,8 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   onerror: "error_callback",
   onsuccess: "callback",
   progress: "onProgress",
+  limits: "resourceLimits",
+  resourcelimit: "resourceLimits",
 };
 
 /** Whether `value` is an integer >= 1. */
@@ -105,7 +114,7 @@ const ALLOWED = new Map(
 );
 
 /** Levenshtein distance, for typos. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const next = [i];

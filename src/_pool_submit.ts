@@ -13,7 +13,7 @@ import {
   MapSink,
   settleResult,
 } from "./async_result.ts";
-import { selectAdapter } from "./adapters/_select.ts";
+import { checkLimitsSupported, selectAdapter } from "./adapters/_select.ts";
 import {
   chunkArray,
   defaultChunksize,
@@ -50,6 +50,7 @@ import {
   positiveInteger,
   received,
 } from "./_options.ts";
+import { resourceLimitsOption } from "./_limits.ts";
 
 /** The most workers a pool may have (see `Pool.MAX_PROCESSES`). */
 export const MAX_PROCESSES = 1024;
@@ -143,13 +144,24 @@ export function createPool(options?: number | PoolOptions): PoolState {
       );
     }
   }
+  const resourceLimits = resourceLimitsOption(opts.resourceLimits);
   const adapter = selectAdapter(opts.context);
+  // Every adapter is chosen synchronously today (selectAdapter's type
+  // allows a promise for one that would have to be imported).
+  if (!(adapter instanceof Promise)) {
+    checkLimitsSupported(
+      adapter,
+      resourceLimits,
+      typeof opts.context === "object" && opts.context !== null,
+    );
+  }
   const engine = new Engine({
     processes,
     adapter,
     initializer,
     initargs,
     maxTasks: max ?? Infinity,
+    resourceLimits,
   });
   const context = typeof opts.context === "object" && opts.context !== null
     ? opts.context.name

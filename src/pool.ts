@@ -82,15 +82,18 @@ export class Pool {
    * @param options The number of workers (Python's `Pool(4)`), or
    *   {@linkcode PoolOptions}.
    * @throws {RangeError} If `processes` or `maxtasksperchild` is not a
-   *   positive integer, or `processes` is above
-   *   {@linkcode Pool.MAX_PROCESSES} (1024).
+   *   positive integer, `processes` is above
+   *   {@linkcode Pool.MAX_PROCESSES} (1024), or a `resourceLimits` field is
+   *   not finite or below its floor.
    * @throws {TypeError} If an option has the wrong type or an unknown name
    *   (`max_tasks_per_child`: the message suggests the right one), both
    *   spellings of `maxtasksperchild` differ, the initializer
    *   cannot be sent, or `initargs` cannot be cloned.
    * @throws {Error} If this runtime lacks the adapter named by `context`,
    *   or is too old (Node 20: no `Promise.withResolvers`); the message names
-   *   the supported versions.
+   *   the supported versions. Also if `resourceLimits` asks for a limit the
+   *   context cannot apply (Bun, `"web"`, `stackSizeMb` on Deno, a custom
+   *   adapter without the capability).
    *
    * @example Usage
    * ```ts

@@ -5,7 +5,11 @@
  * @module
  */
 
-import type { TransferListItem, WorkerAdapter } from "./core/adapter.ts";
+import type {
+  ResourceLimits,
+  TransferListItem,
+  WorkerAdapter,
+} from "./core/adapter.ts";
 import type { ModuleTask } from "./module_task.ts";
 
 export type { TransferListItem };
@@ -85,6 +89,22 @@ export interface PoolOptions {
    * @default {"node" on Node and Deno, "bun" on Bun, "web" in browsers}
    */
   context?: Context | WorkerAdapter;
+  /**
+   * Limits of each worker's heap and stack, in MB, under Node's names
+   * (`maxOldGenerationSizeMb` at least 16, `maxYoungGenerationSizeMb`,
+   * `stackSizeMb` at least 0.5). A task that exhausts its worker's heap
+   * rejects with `WorkerLostError` ("...out of memory"), the worker is
+   * replaced and the pool goes on.
+   *
+   * Applied by the `"node"` context on Node (all three) and on Deno (the
+   * two heap limits; Deno does not apply `stackSizeMb`). A context that
+   * cannot apply a limit given here throws an `Error` at construction: Bun
+   * (JavaScriptCore has no per-worker heap limit), `"web"`, and a custom
+   * adapter without {@linkcode WorkerAdapter.resourceLimits}.
+   *
+   * @default {undefined} (the runtime's defaults)
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Options of `apply` and `apply_async`. */

@@ -5,9 +5,29 @@
  * @module
  */
 
-import type { WorkerAdapter, WorkerHandle } from "../core/adapter.ts";
+import type {
+  ResourceLimitName,
+  WorkerAdapter,
+  WorkerHandle,
+} from "../core/adapter.ts";
 import { workerEntry } from "../worker_entry.ts";
-import { sharedMemory } from "./_env.ts";
+import { runtime, sharedMemory } from "./_env.ts";
+
+/**
+ * The `resourceLimits` this runtime's `node:worker_threads` applies
+ * (measured, Node 24.21, Deno 2.9.6, Bun 1.4.5): Node all of them. Deno the
+ * heap limits (a worker past a 64 MB old generation ends with
+ * ERR_WORKER_OUT_OF_MEMORY and the process lives), not `stackSizeMb`: the
+ * recursion depth does not follow it (12,905 to 21,235 frames for 0.25 to
+ * 64 MB) and 1 MB aborted the whole process ("thread has overflowed its
+ * stack"). Bun none: it ignores them (a worker grew past 1 GB under a 64 MB
+ * limit).
+ */
+const LIMITS: boolean | readonly ResourceLimitName[] = runtime === "node"
+  ? true
+  : runtime === "deno"
+  ? ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb"]
+  : false;
 
 interface NodeWorker {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
@@ -42,13 +62,17 @@ export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
   return {
     name: "node",
     sharedMemory,
-    spawn(_options, events): WorkerHandle {
+    resourceLimits: LIMITS,
+    spawn(options, events): WorkerHandle {
       // An empty `resourceLimits` keeps the default heap limits (measured
       // alike with and without it on Node and Deno; Bun ignores it), but on
       // Deno it installs the near-heap-limit handler: a worker out of memory
       // then exits with ERR_WORKER_OUT_OF_MEMORY, as on Node, instead of
-      // aborting the whole process.
-      const worker = new wt.Worker(entry, { resourceLimits: {} });
+      // aborting the whole process. The pool's limits, when it has some,
+      // do the same.
+      const worker = new wt.Worker(entry, {
+        resourceLimits: options.resourceLimits ?? {},
+      });
       let ended = false;
       let lastError: unknown;
       worker.on("message", (data) => events.message(data));

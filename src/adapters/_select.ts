@@ -6,7 +6,11 @@
  */
 
 import { received } from "../_options.ts";
-import type { WorkerAdapter } from "../core/adapter.ts";
+import type {
+  ResourceLimitName,
+  ResourceLimits,
+  WorkerAdapter,
+} from "../core/adapter.ts";
 import type { Context } from "../types.ts";
 import { SUPPORTED_RUNTIMES } from "../_features.ts";
 import { bunAdapter } from "./_bun.ts";
@@ -68,4 +72,56 @@ export function selectAdapter(
       return nodeAdapter(wt);
     }
   }
+}
+
+/** The built-in adapters, by the name they report. */
+const BUILTIN: readonly string[] = CONTEXTS;
+
+/**
+ * Throws unless `adapter` applies every limit set in `limits` (its
+ * `resourceLimits` capability), with a message naming the context, why,
+ * and what to do instead.
+ *
+ * @throws {Error} If the adapter cannot apply one of the limits.
+ */
+export function checkLimitsSupported(
+  adapter: WorkerAdapter,
+  limits: ResourceLimits | undefined,
+  custom: boolean,
+): void {
+  if (limits === undefined) return;
+  const can = adapter.resourceLimits;
+  const given = Object.keys(limits) as ResourceLimitName[];
+  const missing = can === true
+    ? []
+    : Array.isArray(can)
+    ? given.filter((name) => !can.includes(name))
+    : given;
+  if (missing.length === 0) return;
+  const fields = missing.map((name) => `'${name}'`).join(", ");
+  const head = `Cannot create pool with 'resourceLimits' (${fields})`;
+  let why: string;
+  if (custom || !BUILTIN.includes(adapter.name)) {
+    why =
+      `as the custom adapter '${adapter.name}' does not apply them: omit them, use context "node" (Node, Deno), or have the adapter pass SpawnOptions.resourceLimits on to its workers and say so with 'resourceLimits: true' in the WorkerAdapter`;
+  } else if (runtime === "bun") {
+    why =
+      `as Bun ignores them on every context (JavaScriptCore has no per-worker heap limit; context "${adapter.name}"): omit 'resourceLimits', or run on Node or Deno (context "node")`;
+  } else if (adapter.name === "node" && runtime === "deno") {
+    why = `as Deno's node:worker_threads does not apply ${
+      missing.length === 1 ? "it" : "them"
+    } (context "node"; measured: the stack depth does not follow 'stackSizeMb', and some values abort the whole process): omit ${
+      missing.length === 1 ? "it" : "them"
+    }; 'maxOldGenerationSizeMb' and 'maxYoungGenerationSizeMb' work on Deno`;
+  } else {
+    why = `as context "${adapter.name}" (${
+      adapter.name === "web" ? "Web Workers" : "this kind of worker"
+    }) has no resource limits: ${
+      hasNodeWorkers()
+        ? 'use context "node"' +
+          (runtime === "deno" ? " (the default on Deno)" : "")
+        : "omit 'resourceLimits' (this runtime has no node:worker_threads)"
+    }`;
+  }
+  throw new Error(`${head} ${why}`);
 }

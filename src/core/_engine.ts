@@ -12,7 +12,12 @@
  * @module
  */
 
-import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
+import type {
+  ResourceLimits,
+  TransferListItem,
+  WorkerAdapter,
+  WorkerExit,
+} from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
@@ -52,6 +57,8 @@ export interface EngineOptions {
   initargs: unknown[];
   /** Tasks per worker before it is replaced; `Infinity` for never. */
   maxTasks: number;
+  /** Limits for every worker, passed to `spawn` (checked, frozen). */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Dispatch without waiting for the microtask once this many are queued. */

@@ -10,6 +10,7 @@
  */
 
 import type {
+  ResourceLimits,
   TransferListItem,
   WorkerAdapter,
   WorkerEvents,
@@ -231,6 +232,8 @@ export interface SlotInit {
   initializer?: FnSpec;
   /** Initializer arguments. */
   initargs: unknown[];
+  /** Limits passed to `spawn`, when the pool has some. */
+  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -248,7 +251,12 @@ export function openSlot(
   const name = `PoolWorker-${id}`;
   const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
   try {
-    const handle = adapter.spawn({ name, id }, listen(slot));
+    const handle = adapter.spawn(
+      init.resourceLimits
+        ? { name, id, resourceLimits: init.resourceLimits }
+        : { name, id },
+      listen(slot),
+    );
     if (
       handle === null || typeof handle !== "object" ||
       typeof handle.post !== "function" ||

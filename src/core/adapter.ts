@@ -81,12 +81,44 @@ export interface WorkerHandle {
   unref?(): void;
 }
 
+/**
+ * Limits of one worker's JavaScript engine, in megabytes, under Node's
+ * names (`node:worker_threads` `resourceLimits`). A worker that exhausts its
+ * heap dies alone; the pool rejects its task with `WorkerLostError`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { ResourceLimits } from "@x/pool";
+ *
+ * const limits: ResourceLimits = { maxOldGenerationSizeMb: 256 };
+ * console.log(limits.maxOldGenerationSizeMb); // 256
+ * ```
+ */
+export interface ResourceLimits {
+  /** Main heap (V8's old generation), MB; at least 16. */
+  readonly maxOldGenerationSizeMb?: number;
+  /** Heap space for new objects (V8's young generation), MB. */
+  readonly maxYoungGenerationSizeMb?: number;
+  /** The thread's stack, MB; at least 0.5. Node's default is 4. */
+  readonly stackSizeMb?: number;
+}
+
+/** The name of one field of {@linkcode ResourceLimits}. */
+export type ResourceLimitName = keyof ResourceLimits;
+
 /** What the pool tells an adapter about the worker to start. */
 export interface SpawnOptions {
   /** Worker name, such as `"PoolWorker-3"`. */
   readonly name: string;
   /** Worker number: 1, 2, ...; a replacement gets a new number. */
   readonly id: number;
+  /**
+   * The pool's `resourceLimits`, checked and frozen; only given when the
+   * pool has some, and only to an adapter whose
+   * {@linkcode WorkerAdapter.resourceLimits} names every field set. The
+   * adapter must apply them to the worker it starts.
+   */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -143,6 +175,13 @@ export interface WorkerAdapter {
   readonly name: string;
   /** Whether a `SharedArrayBuffer` posted to a worker is shared with it. */
   readonly sharedMemory: boolean;
+  /**
+   * Which {@linkcode ResourceLimits} the adapter applies to its workers
+   * (from {@linkcode SpawnOptions.resourceLimits}): `true` for all, a list
+   * for some, absent or `false` for none. A pool given `resourceLimits`
+   * this adapter cannot apply refuses to start, naming the fields.
+   */
+  readonly resourceLimits?: boolean | readonly ResourceLimitName[];
   /** Starts one worker; `events` is how it reports messages and its end. */
   spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }
