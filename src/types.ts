@@ -169,7 +169,7 @@ export interface ImapOptions {
   chunksize?: number;
   /**
    * At most this many chunks are submitted and not yet consumed; the input
-   * is read lazily to keep within it (CPython 3.15's `buffersize`).
+   * is read lazily to keep within it (CPython 3.16's `buffersize`, in development: gh-64192).
    *
    * @default {processes * 4}
    */
