@@ -31,15 +31,35 @@ const CAMEL: Readonly<Record<string, string>> = {
  * Python-named method and share its entry.
  */
 const OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  Pool: ["processes", "initializer", "initargs", "maxtasksperchild", "context"],
-  apply: ["kwds", "transfer"],
-  apply_async: ["kwds", "callback", "error_callback", "transfer"],
-  map: ["chunksize"],
-  starmap: ["chunksize"],
-  map_async: ["chunksize", "callback", "error_callback"],
-  starmap_async: ["chunksize", "callback", "error_callback"],
-  imap: ["chunksize", "buffersize"],
-  imap_unordered: ["chunksize", "buffersize"],
+  Pool: [
+    "processes",
+    "initializer",
+    "initargs",
+    "maxtasksperchild",
+    "context",
+    "taskTimeout",
+  ],
+  apply: ["kwds", "transfer", "signal", "timeout"],
+  apply_async: [
+    "kwds",
+    "callback",
+    "error_callback",
+    "transfer",
+    "signal",
+    "timeout",
+  ],
+  map: ["chunksize", "signal", "timeout"],
+  starmap: ["chunksize", "signal", "timeout"],
+  map_async: ["chunksize", "callback", "error_callback", "signal", "timeout"],
+  starmap_async: [
+    "chunksize",
+    "callback",
+    "error_callback",
+    "signal",
+    "timeout",
+  ],
+  imap: ["chunksize", "buffersize", "signal", "timeout"],
+  imap_unordered: ["chunksize", "buffersize", "signal", "timeout"],
 };
 
 /** Names people write for an option, from other libraries or habits. */
@@ -51,6 +71,9 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   threads: "processes",
   onerror: "error_callback",
   onsuccess: "callback",
+  abortsignal: "signal",
+  tasktimeout: "timeout",
+  timeoutms: "timeout",
 };
 
 /** Whether `value` is an integer >= 1. */
@@ -225,6 +248,55 @@ function checkArray(method: string, name: string, value: unknown): void {
 }
 
 /**
+ * The `signal` option: an `AbortSignal` (any object with a boolean
+ * `aborted`, `addEventListener` and `removeEventListener`), or
+ * undefined/null (none).
+ */
+function checkSignal(method: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined || value === null) return undefined;
+  const s = value as Record<string, unknown>;
+  if (
+    typeof value !== "object" || typeof s.aborted !== "boolean" ||
+    typeof s.addEventListener !== "function" ||
+    typeof s.removeEventListener !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${doing(method)} as 'signal' must be an AbortSignal: received ${
+        received(value)
+      }; pass controller.signal of a new AbortController(), or AbortSignal.timeout(ms)`,
+    );
+  }
+  return value as AbortSignal;
+}
+
+/**
+ * A time limit in seconds (`timeout`, `taskTimeout`): a positive number;
+ * `Infinity` for none; undefined/null for the default.
+ */
+function checkSeconds(
+  method: string,
+  name: string,
+  value: unknown,
+): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(
+      `Cannot ${
+        doing(method)
+      } as '${name}' must be a number of seconds: received ${received(value)}`,
+    );
+  }
+  if (!(value > 0)) {
+    throw new RangeError(
+      `Cannot ${
+        doing(method)
+      } as '${name}' must be a positive number of seconds (Infinity for no limit): received ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks `new Pool(options)`: the options object, unknown options, and the
  * types of `processes`, `initializer`, `initargs`, `maxtasksperchild` and
  * an adapter object given as `context` (a name is checked where the adapter
@@ -262,6 +334,7 @@ export function checkPoolOptions(options: unknown): void {
   checkArray("Pool", "initargs", o.initargs);
   checkCount("Pool", "maxtasksperchild", o.maxtasksperchild);
   checkCount("Pool", "maxTasksPerChild", o.maxTasksPerChild);
+  checkSeconds("Pool", "taskTimeout", o.taskTimeout);
   if (typeof o.context === "object" && o.context !== null) {
     checkAdapter(o.context as Record<string, unknown>);
   }
@@ -290,6 +363,10 @@ export interface ParsedApplyOptions {
   callbacks: ResultCallbacks<unknown> | undefined;
   /** What to move instead of copy. */
   transfer: TransferListItem[] | undefined;
+  /** Stops the call when aborted. */
+  signal: AbortSignal | undefined;
+  /** The task's time limit in seconds (`Infinity`: none); undefined: the pool's. */
+  timeout: number | undefined;
 }
 
 /**
@@ -312,11 +389,15 @@ export function applyOptions(
     args,
     callbacks: undefined,
     transfer: undefined,
+    signal: undefined,
+    timeout: undefined,
   };
   if (options === undefined || options === null) return parsed;
   checkObject(method, options, "its options");
   checkKeys(method, options);
   const o = options as Record<string, unknown>;
+  parsed.signal = checkSignal(method, o.signal);
+  parsed.timeout = checkSeconds(method, "timeout", o.timeout);
   if (o.kwds !== undefined) {
     if (
       o.kwds === null || typeof o.kwds !== "object" || Array.isArray(o.kwds)
@@ -373,6 +454,10 @@ export interface ParsedMapOptions {
   callback: ((result: unknown[]) => void) | undefined;
   /** Called with the first error (`map_async`, `starmap_async`). */
   errorCallback: ((error: unknown) => void) | undefined;
+  /** Stops the call when aborted. */
+  signal: AbortSignal | undefined;
+  /** The call's time limit in seconds (`Infinity`: none); undefined: the pool's. */
+  timeout: number | undefined;
 }
 
 /**
@@ -394,6 +479,8 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
       buffersize: undefined,
       callback: undefined,
       errorCallback: undefined,
+      signal: undefined,
+      timeout: undefined,
     };
   }
   if (typeof arg !== "object" || Array.isArray(arg)) {
@@ -417,5 +504,7 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
     errorCallback: (o.error_callback ?? o.errorCallback ?? undefined) as
       | ((error: unknown) => void)
       | undefined,
+    signal: checkSignal(method, o.signal),
+    timeout: checkSeconds(method, "timeout", o.timeout),
   };
 }

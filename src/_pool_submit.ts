@@ -26,12 +26,18 @@ import {
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
+  TASK_STARTED,
   type TaskMode,
 } from "./core/_wire.ts";
+import { limitSeconds, watchCall } from "./_stop.ts";
 import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
 import { currentProcessAlias } from "./current_process.ts";
-import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
+import {
+  cancelIMap,
+  createIMapIterator,
+  type IMapIterator,
+} from "./imap_iterator.ts";
 import { isModuleTask } from "./module_task.ts";
 import type {
   ApplyOptions,
@@ -62,6 +68,8 @@ export interface PoolState {
   readonly processes: number;
   /** The `context` option, for `toString`. */
   readonly context: string | undefined;
+  /** The `taskTimeout` option, in seconds. */
+  readonly taskTimeout: number | undefined;
 }
 
 function taskSpec(fn: unknown, role: string): FnSpec {
@@ -151,7 +159,12 @@ export function createPool(options?: number | PoolOptions): PoolState {
   const context = typeof opts.context === "object" && opts.context !== null
     ? opts.context.name
     : opts.context;
-  return { engine, processes, context };
+  return {
+    engine,
+    processes,
+    context,
+    taskTimeout: opts.taskTimeout ?? undefined,
+  };
 }
 
 /** Throws "Pool not running" unless the pool accepts work. */
@@ -185,20 +198,37 @@ export function submitApply(
       }; wrap a single argument as [x]`,
     );
   }
-  const { args: callArgs, callbacks, transfer } = applyOptions(
+  const { args: callArgs, callbacks, transfer, signal, timeout } = applyOptions(
     method,
     list,
     options,
   );
   const result = new AsyncResult<unknown>(callbacks);
   const single = callArgs.length === 1;
+  let mode: number = single ? MODE_CALL1 : MODE_CALL;
+  const seconds = limitSeconds(timeout, state.taskTimeout);
+  const stop = watchCall(
+    engine,
+    signal,
+    seconds,
+    true,
+    `${method}() task`,
+    (reason) => settleResult(result, false, reason),
+  );
+  if (stop !== undefined) {
+    if (stop.group.cancelled) return result; // an already-aborted signal
+    if (seconds !== undefined) mode |= TASK_STARTED;
+    const finish = () => stop.finish();
+    result.then(finish, finish);
+  }
   engine.submit(
     fid,
-    single ? MODE_CALL1 : MODE_CALL,
+    mode,
     single ? callArgs[0] : callArgs,
     APPLY_SINK,
     result,
     transfer,
+    stop?.group,
   );
   return result;
 }
@@ -221,6 +251,24 @@ export function submitMap<R>(
     callback: opts.callback as ((values: R[]) => void) | undefined,
     errorCallback: opts.errorCallback,
   });
+  let stopInput: (() => void) | undefined;
+  const stop = watchCall(
+    engine,
+    opts.signal,
+    limitSeconds(opts.timeout, state.taskTimeout),
+    false,
+    `${method}()`,
+    (reason) => {
+      settleResult(result, false, reason);
+      stopInput?.();
+    },
+  );
+  const group = stop?.group;
+  if (stop !== undefined) {
+    if (stop.group.cancelled) return result; // an already-aborted signal
+    const finish = () => stop.finish();
+    result.then(finish, finish);
+  }
   const submit = (items: unknown[]) => {
     const chunksize = opts.chunksize ??
       Math.max(1, defaultChunksize(items.length, state.processes));
@@ -231,7 +279,7 @@ export function submitMap<R>(
     );
     const chunks = chunkArray(items, chunksize);
     for (let i = 0; i < chunks.length; i++) {
-      engine.submit(fid, mode, chunks[i], sink, i);
+      engine.submit(fid, mode, chunks[i], sink, i, undefined, group);
     }
   };
   if (isIterable(iterable)) {
@@ -241,6 +289,10 @@ export function submitMap<R>(
     // The function stays registered while the input is read.
     const input = readAll(iterable as AsyncIterable<unknown>);
     let stopped = false;
+    stopInput = () => {
+      stopped = true;
+      input.stop();
+    };
     engine.registry.retain(fid);
     const hold = engine.hold({
       abort: (error) => {
@@ -281,7 +333,23 @@ export function openImap<R>(
   const fid = engine.registry.fidFor(fn, describeTask);
   const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
   checkIterable(method, iterable);
-  return createIMapIterator<R>({
+  let it: IMapIterator<R> | undefined;
+  let abortedAtOnce: { reason: unknown } | undefined;
+  const stop = watchCall(
+    engine,
+    opts.signal,
+    limitSeconds(opts.timeout, state.taskTimeout),
+    false,
+    `${method}()`,
+    (reason) => {
+      if (it === undefined) abortedAtOnce = { reason };
+      else cancelIMap(it, reason);
+    },
+  );
+  const group = stop?.group;
+  return it = createIMapIterator<R>({
+    aborted: abortedAtOnce,
+    onEnd: stop === undefined ? undefined : () => stop.finish(),
     iterable: iterable as Iterable<unknown>,
     chunksize: opts.chunksize ?? 1,
     buffersize: opts.buffersize ?? state.processes * BUFFER_PER_PROCESS,
@@ -293,7 +361,7 @@ export function openImap<R>(
         );
       }
       if (engine.broken) throw engine.broken;
-      engine.submit(fid, MODE_MAP, chunk, sink, index);
+      engine.submit(fid, MODE_MAP, chunk, sink, index, undefined, group);
     },
     // The function stays registered while the input is read.
     hold: (input) => {

@@ -151,7 +151,7 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args?: Parameters<F>,
-    options?: Pick<ApplyOptions, "transfer">,
+    options?: Pick<ApplyOptions, "transfer" | "signal" | "timeout">,
   ): Promise<Awaited<ReturnType<F>>>;
   /**
    * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
@@ -181,14 +181,14 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
-    options: Pick<ApplyOptions, "transfer"> & {
+    options: Pick<ApplyOptions, "transfer" | "signal" | "timeout"> & {
       kwds: KeywordArgs<Parameters<F>>;
     },
   ): Promise<Awaited<ReturnType<F>>>;
   apply(
     fn: Task<AnyFunction>,
     args?: unknown[],
-    options?: Pick<ApplyOptions, "kwds" | "transfer">,
+    options?: Pick<ApplyOptions, "kwds" | "transfer" | "signal" | "timeout">,
   ): Promise<unknown> {
     try {
       return submitApply(this.#s, "apply", fn, args, options).get();
@@ -360,7 +360,7 @@ export class Pool {
   map<T, R>(
     fn: Task<(item: T) => R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | Pick<MapOptions, "chunksize">,
+    chunksize?: number | Pick<MapOptions, "chunksize" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(
@@ -461,7 +461,7 @@ export class Pool {
   starmap<A extends unknown[], R>(
     fn: Task<(...args: A) => R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    chunksize?: number | Pick<MapOptions, "chunksize">,
+    chunksize?: number | Pick<MapOptions, "chunksize" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(

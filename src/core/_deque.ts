@@ -85,6 +85,13 @@ export class Deque<T> {
     return this.#size === 0 ? undefined : this.#buf[this.#head];
   }
 
+  /** The item `i` places from the front (0: the front), without removing it. */
+  at(i: number): T | undefined {
+    return i < 0 || i >= this.#size
+      ? undefined
+      : this.#buf[(this.#head + i) & this.#mask];
+  }
+
   /** The back item, without removing it. */
   peekLast(): T | undefined {
     return this.#size === 0

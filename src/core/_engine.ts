@@ -16,9 +16,8 @@ import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
-  type TaskMode,
-  type TaskSink,
   RESULT_STRIDE,
+  type TaskSink,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
@@ -28,6 +27,14 @@ import { diedStarting, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
 import { routeResults } from "./_route.ts";
+import { routeNotes } from "./_notes.ts";
+import {
+  abortAt,
+  CallGroup,
+  cancelledHead,
+  isCancelled,
+  slotsToVisit,
+} from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import {
   abortError,
@@ -38,6 +45,7 @@ import {
 import { type InputHold, Inputs } from "./_inputs.ts";
 
 export type { InputHold } from "./_inputs.ts";
+export { CallGroup } from "./_cancel.ts";
 
 /** Settings of an {@linkcode Engine}. */
 export interface EngineOptions {
@@ -116,23 +124,36 @@ export class Engine {
 
   /**
    * Queues one task. The caller has checked that the pool accepts work;
-   * a broken or terminated pool rejects the task through its sink.
+   * a broken or terminated pool rejects the task through its sink. `mode`
+   * is the wire's mode field (a `TaskMode`, with `TASK_*` flags). A task
+   * of `group` can be stopped with {@linkcode Engine.abort}; once the group
+   * is cancelled, its tasks are not queued at all.
    */
   submit(
     fid: number,
-    mode: TaskMode,
+    mode: number,
     payload: unknown,
     sink: TaskSink,
     ctx: unknown,
     transfer?: TransferListItem[],
+    group?: CallGroup,
   ): void {
     if (this.#state === "terminate") return sink.fail(ctx, abortError());
     if (this.#broken) return sink.fail(ctx, this.#broken);
+    if (group !== undefined && group.cancelled) return;
     this.registry.retain(fid);
     const queue = this.#queue;
-    queue.push(
-      new TaskRecord(++this.#seq, fid, mode, payload, sink, ctx, transfer),
+    const task = new TaskRecord(
+      ++this.#seq,
+      fid,
+      mode,
+      payload,
+      sink,
+      ctx,
+      transfer,
     );
+    if (group !== undefined) task.group = group;
+    queue.push(task);
     if (
       queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
     ) {
@@ -155,6 +176,52 @@ export class Engine {
    */
   hold(input: InputHold): () => void {
     return this.#inputs.hold(input, () => this.#maybeFinish());
+  }
+
+  /**
+   * Stops the work of `group` (its call was aborted: the caller has
+   * settled its result already): its queued tasks are dropped when the
+   * sender meets them, unstarted ones taken back from workers, and a
+   * worker running one is stopped and replaced (not a death: nobody is
+   * blamed); the other tasks taken back or left unanswered run elsewhere.
+   * Results of its tasks still to come are dropped. A second call does
+   * nothing.
+   */
+  abort(group: CallGroup): void {
+    if (group.cancelled) return;
+    group.cancelled = true;
+    group.onStart = undefined;
+    if (this.#state === "terminate" || this.#broken !== undefined) return;
+    let replaced = false;
+    for (const slot of slotsToVisit(group)) {
+      if (!slot.live) continue;
+      const { stop, requeue, dropped } = abortAt(slot);
+      for (const task of dropped) this.registry.release(task.fid);
+      this.#queue.prependAll(requeue);
+      if (stop) {
+        this.#replace(slot);
+        replaced = true;
+      }
+    }
+    if (replaced || this.#queue.size > 0) this.#dispatch();
+    this.#maybeFinish();
+  }
+
+  /**
+   * Stops `slot` (it runs a task of an aborted call) and starts another
+   * worker: its unanswered tasks run elsewhere, those of aborted calls are
+   * dropped. Not a death: no task is blamed.
+   */
+  #replace(slot: Slot): void {
+    this.#remove(slot);
+    void slot.stop();
+    const requeue: TaskRecord[] = [];
+    for (const task of slot.inflight.drain()) {
+      if (isCancelled(task)) this.registry.release(task.fid);
+      else requeue.push(task);
+    }
+    this.#queue.prependAll(requeue);
+    if (this.#state === "run" || this.#pending()) this.#spawn();
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -247,6 +314,12 @@ export class Engine {
         slot.state = "ready";
         slot.since = performance.now();
         return;
+      case "notes":
+        return routeNotes(
+          slot,
+          msg.notes,
+          (task) => task.group?.onStart?.(task),
+        );
       case "initError":
         return this.#break(initializerError(slot.name, msg.error));
       case "fatal":
@@ -280,7 +353,7 @@ export class Engine {
     slot.stalled = false;
     if (slot.inflight.size === 0 && slot.done >= this.#opts.maxTasks) {
       this.#retire(slot);
-    }
+    } else if (cancelledHead(slot)) this.#replace(slot); // now runs an aborted task
     if (this.#state === "terminate") return;
     this.#dispatch();
     if (this.#queue.size === 0) this.#balance();

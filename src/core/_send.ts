@@ -19,7 +19,9 @@ import {
   oneTask,
   putDefine,
   putTask,
+  taskMode,
 } from "./_wire.ts";
+import { isCancelled } from "./_cancel.ts";
 import { errorText } from "./_messages.ts";
 
 /** A worker silent this long with unstarted tasks has them taken back (ms). */
@@ -86,11 +88,19 @@ export function send(
   let transfer: TransferListItem[] | undefined;
   let items = 0;
   let lastFid = -1;
-  for (let k = 0; k < n && items < BATCH_ITEMS; k++) {
+  let taken = 0;
+  for (let k = 0; k < n && items < BATCH_ITEMS;) {
     const task = queue.shift();
     if (task === undefined) break;
+    taken++;
+    if (task.group !== undefined && isCancelled(task)) {
+      // Its call was aborted while it waited: drop it here, not by a scan.
+      registry.release(task.fid);
+      continue;
+    }
     const { fid, mode } = task;
-    items += mode === MODE_MAP || mode === MODE_STARMAP
+    const m = taskMode(mode);
+    items += m === MODE_MAP || m === MODE_STARMAP
       ? (task.payload as unknown[]).length
       : 1;
     if (fid !== lastFid) {
@@ -102,8 +112,9 @@ export function send(
     }
     if (task.transfer) (transfer ??= []).push(...task.transfer);
     batch[k] = task;
-    putTask(flat, k, task.seq, fid, mode, task.payload);
+    putTask(flat, k++, task.seq, fid, mode, task.payload);
   }
+  if (batch.length === 0) return taken;
   try {
     if (slot.forget) {
       handle.post({ type: "forget", fids: slot.forget });
@@ -129,7 +140,7 @@ export function send(
         ),
       );
     }
-    return { count: batch.length, refused };
+    return { count: taken, refused };
   }
   try {
     handle.post({ type: "tasks", tasks: flat }, transfer);
@@ -158,10 +169,10 @@ export function send(
         );
       }
     }
-    return { count: batch.length, refused };
+    return { count: taken, refused };
   }
   for (let k = 0; k < batch.length; k++) slot.track(batch[k]);
-  return batch.length;
+  return taken;
 }
 
 /**

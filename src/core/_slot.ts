@@ -16,13 +16,13 @@ import type {
   WorkerHandle,
 } from "./adapter.ts";
 import { Deque } from "./_deque.ts";
+import type { CallGroup } from "./_cancel.ts";
 import {
   type FnSpec,
   gateNext,
   gateRevoke,
   type InitMessage,
   newGate,
-  type TaskMode,
   type TaskSink,
 } from "./_wire.ts";
 
@@ -32,8 +32,8 @@ export class TaskRecord {
   seq: number;
   /** Function id (see `Registry`). */
   fid: number;
-  /** How the payload is applied. */
-  mode: TaskMode;
+  /** How the payload is applied, with flags (`TASK_*`) above the mode bits. */
+  mode: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
   /** Where the outcome goes. */
@@ -46,11 +46,15 @@ export class TaskRecord {
   ordinal = -1;
   /** Run again once already: a worker died before posting its result. */
   rerun = false;
+  /** The call it belongs to, when that call can be stopped (`signal`, `timeout`). */
+  group: CallGroup | undefined = undefined;
+  /** The worker it was sent to last (only for tasks with a group). */
+  slot: Slot | undefined = undefined;
 
   /**
    * @param seq Sequence number.
    * @param fid Function id.
-   * @param mode Payload mode.
+   * @param mode Payload mode, with flags (`TASK_*`).
    * @param payload Payload.
    * @param sink Outcome sink.
    * @param ctx Sink context.
@@ -59,7 +63,7 @@ export class TaskRecord {
   constructor(
     seq: number,
     fid: number,
-    mode: TaskMode,
+    mode: number,
     payload: unknown,
     sink: TaskSink,
     ctx: unknown,
@@ -145,6 +149,11 @@ export class Slot {
     }
     task.ordinal = this.sent++;
     this.inflight.push(task);
+    const group = task.group;
+    if (group !== undefined) {
+      task.slot = this;
+      group.inflight.add(task);
+    }
     this.assigned++;
   }
 

@@ -249,6 +249,36 @@ export interface NotesMessage {
 /** Array slots per note in {@linkcode NotesMessage.notes}. */
 export const NOTE_STRIDE = 3;
 
+/** Appends one note (`value` is `undefined` for `started`). */
+export function putNote(
+  out: unknown[],
+  seq: number,
+  kind: number,
+  value: unknown,
+): void {
+  out.push(seq, kind, value);
+}
+
+/** Number of notes in a `notes` message's list. */
+export function noteCount(flat: readonly unknown[]): number {
+  return flat.length / NOTE_STRIDE;
+}
+
+/** Sequence number of the task of note number `k`. */
+export function noteSeq(flat: readonly unknown[], k: number): number {
+  return flat[k * NOTE_STRIDE] as number;
+}
+
+/** Kind (`NOTE_*`) of note number `k`. */
+export function noteKind(flat: readonly unknown[], k: number): number {
+  return flat[k * NOTE_STRIDE + 1] as number;
+}
+
+/** Value of note number `k` (a progress value). */
+export function noteValue(flat: readonly unknown[], k: number): unknown {
+  return flat[k * NOTE_STRIDE + 2];
+}
+
 /** Every message a worker sends. */
 export type WorkerMessage =
   | ReadyMessage
@@ -268,7 +298,7 @@ export function putTask(
   k: number,
   seq: number,
   fid: number,
-  mode: TaskMode,
+  mode: number,
   payload: unknown,
 ): void {
   const j = k * TASK_STRIDE;
@@ -282,7 +312,7 @@ export function putTask(
 export function oneTask(
   seq: number,
   fid: number,
-  mode: TaskMode,
+  mode: number,
   payload: unknown,
 ): unknown[] {
   return [seq, fid, mode, payload];
@@ -299,8 +329,11 @@ export interface TaskView {
   seq: number;
   /** Its function id. */
   fid: number;
-  /** How the payload is applied. */
-  mode: TaskMode;
+  /**
+   * The mode field: how the payload is applied ({@linkcode taskMode}) and
+   * flags ({@linkcode taskFlags}).
+   */
+  mode: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
 }
@@ -313,7 +346,7 @@ export function takeTask(flat: unknown[], k: number, view: TaskView): void {
   const j = k * TASK_STRIDE;
   view.seq = flat[j] as number;
   view.fid = flat[j + 1] as number;
-  view.mode = flat[j + 2] as TaskMode;
+  view.mode = flat[j + 2] as number;
   view.payload = flat[j + 3];
   flat[j + 3] = undefined;
 }

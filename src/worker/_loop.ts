@@ -33,8 +33,11 @@ import {
   STATUS_OK,
   STATUS_PARTIAL,
   takeTask,
+  TASK_STARTED,
   taskCount,
+  taskMode,
 } from "../core/_wire.ts";
+import { startedNote } from "./_notes.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe, type Fn } from "./_compile.ts";
 import { runItems } from "./_run.ts";
@@ -235,10 +238,18 @@ export class WorkerLoop {
           continue;
         }
         takeTask(batch, this.inboxPos++, view);
-        const { seq, fid, mode, payload } = view;
+        const { seq, fid, payload } = view;
+        const field = view.mode;
+        const mode = taskMode(field);
 
         if (!this.claim()) continue; // taken back: another worker runs it
         this.ran++;
+        if (field !== mode && (field & TASK_STARTED) !== 0) {
+          // Its time limit runs from now: say so at once, after the results
+          // of the tasks before it.
+          this.flush();
+          startedNote(this.channel, seq);
+        }
         // Results wait to be batched only while the next task is known to
         // be short: any other task may run long (or kill the worker), and
         // no finished result may wait behind it. Without the shared gate,

@@ -1,0 +1,162 @@
+// This module is browser compatible.
+/**
+ * Stopping one call's work (`signal`, `timeout`): a {@linkcode CallGroup}
+ * ties the tasks of one call together, and {@linkcode planAbort} decides,
+ * for each worker holding some of them, what aborting the call does there.
+ *
+ * - Queued tasks of a cancelled group are not looked for: the sender skips
+ *   them when it meets them (so 10,000 aborts cost no queue scan).
+ * - A task of the group that a worker has not started is taken back through
+ *   the gate (with the other unstarted tasks there, which run elsewhere).
+ * - A task of the group that a worker is running stops only with its
+ *   worker: the worker is replaced, and its other unanswered tasks run
+ *   elsewhere (never blamed: no `WorkerLostError`).
+ * - A task of the group that finished and whose result is on its way is
+ *   left alone: its result is dropped on arrival.
+ *
+ * Without shared memory (no gate) the oldest unanswered task of a worker is
+ * the one running; a cancelled task queued behind it stays there, and when
+ * it becomes the oldest (the ones before it answered) its worker is
+ * replaced ({@linkcode cancelledHead}).
+ *
+ * @module
+ */
+
+import type { Slot, TaskRecord } from "./_slot.ts";
+import { CONTROL_GATE, gateNext } from "./_wire.ts";
+
+/**
+ * The tasks of one call that can be stopped together. Only calls with a
+ * `signal` or a `timeout` have one; tasks of other calls carry `undefined`
+ * and pay nothing.
+ *
+ * @example Usage
+ * ```ts
+ * import { CallGroup } from "./_cancel.ts";
+ *
+ * const group = new CallGroup();
+ * console.log(group.cancelled); // false
+ * ```
+ */
+export class CallGroup {
+  /** Set once by `Engine.abort`: its tasks are dropped wherever they are. */
+  cancelled = false;
+  /** Its tasks sent to a worker and not answered (some may be stale). */
+  readonly inflight: Set<TaskRecord> = new Set();
+  /**
+   * Called when a worker says one of its tasks started (tasks flagged
+   * `TASK_STARTED`): where a task's own time limit starts.
+   */
+  onStart: ((task: TaskRecord) => void) | undefined = undefined;
+}
+
+/**
+ * The live workers holding tasks of `group` (just cancelled) that aborting
+ * must visit: every one, but a worker with a gate whose tasks of the group
+ * all finished (their results on the way). Empties `group.inflight`; never
+ * scans a worker's queue.
+ *
+ * @example Usage
+ * ```ts
+ * import { CallGroup, slotsToVisit } from "./_cancel.ts";
+ *
+ * console.log(slotsToVisit(new CallGroup()).size); // 0: nothing in flight
+ * ```
+ */
+export function slotsToVisit(group: CallGroup): Set<Slot> {
+  const visit = new Set<Slot>();
+  for (const task of group.inflight) {
+    const slot = task.slot;
+    if (slot === undefined || !slot.live || visit.has(slot)) continue;
+    const gate = slot.gate;
+    if (gate !== undefined && Atomics.load(gate, CONTROL_GATE) >= 0) {
+      // A finished task is left alone; its result is dropped on arrival.
+      if (task.ordinal < gateNext(gate) - 1) continue;
+    }
+    visit.add(slot);
+  }
+  group.inflight.clear();
+  return visit;
+}
+
+/** What aborting does at one worker: see {@linkcode abortAt}. */
+export interface AbortAtSlot {
+  /** The worker runs a cancelled task: stop and replace it. */
+  stop: boolean;
+  /** Tasks taken back that are not cancelled: queue them again, first. */
+  requeue: TaskRecord[];
+  /** Cancelled tasks taken back: drop them. */
+  dropped: TaskRecord[];
+}
+
+/**
+ * Takes back the unstarted tasks of `slot` (through its gate; none
+ * without), and tells whether the task it runs now is cancelled: with a
+ * gate, its last started unanswered task; without, its oldest unanswered
+ * one. The worker's other unanswered tasks stay in `slot.inflight` (to be
+ * queued again if it is stopped).
+ *
+ * @example Usage
+ * ```ts
+ * import { abortAt } from "./_cancel.ts";
+ * import { Slot } from "./_slot.ts";
+ *
+ * console.log(abortAt(new Slot(1, "PoolWorker-1", undefined)).stop); // false
+ * ```
+ */
+export function abortAt(slot: Slot): AbortAtSlot {
+  const requeue: TaskRecord[] = [];
+  const dropped: TaskRecord[] = [];
+  for (const task of slot.revokeUnstarted()) {
+    (isCancelled(task) ? dropped : requeue).push(task);
+  }
+  // With a gate every task left has started: the last one runs (or just
+  // finished, its result on the way: stopping it then costs a re-run).
+  const running = slot.gate === undefined
+    ? slot.inflight.peek()
+    : slot.inflight.peekLast();
+  return {
+    stop: running !== undefined && isCancelled(running),
+    requeue,
+    dropped,
+  };
+}
+
+/**
+ * For a worker without a gate, after it answered: whether its oldest
+ * unanswered task (the one it runs now) is cancelled, so that it must be
+ * replaced. Always `false` with a gate (aborting took those tasks back).
+ *
+ * @example Usage
+ * ```ts
+ * import { cancelledHead } from "./_cancel.ts";
+ * import { Slot } from "./_slot.ts";
+ *
+ * console.log(cancelledHead(new Slot(1, "PoolWorker-1", undefined))); // false
+ * ```
+ */
+export function cancelledHead(slot: Slot): boolean {
+  if (slot.gate !== undefined) return false;
+  const task = slot.inflight.peek();
+  return task !== undefined && isCancelled(task);
+}
+
+/**
+ * Whether `task` belongs to a cancelled call (drop it, never send it).
+ *
+ * @example Usage
+ * ```ts
+ * import { isCancelled } from "./_cancel.ts";
+ * import { TaskRecord } from "./_slot.ts";
+ *
+ * const task = new TaskRecord(1, 1, 0, [], {
+ *   ok() {},
+ *   fail() {},
+ *   partial() {},
+ * }, undefined, undefined);
+ * console.log(isCancelled(task)); // false
+ * ```
+ */
+export function isCancelled(task: TaskRecord): boolean {
+  return task.group !== undefined && task.group.cancelled;
+}
