@@ -158,13 +158,17 @@ export class Engine {
       queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
     ) {
       this.#dispatch(); // a long burst: start the workers on it now
-    } else if (!this.#dispatchQueued) {
-      this.#dispatchQueued = true;
-      queueMicrotask(() => {
-        this.#dispatchQueued = false;
-        this.#dispatch();
-      });
-    }
+    } else this.#dispatchSoon();
+  }
+
+  /** Dispatches on the next microtask (once for a burst of calls). */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
   }
 
   /**
@@ -203,7 +207,9 @@ export class Engine {
         replaced = true;
       }
     }
-    if (replaced || this.#queue.size > 0) this.#dispatch();
+    // Not at once: a burst of aborts would send the tasks taken back
+    // again and again.
+    if (replaced || this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
   }
 
