@@ -29,7 +29,7 @@ import {
   TASK_STARTED,
   type TaskMode,
 } from "./core/_wire.ts";
-import { limitSeconds, watchCall } from "./_stop.ts";
+import { limitSeconds, STOPPABLE_APPLY_SINK, watchCall } from "./_stop.ts";
 import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
 import { currentProcessAlias } from "./current_process.ts";
@@ -213,23 +213,29 @@ export function submitApply(
     seconds,
     true,
     `${method}() task`,
-    (reason) => settleResult(result, false, reason),
-  );
-  if (stop !== undefined) {
-    if (stop.group.cancelled) return result; // an already-aborted signal
-    if (seconds !== undefined) mode |= TASK_STARTED;
-    const finish = () => stop.finish();
-    result.then(finish, finish);
-  }
-  engine.submit(
-    fid,
-    mode,
-    single ? callArgs[0] : callArgs,
-    APPLY_SINK,
     result,
-    transfer,
-    stop?.group,
   );
+  if (stop === undefined) {
+    engine.submit(
+      fid,
+      mode,
+      single ? callArgs[0] : callArgs,
+      APPLY_SINK,
+      result,
+      transfer,
+    );
+  } else if (!stop.cancelled) { // else: an already-aborted signal
+    if (seconds !== undefined) mode |= TASK_STARTED;
+    engine.submit(
+      fid,
+      mode,
+      single ? callArgs[0] : callArgs,
+      STOPPABLE_APPLY_SINK,
+      stop,
+      transfer,
+      stop,
+    );
+  }
   return result;
 }
 
@@ -263,9 +269,9 @@ export function submitMap<R>(
       stopInput?.();
     },
   );
-  const group = stop?.group;
+  const group = stop;
   if (stop !== undefined) {
-    if (stop.group.cancelled) return result; // an already-aborted signal
+    if (stop.cancelled) return result; // an already-aborted signal
     const finish = () => stop.finish();
     result.then(finish, finish);
   }
@@ -346,7 +352,7 @@ export function openImap<R>(
       else cancelIMap(it, reason);
     },
   );
-  const group = stop?.group;
+  const group = stop;
   return it = createIMapIterator<R>({
     aborted: abortedAtOnce,
     onEnd: stop === undefined ? undefined : () => stop.finish(),

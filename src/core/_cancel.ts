@@ -41,19 +41,37 @@ import { CONTROL_GATE, gateNext } from "./_wire.ts";
 export class CallGroup {
   /** Set once by `Engine.abort`: its tasks are dropped wherever they are. */
   cancelled = false;
-  /** Its tasks sent to a worker and not answered (some may be stale). */
-  readonly inflight: Set<TaskRecord> = new Set();
+  /**
+   * Its tasks sent to a worker and not answered (some may be stale: taken
+   * back since): one held here (a call of one task allocates no set), the
+   * others in {@linkcode CallGroup.more}.
+   */
+  one: TaskRecord | undefined = undefined;
+  /** See {@linkcode CallGroup.one}. */
+  more: Set<TaskRecord> | undefined = undefined;
   /**
    * Called when a worker says one of its tasks started (tasks flagged
    * `TASK_STARTED`): where a task's own time limit starts.
    */
   onStart: ((task: TaskRecord) => void) | undefined = undefined;
+
+  /** `task` was sent to a worker. */
+  sent(task: TaskRecord): void {
+    if (this.one === undefined || this.one === task) this.one = task;
+    else (this.more ??= new Set()).add(task);
+  }
+
+  /** `task` was answered. */
+  answered(task: TaskRecord): void {
+    if (this.one === task) this.one = undefined;
+    else this.more?.delete(task);
+  }
 }
 
 /**
  * The live workers holding tasks of `group` (just cancelled) that aborting
  * must visit: every one, but a worker with a gate whose tasks of the group
- * all finished (their results on the way). Empties `group.inflight`; never
+ * all finished (their results on the way). Forgets the group's tasks; never
  * scans a worker's queue.
  *
  * @example Usage
@@ -65,7 +83,10 @@ export class CallGroup {
  */
 export function slotsToVisit(group: CallGroup): Set<Slot> {
   const visit = new Set<Slot>();
-  for (const task of group.inflight) {
+  const tasks = group.more === undefined ? [] : [...group.more];
+  if (group.one !== undefined) tasks.push(group.one);
+  group.one = group.more = undefined;
+  for (const task of tasks) {
     const slot = task.slot;
     if (slot === undefined || !slot.live || visit.has(slot)) continue;
     const gate = slot.gate;
@@ -75,7 +96,6 @@ export function slotsToVisit(group: CallGroup): Set<Slot> {
     }
     visit.add(slot);
   }
-  group.inflight.clear();
   return visit;
 }
 

@@ -30,7 +30,7 @@ import { routeResults } from "./_route.ts";
 import { routeNotes } from "./_notes.ts";
 import {
   abortAt,
-  CallGroup,
+  type CallGroup,
   cancelledHead,
   isCancelled,
   slotsToVisit,
@@ -82,6 +82,9 @@ export class Engine {
   #dispatchQueued = false;
   #balanceTimer: ReturnType<typeof setTimeout> | undefined;
   #spawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers stopped by an abort, to replace on the next turn. */
+  #respawn = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
@@ -227,7 +230,16 @@ export class Engine {
       else requeue.push(task);
     }
     this.#queue.prependAll(requeue);
-    if (this.#state === "run" || this.#pending()) this.#spawn();
+    // Start the new worker on a later turn: starting one blocks this thread
+    // (up to ~100 ms on Deno), and the aborted call's rejection goes first.
+    this.#respawn++;
+    this.#respawnTimer ??= setTimeout(() => {
+      this.#respawnTimer = undefined;
+      for (; this.#respawn > 0; this.#respawn--) {
+        if (this.#state === "run" || this.#pending()) this.#spawn();
+      }
+      this.#dispatch();
+    }, 0);
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -474,7 +486,8 @@ export class Engine {
   #stopWorkers(): Promise<void> {
     clearTimeout(this.#balanceTimer);
     clearTimeout(this.#spawnTimer);
-    this.#balanceTimer = this.#spawnTimer = undefined;
+    clearTimeout(this.#respawnTimer);
+    this.#balanceTimer = this.#spawnTimer = this.#respawnTimer = undefined;
     this.#stopping ??= (async () => {
       const slots = this.#slots.splice(0);
       const stopping: Promise<void>[] = [];

@@ -40,7 +40,7 @@ export function routeResults(
     registry.release(task.fid);
     const group = task.group;
     if (group !== undefined) {
-      group.inflight.delete(task);
+      group.answered(task);
       if (group.cancelled) continue; // its call was aborted: drop the result
     }
     try {

@@ -152,7 +152,7 @@ export class Slot {
     const group = task.group;
     if (group !== undefined) {
       task.slot = this;
-      group.inflight.add(task);
+      group.sent(task);
     }
     this.assigned++;
   }
