@@ -22,6 +22,8 @@
  * @module
  */
 
+import type { Deque } from "./_deque.ts";
+import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import { CONTROL_GATE, gateNext } from "./_wire.ts";
 
@@ -179,4 +181,73 @@ export function cancelledHead(slot: Slot): boolean {
  */
 export function isCancelled(task: TaskRecord): boolean {
   return task.group !== undefined && task.group.cancelled;
+}
+
+/**
+ * Stops the work of `group`, just cancelled: its queued tasks are dropped
+ * when the sender meets them; at each worker holding some, its unstarted
+ * tasks are taken back (the group's dropped, the others queued again,
+ * first), and a worker running one of the group is stopped (`remove` takes
+ * it out of the engine's list first; the engine starts another later) with
+ * {@linkcode replaceSlot}. Returns whether a worker was stopped.
+ *
+ * @example Usage
+ * ```ts
+ * import { abortGroup, CallGroup } from "./_cancel.ts";
+ * import { Deque } from "./_deque.ts";
+ * import { Registry } from "./_registry.ts";
+ *
+ * const group = new CallGroup();
+ * group.cancelled = true;
+ * console.log(abortGroup(group, new Deque(), new Registry(), () => {})); // false
+ * ```
+ */
+export function abortGroup(
+  group: CallGroup,
+  queue: Deque<TaskRecord>,
+  registry: Registry,
+  remove: (slot: Slot) => void,
+): boolean {
+  let replaced = false;
+  for (const slot of slotsToVisit(group)) {
+    if (!slot.live) continue;
+    const { stop, requeue, dropped } = abortAt(slot);
+    for (const task of dropped) registry.release(task.fid);
+    queue.prependAll(requeue);
+    if (stop) {
+      remove(slot);
+      replaceSlot(slot, queue, registry);
+      replaced = true;
+    }
+  }
+  return replaced;
+}
+
+/**
+ * Terminates the worker of `slot` (already out of the engine's list): its
+ * unanswered tasks go back to the front of `queue`, those of aborted calls
+ * are dropped. Not a death: no task is blamed.
+ *
+ * @example Usage
+ * ```ts
+ * import { replaceSlot } from "./_cancel.ts";
+ * import { Deque } from "./_deque.ts";
+ * import { Registry } from "./_registry.ts";
+ * import { Slot } from "./_slot.ts";
+ *
+ * replaceSlot(new Slot(1, "PoolWorker-1", undefined), new Deque(), new Registry());
+ * ```
+ */
+export function replaceSlot(
+  slot: Slot,
+  queue: Deque<TaskRecord>,
+  registry: Registry,
+): void {
+  void slot.stop();
+  const requeue: TaskRecord[] = [];
+  for (const task of slot.inflight.drain()) {
+    if (isCancelled(task)) registry.release(task.fid);
+    else requeue.push(task);
+  }
+  queue.prependAll(requeue);
 }

@@ -29,11 +29,10 @@ import { dispatch, planSteal } from "./_send.ts";
 import { routeResults } from "./_route.ts";
 import { routeNotes } from "./_notes.ts";
 import {
-  abortAt,
+  abortGroup,
   type CallGroup,
   cancelledHead,
-  isCancelled,
-  slotsToVisit,
+  replaceSlot,
 } from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import {
@@ -186,60 +185,32 @@ export class Engine {
   }
 
   /**
-   * Stops the work of `group` (its call was aborted: the caller has
-   * settled its result already): its queued tasks are dropped when the
-   * sender meets them, unstarted ones taken back from workers, and a
-   * worker running one is stopped and replaced (not a death: nobody is
-   * blamed); the other tasks taken back or left unanswered run elsewhere.
-   * Results of its tasks still to come are dropped. A second call does
-   * nothing.
+   * Stops the work of `group` (its call was aborted and settled already):
+   * see {@linkcode abortGroup}. A second call does nothing.
    */
   abort(group: CallGroup): void {
     if (group.cancelled) return;
     group.cancelled = true;
     group.onStart = undefined;
     if (this.#state === "terminate" || this.#broken !== undefined) return;
-    let replaced = false;
-    for (const slot of slotsToVisit(group)) {
-      if (!slot.live) continue;
-      const { stop, requeue, dropped } = abortAt(slot);
-      for (const task of dropped) this.registry.release(task.fid);
-      this.#queue.prependAll(requeue);
-      if (stop) {
-        this.#replace(slot);
-        replaced = true;
-      }
+    const replaced = abortGroup(group, this.#queue, this.registry, (slot) => {
+      this.#remove(slot);
+      this.#respawn++;
+    });
+    // Not at once: a burst of aborts would send what was taken back again
+    // and again; and starting a worker blocks this thread (up to ~100 ms
+    // on Deno): the aborted call's rejection goes first.
+    if (replaced) {
+      this.#respawnTimer ??= setTimeout(() => {
+        this.#respawnTimer = undefined;
+        for (; this.#respawn > 0; this.#respawn--) {
+          if (this.#state === "run" || this.#pending()) this.#spawn();
+        }
+        this.#dispatch();
+      }, 0);
     }
-    // Not at once: a burst of aborts would send the tasks taken back
-    // again and again.
-    if (replaced || this.#queue.size > 0) this.#dispatchSoon();
+    if (this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
-  }
-
-  /**
-   * Stops `slot` (it runs a task of an aborted call) and starts another
-   * worker: its unanswered tasks run elsewhere, those of aborted calls are
-   * dropped. Not a death: no task is blamed.
-   */
-  #replace(slot: Slot): void {
-    this.#remove(slot);
-    void slot.stop();
-    const requeue: TaskRecord[] = [];
-    for (const task of slot.inflight.drain()) {
-      if (isCancelled(task)) this.registry.release(task.fid);
-      else requeue.push(task);
-    }
-    this.#queue.prependAll(requeue);
-    // Start the new worker on a later turn: starting one blocks this thread
-    // (up to ~100 ms on Deno), and the aborted call's rejection goes first.
-    this.#respawn++;
-    this.#respawnTimer ??= setTimeout(() => {
-      this.#respawnTimer = undefined;
-      for (; this.#respawn > 0; this.#respawn--) {
-        if (this.#state === "run" || this.#pending()) this.#spawn();
-      }
-      this.#dispatch();
-    }, 0);
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -371,7 +342,12 @@ export class Engine {
     slot.stalled = false;
     if (slot.inflight.size === 0 && slot.done >= this.#opts.maxTasks) {
       this.#retire(slot);
-    } else if (cancelledHead(slot)) this.#replace(slot); // now runs an aborted task
+    } else if (cancelledHead(slot)) {
+      // It now runs a task of an aborted call.
+      this.#remove(slot);
+      replaceSlot(slot, this.#queue, this.registry);
+      if (this.#state === "run" || this.#pending()) this.#spawn();
+    }
     if (this.#state === "terminate") return;
     this.#dispatch();
     if (this.#queue.size === 0) this.#balance();
