@@ -38,21 +38,44 @@ const OPTIONS: Readonly<Record<string, readonly string[]>> = {
     "maxtasksperchild",
     "context",
     "resourceLimits",
+    "taskTimeout",
   ],
-  apply: ["kwds", "transfer", "onProgress"],
+  apply: ["kwds", "transfer", "onProgress", "signal", "timeout"],
   apply_async: [
     "kwds",
     "callback",
     "error_callback",
     "transfer",
     "onProgress",
+    "signal",
+    "timeout",
   ],
-  map: ["chunksize", "onProgress"],
-  starmap: ["chunksize", "onProgress"],
-  map_async: ["chunksize", "callback", "error_callback", "onProgress"],
-  starmap_async: ["chunksize", "callback", "error_callback", "onProgress"],
-  imap: ["chunksize", "buffersize", "onProgress"],
-  imap_unordered: ["chunksize", "buffersize", "onProgress"],
+  map: ["chunksize", "onProgress", "signal", "timeout"],
+  starmap: ["chunksize", "onProgress", "signal", "timeout"],
+  map_async: [
+    "chunksize",
+    "callback",
+    "error_callback",
+    "onProgress",
+    "signal",
+    "timeout",
+  ],
+  starmap_async: [
+    "chunksize",
+    "callback",
+    "error_callback",
+    "onProgress",
+    "signal",
+    "timeout",
+  ],
+  imap: ["chunksize", "buffersize", "onProgress", "signal", "timeout"],
+  imap_unordered: [
+    "chunksize",
+    "buffersize",
+    "onProgress",
+    "signal",
+    "timeout",
+  ],
 };
 
 /** Names people write for an option, from other libraries or habits. */
@@ -67,6 +90,9 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   progress: "onProgress",
   limits: "resourceLimits",
   resourcelimit: "resourceLimits",
+  abortsignal: "signal",
+  tasktimeout: "timeout",
+  timeoutms: "timeout",
 };
 
 /** Whether `value` is an integer >= 1. */
@@ -241,6 +267,55 @@ function checkArray(method: string, name: string, value: unknown): void {
 }
 
 /**
+ * The `signal` option: an `AbortSignal` (any object with a boolean
+ * `aborted`, `addEventListener` and `removeEventListener`), or
+ * undefined/null (none).
+ */
+function checkSignal(method: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined || value === null) return undefined;
+  const s = value as Record<string, unknown>;
+  if (
+    typeof value !== "object" || typeof s.aborted !== "boolean" ||
+    typeof s.addEventListener !== "function" ||
+    typeof s.removeEventListener !== "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${doing(method)} as 'signal' must be an AbortSignal: received ${
+        received(value)
+      }; pass controller.signal of a new AbortController(), or AbortSignal.timeout(ms)`,
+    );
+  }
+  return value as AbortSignal;
+}
+
+/**
+ * A time limit in seconds (`timeout`, `taskTimeout`): a positive number;
+ * `Infinity` for none; undefined/null for the default.
+ */
+function checkSeconds(
+  method: string,
+  name: string,
+  value: unknown,
+): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(
+      `Cannot ${
+        doing(method)
+      } as '${name}' must be a number of seconds: received ${received(value)}`,
+    );
+  }
+  if (!(value > 0)) {
+    throw new RangeError(
+      `Cannot ${
+        doing(method)
+      } as '${name}' must be a positive number of seconds (Infinity for no limit): received ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
  * Checks `new Pool(options)`: the options object, unknown options, and the
  * types of `processes`, `initializer`, `initargs`, `maxtasksperchild` and
  * an adapter object given as `context` (a name is checked where the adapter
@@ -278,6 +353,7 @@ export function checkPoolOptions(options: unknown): void {
   checkArray("Pool", "initargs", o.initargs);
   checkCount("Pool", "maxtasksperchild", o.maxtasksperchild);
   checkCount("Pool", "maxTasksPerChild", o.maxTasksPerChild);
+  checkSeconds("Pool", "taskTimeout", o.taskTimeout);
   if (typeof o.context === "object" && o.context !== null) {
     checkAdapter(o.context as Record<string, unknown>);
   }
@@ -308,6 +384,10 @@ export interface ParsedApplyOptions {
   transfer: TransferListItem[] | undefined;
   /** Gets the task's `reportProgress` values. */
   onProgress: ((value: unknown) => void) | undefined;
+  /** Stops the call when aborted. */
+  signal: AbortSignal | undefined;
+  /** The task's time limit in seconds (`Infinity`: none); undefined: the pool's. */
+  timeout: number | undefined;
 }
 
 /**
@@ -331,11 +411,15 @@ export function applyOptions(
     callbacks: undefined,
     transfer: undefined,
     onProgress: undefined,
+    signal: undefined,
+    timeout: undefined,
   };
   if (options === undefined || options === null) return parsed;
   checkObject(method, options, "its options");
   checkKeys(method, options);
   const o = options as Record<string, unknown>;
+  parsed.signal = checkSignal(method, o.signal);
+  parsed.timeout = checkSeconds(method, "timeout", o.timeout);
   if (o.kwds !== undefined) {
     if (
       o.kwds === null || typeof o.kwds !== "object" || Array.isArray(o.kwds)
@@ -398,6 +482,10 @@ export interface ParsedMapOptions {
   errorCallback: ((error: unknown) => void) | undefined;
   /** Gets the tasks' `reportProgress` values. */
   onProgress: ((value: unknown) => void) | undefined;
+  /** Stops the call when aborted. */
+  signal: AbortSignal | undefined;
+  /** The call's time limit in seconds (`Infinity`: none); undefined: the pool's. */
+  timeout: number | undefined;
 }
 
 /**
@@ -420,6 +508,8 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
       callback: undefined,
       errorCallback: undefined,
       onProgress: undefined,
+      signal: undefined,
+      timeout: undefined,
     };
   }
   if (typeof arg !== "object" || Array.isArray(arg)) {
@@ -447,5 +537,7 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
     onProgress: (o.onProgress ?? undefined) as
       | ((value: unknown) => void)
       | undefined,
+    signal: checkSignal(method, o.signal),
+    timeout: checkSeconds(method, "timeout", o.timeout),
   };
 }

@@ -28,13 +28,25 @@ import {
   MODE_CALL1,
   MODE_MAP,
   TASK_PROGRESS,
+  TASK_STARTED,
   type TaskMode,
+  type TaskSink,
 } from "./core/_wire.ts";
+import {
+  type CallStop,
+  limitSeconds,
+  STOPPABLE_APPLY_SINK,
+  watchCall,
+} from "./_stop.ts";
 import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
 import { currentProcessAlias } from "./current_process.ts";
 import { reportProgressAlias } from "./progress.ts";
-import { createIMapIterator, type IMapIterator } from "./imap_iterator.ts";
+import {
+  cancelIMap,
+  createIMapIterator,
+  type IMapIterator,
+} from "./imap_iterator.ts";
 import { isModuleTask } from "./module_task.ts";
 import type {
   ApplyOptions,
@@ -66,6 +78,8 @@ export interface PoolState {
   readonly processes: number;
   /** The `context` option, for `toString`. */
   readonly context: string | undefined;
+  /** The `taskTimeout` option, in seconds. */
+  readonly taskTimeout: number | undefined;
 }
 
 function taskSpec(fn: unknown, role: string): FnSpec {
@@ -166,7 +180,12 @@ export function createPool(options?: number | PoolOptions): PoolState {
   const context = typeof opts.context === "object" && opts.context !== null
     ? opts.context.name
     : opts.context;
-  return { engine, processes, context };
+  return {
+    engine,
+    processes,
+    context,
+    taskTimeout: opts.taskTimeout ?? undefined,
+  };
 }
 
 /** Throws "Pool not running" unless the pool accepts work. */
@@ -200,22 +219,48 @@ export function submitApply(
       }; wrap a single argument as [x]`,
     );
   }
-  const { args: callArgs, callbacks, transfer, onProgress } = applyOptions(
-    method,
-    list,
-    options,
-  );
+  const { args: callArgs, callbacks, transfer, onProgress, signal, timeout } =
+    applyOptions(
+      method,
+      list,
+      options,
+    );
   const result = new AsyncResult<unknown>(callbacks);
   const single = callArgs.length === 1;
-  const mode = single ? MODE_CALL1 : MODE_CALL;
-  engine.submit(
-    fid,
-    onProgress === undefined ? mode : mode | TASK_PROGRESS,
-    single ? callArgs[0] : callArgs,
-    onProgress === undefined ? APPLY_SINK : applyProgressSink(onProgress),
+  let mode: number = single ? MODE_CALL1 : MODE_CALL;
+  const seconds = limitSeconds(timeout, state.taskTimeout);
+  const stop = watchCall(
+    engine,
+    signal,
+    seconds,
+    true,
+    `${method}() task`,
     result,
-    transfer,
   );
+  if (onProgress !== undefined) mode |= TASK_PROGRESS;
+  if (stop === undefined) {
+    engine.submit(
+      fid,
+      mode,
+      single ? callArgs[0] : callArgs,
+      onProgress === undefined ? APPLY_SINK : applyProgressSink(onProgress),
+      result,
+      transfer,
+    );
+  } else if (!stop.cancelled) { // else: an already-aborted signal
+    if (seconds !== undefined) mode |= TASK_STARTED;
+    engine.submit(
+      fid,
+      mode,
+      single ? callArgs[0] : callArgs,
+      onProgress === undefined
+        ? STOPPABLE_APPLY_SINK
+        : stoppableProgressSink(onProgress),
+      stop,
+      transfer,
+      stop,
+    );
+  }
   return result;
 }
 
@@ -237,6 +282,24 @@ export function submitMap<R>(
     callback: opts.callback as ((values: R[]) => void) | undefined,
     errorCallback: opts.errorCallback,
   });
+  let stopInput: (() => void) | undefined;
+  const stop = watchCall(
+    engine,
+    opts.signal,
+    limitSeconds(opts.timeout, state.taskTimeout),
+    false,
+    `${method}()`,
+    (reason) => {
+      settleResult(result, false, reason);
+      stopInput?.();
+    },
+  );
+  const group = stop;
+  if (stop !== undefined) {
+    if (stop.cancelled) return result; // an already-aborted signal
+    const finish = () => stop.finish();
+    result.then(finish, finish);
+  }
   const submit = (items: unknown[]) => {
     const chunksize = opts.chunksize ??
       Math.max(1, defaultChunksize(items.length, state.processes));
@@ -249,7 +312,7 @@ export function submitMap<R>(
     const field = opts.onProgress === undefined ? mode : mode | TASK_PROGRESS;
     const chunks = chunkArray(items, chunksize);
     for (let i = 0; i < chunks.length; i++) {
-      engine.submit(fid, field, chunks[i], sink, i);
+      engine.submit(fid, field, chunks[i], sink, i, undefined, group);
     }
   };
   if (isIterable(iterable)) {
@@ -259,6 +322,10 @@ export function submitMap<R>(
     // The function stays registered while the input is read.
     const input = readAll(iterable as AsyncIterable<unknown>);
     let stopped = false;
+    stopInput = () => {
+      stopped = true;
+      input.stop();
+    };
     engine.registry.retain(fid);
     const hold = engine.hold({
       abort: (error) => {
@@ -302,7 +369,23 @@ export function openImap<R>(
   const field = opts.onProgress === undefined
     ? MODE_MAP
     : MODE_MAP | TASK_PROGRESS;
-  return createIMapIterator<R>({
+  let it: IMapIterator<R> | undefined;
+  let abortedAtOnce: { reason: unknown } | undefined;
+  const stop = watchCall(
+    engine,
+    opts.signal,
+    limitSeconds(opts.timeout, state.taskTimeout),
+    false,
+    `${method}()`,
+    (reason) => {
+      if (it === undefined) abortedAtOnce = { reason };
+      else cancelIMap(it, reason);
+    },
+  );
+  const group = stop;
+  return it = createIMapIterator<R>({
+    aborted: abortedAtOnce,
+    onEnd: stop === undefined ? undefined : () => stop.finish(),
     iterable: iterable as Iterable<unknown>,
     chunksize: opts.chunksize ?? 1,
     buffersize: opts.buffersize ?? state.processes * BUFFER_PER_PROCESS,
@@ -315,7 +398,7 @@ export function openImap<R>(
         );
       }
       if (engine.broken) throw engine.broken;
-      engine.submit(fid, field, chunk, sink, index);
+      engine.submit(fid, field, chunk, sink, index, undefined, group);
     },
     // The function stays registered while the input is read.
     hold: (input) => {
@@ -327,4 +410,17 @@ export function openImap<R>(
       };
     },
   });
+}
+
+/** The stoppable apply sink, also passing progress on to `onProgress`. */
+function stoppableProgressSink(onProgress: (value: unknown) => void): TaskSink {
+  const inner = applyProgressSink(onProgress);
+  return {
+    ok: STOPPABLE_APPLY_SINK.ok,
+    fail: STOPPABLE_APPLY_SINK.fail,
+    partial: STOPPABLE_APPLY_SINK.partial,
+    progress(ctx: unknown, value: unknown): void {
+      inner.progress!((ctx as CallStop).target, value);
+    },
+  };
 }

@@ -42,15 +42,33 @@ export interface IMapSource {
    * `join()` is awaited while the input is open.
    */
   hold(input: InputHold): () => void;
+  /** Set when the call's signal was aborted before it started: read nothing. */
+  aborted?: { reason: unknown } | undefined;
+  /**
+   * Called once when the call's work is over: every chunk answered and the
+   * input read to its end, or the iterator closed, failed or aborted.
+   */
+  onEnd?: (() => void) | undefined;
 }
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
 
 let create: (source: IMapSource) => IMapIterator<unknown>;
+let cancel: (it: IMapIterator<unknown>, reason: unknown) => void;
 
 /** Starts an {@linkcode IMapIterator} (used by the pool). */
 export function createIMapIterator<T>(source: IMapSource): IMapIterator<T> {
   return create(source) as IMapIterator<T>;
+}
+
+/**
+ * Aborts an {@linkcode IMapIterator} (its call's `signal` or `timeout`):
+ * its next `next()` rejects with `reason` (every `next()` waiting now
+ * does), later ones end; it reads no more input (the input's `return()`
+ * runs) and drops results still to come. Nothing once its work is over.
+ */
+export function cancelIMap<T>(it: IMapIterator<T>, reason: unknown): void {
+  cancel(it as IMapIterator<unknown>, reason);
 }
 
 /**
@@ -98,9 +116,16 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #takenOk = false;
   #taken: unknown;
   #waiters = new Deque<Waiter>();
+  /** Chunks answered (for the end of the call's work). */
+  #answered = 0;
+  /** Aborted: `#abortReason` is what the next `next()` rejects with. */
+  #hasAbortReason = false;
+  #abortReason: unknown;
+  #ended = false;
 
   static {
     create = (source) => new IMapIterator(source);
+    cancel = (it, reason) => it.#cancel(reason);
   }
 
   private constructor(source: IMapSource) {
@@ -111,17 +136,17 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       ok: (index, values) => {
         if (this.#closed) return;
         this.#results.add(index as number, values as unknown[], undefined);
-        this.#pump();
+        this.#answeredOne();
       },
       fail: (index, error) => {
         if (this.#closed) return;
         this.#results.fail(index as number, error);
-        this.#pump();
+        this.#answeredOne();
       },
       partial: (index, values, errors) => {
         if (this.#closed) return;
         this.#results.add(index as number, values, new Map(errors));
-        this.#pump();
+        this.#answeredOne();
       },
     };
     const onProgress = source.onProgress;
@@ -129,6 +154,16 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#sink.progress = (_index, value) => {
         if (!this.#closed) onProgress(value);
       };
+    }
+    if (source.aborted !== undefined) {
+      // The signal was aborted before the call: read nothing at all.
+      this.#release = () => {};
+      this.#inputDone = true;
+      this.#closed = true;
+      this.#hasAbortReason = true;
+      this.#abortReason = source.aborted.reason;
+      this.#ended = true;
+      return;
     }
     // After close() the input is still read lazily: the pool finishes once
     // it is exhausted or this iterator is closed. When join() is awaited, an
@@ -177,7 +212,15 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#closed) return Promise.resolve(DONE);
+    if (this.#closed) {
+      if (this.#hasAbortReason) {
+        this.#hasAbortReason = false;
+        const reason = this.#abortReason;
+        this.#abortReason = undefined;
+        return Promise.reject(reason);
+      }
+      return Promise.resolve(DONE);
+    }
     if (this.#waiters.size === 0) {
       if (this.#take()) {
         const value = this.#taken;
@@ -227,8 +270,10 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    * ```
    */
   async return(): Promise<IteratorResult<T>> {
+    this.#hasAbortReason = false;
     if (!this.#closed) {
       this.#closed = true;
+      this.#workOver();
       this.#results.clear();
       for (const waiter of this.#waiters.drain()) this.#answer(waiter, DONE);
       this.#stopReading();
@@ -414,6 +459,45 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   #stopReading(): void {
     this.#release();
+    if (this.#answered >= this.#submitted) this.#workOver();
+  }
+
+  /** A chunk was answered: pass results on; the work may be over. */
+  #answeredOne(): void {
+    if (++this.#answered >= this.#submitted && this.#inputDone) {
+      this.#workOver();
+    }
+    this.#pump();
+  }
+
+  /** The call's work is over (or no longer wanted): tell the watcher once. */
+  #workOver(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#source.onEnd?.();
+  }
+
+  /** See {@linkcode cancelIMap}. */
+  #cancel(reason: unknown): void {
+    if (this.#closed || this.#ended) return;
+    this.#closed = true;
+    this.#workOver();
+    this.#results.clear();
+    this.#inputDone = true;
+    this.#feeding = false;
+    this.#release();
+    this.#reader.close().catch(() => {
+      // the input's own clean-up failed; nothing left to report it to
+    });
+    const waiters = this.#waiters.drain();
+    for (const waiter of waiters) {
+      waiter.cancelTimer?.();
+      if (!waiter.cancelled) waiter.reject(reason);
+    }
+    if (waiters.length === 0) {
+      this.#hasAbortReason = true;
+      this.#abortReason = reason;
+    }
   }
 }
 

@@ -155,7 +155,10 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args?: Parameters<F>,
-    options?: Pick<ApplyOptions, "transfer" | "onProgress">,
+    options?: Pick<
+      ApplyOptions,
+      "transfer" | "onProgress" | "signal" | "timeout"
+    >,
   ): Promise<Awaited<ReturnType<F>>>;
   /**
    * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
@@ -185,14 +188,19 @@ export class Pool {
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
-    options: Pick<ApplyOptions, "transfer" | "onProgress"> & {
-      kwds: KeywordArgs<Parameters<F>>;
-    },
+    options:
+      & Pick<ApplyOptions, "transfer" | "onProgress" | "signal" | "timeout">
+      & {
+        kwds: KeywordArgs<Parameters<F>>;
+      },
   ): Promise<Awaited<ReturnType<F>>>;
   apply(
     fn: Task<AnyFunction>,
     args?: unknown[],
-    options?: Pick<ApplyOptions, "kwds" | "transfer" | "onProgress">,
+    options?: Pick<
+      ApplyOptions,
+      "kwds" | "transfer" | "onProgress" | "signal" | "timeout"
+    >,
   ): Promise<unknown> {
     try {
       return submitApply(this.#s, "apply", fn, args, options).get();
@@ -364,7 +372,9 @@ export class Pool {
   map<T, R>(
     fn: Task<(item: T) => R>,
     iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | Pick<MapOptions, "chunksize" | "onProgress">,
+    chunksize?:
+      | number
+      | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(
@@ -465,7 +475,9 @@ export class Pool {
   starmap<A extends unknown[], R>(
     fn: Task<(...args: A) => R>,
     iterable: Iterable<A> | AsyncIterable<A>,
-    chunksize?: number | Pick<MapOptions, "chunksize" | "onProgress">,
+    chunksize?:
+      | number
+      | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
     try {
       return submitMap<Awaited<R>>(

@@ -105,6 +105,14 @@ export interface PoolOptions {
    * @default {undefined} (the runtime's defaults)
    */
   resourceLimits?: ResourceLimits;
+  /**
+   * The default `timeout` (in **seconds**) of every call: for `apply` a
+   * task's time limit from when it starts, for the map family and `imap` the
+   * whole call's. A call's own `timeout` overrides it (`Infinity`: none).
+   *
+   * @default {undefined} (no limit)
+   */
+  taskTimeout?: number;
 }
 
 /** Options of `apply` and `apply_async`. */
@@ -117,6 +125,23 @@ export interface ApplyOptions<R = unknown, K = unknown> {
   error_callback?: (error: unknown) => void;
   /** Alias of {@linkcode ApplyOptions.error_callback}. */
   errorCallback?: (error: unknown) => void;
+  /**
+   * Stops the call when aborted: its result rejects with the signal's
+   * `reason` (an `AbortError` `DOMException` by default), its unstarted
+   * tasks are dropped and its running ones stopped by replacing their
+   * workers. An already-aborted signal rejects at once. No effect once the
+   * call has finished.
+   */
+  signal?: AbortSignal;
+  /**
+   * The task's time limit in **seconds**, from when it starts running (not
+   * while it waits in the queue): on expiry its result rejects with
+   * `TimeoutError` and the task is stopped (its worker is replaced).
+   * `Infinity`: no limit.
+   *
+   * @default {the pool's `taskTimeout`}
+   */
+  timeout?: number;
   /**
    * `ArrayBuffer`s (or other transferables) inside `args` to move to the
    * worker instead of copying. The caller's buffers are detached. List a
@@ -157,6 +182,23 @@ export interface MapOptions<R = unknown> {
    * Without it, `reportProgress` in the task does nothing.
    */
   onProgress?(value: unknown): void;
+  /**
+   * Stops the call when aborted: its result rejects with the signal's
+   * `reason` (an `AbortError` `DOMException` by default), its unstarted
+   * tasks are dropped and its running ones stopped by replacing their
+   * workers. An already-aborted signal rejects at once. No effect once the
+   * call has finished.
+   */
+  signal?: AbortSignal;
+  /**
+   * The whole call's time limit in **seconds**, from the call (as
+   * `concurrent.futures.Executor.map`): on expiry the result rejects with
+   * `TimeoutError` and its unfinished tasks are stopped. `Infinity`: no
+   * limit.
+   *
+   * @default {the pool's `taskTimeout`}
+   */
+  timeout?: number;
 }
 
 /** Options of `imap` and `imap_unordered`. */
@@ -183,6 +225,23 @@ export interface ImapOptions {
    * Without it, `reportProgress` in the task does nothing.
    */
   onProgress?(value: unknown): void;
+  /**
+   * Stops the call when aborted: the iterator's next `next()` rejects with
+   * the signal's `reason`, the input is read no further (its `return()`
+   * runs), and the call's unstarted tasks are dropped and running ones
+   * stopped by replacing their workers. No effect once every result has
+   * arrived.
+   */
+  signal?: AbortSignal;
+  /**
+   * The whole call's time limit in **seconds**, from the call (as
+   * `concurrent.futures.Executor.map`): on expiry the result rejects with
+   * `TimeoutError` and its unfinished tasks are stopped. `Infinity`: no
+   * limit.
+   *
+   * @default {the pool's `taskTimeout`}
+   */
+  timeout?: number;
 }
 
 /** Who is running: `currentProcess()` in a worker or on the main side. */

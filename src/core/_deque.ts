@@ -85,18 +85,18 @@ export class Deque<T> {
     return this.#size === 0 ? undefined : this.#buf[this.#head];
   }
 
+  /** The item `i` places from the front (0: the front), without removing it. */
+  at(i: number): T | undefined {
+    return i < 0 || i >= this.#size
+      ? undefined
+      : this.#buf[(this.#head + i) & this.#mask];
+  }
+
   /** The back item, without removing it. */
   peekLast(): T | undefined {
     return this.#size === 0
       ? undefined
       : this.#buf[(this.#head + this.#size - 1) & this.#mask];
-  }
-
-  /** The item at position `i` from the front (0 is the front), or `undefined`. */
-  at(i: number): T | undefined {
-    return i >= 0 && i < this.#size
-      ? this.#buf[(this.#head + i) & this.#mask]
-      : undefined;
   }
 
   /** The items, front first (a copy). */

@@ -34,6 +34,12 @@ import { dispatch, planSteal } from "./_send.ts";
 import { routeResults, type Tally } from "./_route.ts";
 import { routeNotes } from "./_notes.ts";
 import { countStats, type PoolStats } from "./_stats.ts";
+import {
+  abortGroup,
+  type CallGroup,
+  cancelledHead,
+  replaceSlot,
+} from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import {
   abortError,
@@ -44,6 +50,7 @@ import {
 import { type InputHold, Inputs } from "./_inputs.ts";
 
 export type { InputHold } from "./_inputs.ts";
+export { CallGroup } from "./_cancel.ts";
 
 /** Settings of an {@linkcode Engine}. */
 export interface EngineOptions {
@@ -82,6 +89,9 @@ export class Engine {
   #dispatchQueued = false;
   #balanceTimer: ReturnType<typeof setTimeout> | undefined;
   #spawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers stopped by an abort, to replace on the next turn. */
+  #respawn = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
   #stopped = false;
@@ -125,7 +135,9 @@ export class Engine {
    * (a `started` note, before any progress or result of the task). Does
    * nothing by default; time limits plug in here.
    */
-  onStarted(_task: TaskRecord, _slot: Slot): void {}
+  onStarted(task: TaskRecord, _slot: Slot): void {
+    task.group?.onStart?.(task);
+  }
 
   /** The pool's state in numbers (see {@linkcode PoolStats}); O(workers). */
   stats(): PoolStats {
@@ -144,7 +156,10 @@ export class Engine {
 
   /**
    * Queues one task. The caller has checked that the pool accepts work;
-   * a broken or terminated pool rejects the task through its sink.
+   * a broken or terminated pool rejects the task through its sink. `mode`
+   * is the wire's mode field (a `TaskMode`, with `TASK_*` flags). A task
+   * of `group` can be stopped with {@linkcode Engine.abort}; once the group
+   * is cancelled, its tasks are not queued at all.
    */
   submit(
     fid: number,
@@ -153,6 +168,7 @@ export class Engine {
     sink: TaskSink,
     ctx: unknown,
     transfer?: TransferListItem[],
+    group?: CallGroup,
   ): void {
     if (this.#state === "terminate" || this.#broken) {
       this.#tally.failed++;
@@ -161,22 +177,35 @@ export class Engine {
         this.#state === "terminate" ? abortError() : this.#broken,
       );
     }
+    if (group !== undefined && group.cancelled) return;
     this.registry.retain(fid);
     const queue = this.#queue;
-    queue.push(
-      new TaskRecord(++this.#seq, fid, mode, payload, sink, ctx, transfer),
+    const task = new TaskRecord(
+      ++this.#seq,
+      fid,
+      mode,
+      payload,
+      sink,
+      ctx,
+      transfer,
     );
+    if (group !== undefined) task.group = group;
+    queue.push(task);
     if (
       queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
     ) {
       this.#dispatch(); // a long burst: start the workers on it now
-    } else if (!this.#dispatchQueued) {
-      this.#dispatchQueued = true;
-      queueMicrotask(() => {
-        this.#dispatchQueued = false;
-        this.#dispatch();
-      });
-    }
+    } else this.#dispatchSoon();
+  }
+
+  /** Dispatches on the next microtask (once for a burst of calls). */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
   }
 
   /**
@@ -188,6 +217,35 @@ export class Engine {
    */
   hold(input: InputHold): () => void {
     return this.#inputs.hold(input, () => this.#maybeFinish());
+  }
+
+  /**
+   * Stops the work of `group` (its call was aborted and settled already):
+   * see {@linkcode abortGroup}. A second call does nothing.
+   */
+  abort(group: CallGroup): void {
+    if (group.cancelled) return;
+    group.cancelled = true;
+    group.onStart = undefined;
+    if (this.#state === "terminate" || this.#broken !== undefined) return;
+    const replaced = abortGroup(group, this.#queue, this.registry, (slot) => {
+      this.#remove(slot);
+      this.#respawn++;
+    });
+    // Not at once: a burst of aborts would send what was taken back again
+    // and again; and starting a worker blocks this thread (up to ~100 ms
+    // on Deno): the aborted call's rejection goes first.
+    if (replaced) {
+      this.#respawnTimer ??= setTimeout(() => {
+        this.#respawnTimer = undefined;
+        for (; this.#respawn > 0; this.#respawn--) {
+          if (this.#state === "run" || this.#pending()) this.#spawn();
+        }
+        this.#dispatch();
+      }, 0);
+    }
+    if (this.#queue.size > 0) this.#dispatchSoon();
+    this.#maybeFinish();
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -315,6 +373,11 @@ export class Engine {
     slot.stalled = false;
     if (slot.inflight.size === 0 && slot.done >= this.#opts.maxTasks) {
       this.#retire(slot);
+    } else if (cancelledHead(slot)) {
+      // It now runs a task of an aborted call.
+      this.#remove(slot);
+      replaceSlot(slot, this.#queue, this.registry);
+      if (this.#state === "run" || this.#pending()) this.#spawn();
     }
     if (this.#state === "terminate") return;
     this.#dispatch();
@@ -431,7 +494,8 @@ export class Engine {
   #stopWorkers(): Promise<void> {
     clearTimeout(this.#balanceTimer);
     clearTimeout(this.#spawnTimer);
-    this.#balanceTimer = this.#spawnTimer = undefined;
+    clearTimeout(this.#respawnTimer);
+    this.#balanceTimer = this.#spawnTimer = this.#respawnTimer = undefined;
     this.#stopping ??= (async () => {
       const slots = this.#slots.splice(0);
       const stopping: Promise<void>[] = [];

@@ -3,7 +3,8 @@
  * Result routing: a worker's batch of results goes to the sinks of its
  * oldest in-flight tasks, in order (a worker answers in the order it was
  * sent tasks), decoded by the wire codec. A result for any other task is a
- * protocol slip: a {@linkcode WireError}, never skipped.
+ * protocol slip: a {@linkcode WireError}, never skipped. The result of a
+ * task whose call was aborted (its `CallGroup` cancelled) is dropped.
  *
  * @module
  */
@@ -52,6 +53,11 @@ export function routeResults(
     }
     slot.answered();
     registry.release(task.fid);
+    const group = task.group;
+    if (group !== undefined) {
+      group.answered(task);
+      if (group.cancelled) continue; // its call was aborted: drop the result
+    }
     try {
       if (task.progressFailed) {
         // Its onProgress threw: that error is the task's outcome.

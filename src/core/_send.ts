@@ -21,6 +21,7 @@ import {
   putTask,
   taskMode,
 } from "./_wire.ts";
+import { isCancelled } from "./_cancel.ts";
 import { errorText } from "./_messages.ts";
 
 /** A worker silent this long with unstarted tasks has them taken back (ms). */
@@ -87,12 +88,19 @@ export function send(
   let transfer: TransferListItem[] | undefined;
   let items = 0;
   let lastFid = -1;
-  for (let k = 0; k < n && items < BATCH_ITEMS; k++) {
+  let taken = 0;
+  for (let k = 0; k < n && items < BATCH_ITEMS;) {
     const task = queue.shift();
     if (task === undefined) break;
-    const fid = task.fid;
-    const mode = taskMode(task.mode);
-    items += mode === MODE_MAP || mode === MODE_STARMAP
+    taken++;
+    if (task.group !== undefined && isCancelled(task)) {
+      // Its call was aborted while it waited: drop it here, not by a scan.
+      registry.release(task.fid);
+      continue;
+    }
+    const { fid, mode } = task;
+    const m = taskMode(mode);
+    items += m === MODE_MAP || m === MODE_STARMAP
       ? (task.payload as unknown[]).length
       : 1;
     if (fid !== lastFid) {
@@ -104,8 +112,9 @@ export function send(
     }
     if (task.transfer) (transfer ??= []).push(...task.transfer);
     batch[k] = task;
-    putTask(flat, k, task.seq, fid, task.mode, task.payload);
+    putTask(flat, k++, task.seq, fid, mode, task.payload);
   }
+  if (batch.length === 0) return taken;
   try {
     if (slot.forget) {
       handle.post({ type: "forget", fids: slot.forget });
@@ -131,7 +140,7 @@ export function send(
         ),
       );
     }
-    return { count: batch.length, refused };
+    return { count: taken, refused };
   }
   try {
     handle.post({ type: "tasks", tasks: flat }, transfer);
@@ -160,10 +169,10 @@ export function send(
         );
       }
     }
-    return { count: batch.length, refused };
+    return { count: taken, refused };
   }
   for (let k = 0; k < batch.length; k++) slot.track(batch[k]);
-  return batch.length;
+  return taken;
 }
 
 /**

@@ -17,6 +17,7 @@ import type {
   WorkerHandle,
 } from "./adapter.ts";
 import { Deque } from "./_deque.ts";
+import type { CallGroup } from "./_cancel.ts";
 import {
   type FnSpec,
   gateNext,
@@ -53,6 +54,10 @@ export class TaskRecord {
   progressFailed = false;
   /** What the sink's `progress` threw (see `progressFailed`). */
   progressError: unknown = undefined;
+  /** The call it belongs to, when that call can be stopped (`signal`, `timeout`). */
+  group: CallGroup | undefined = undefined;
+  /** The worker it was sent to last (only for tasks with a group). */
+  slot: Slot | undefined = undefined;
 
   /**
    * @param seq Sequence number.
@@ -152,6 +157,11 @@ export class Slot {
     }
     task.ordinal = this.sent++;
     this.inflight.push(task);
+    const group = task.group;
+    if (group !== undefined) {
+      task.slot = this;
+      group.sent(task);
+    }
     this.assigned++;
   }
 
