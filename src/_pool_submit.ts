@@ -33,10 +33,11 @@ import {
   type TaskSink,
 } from "./core/_wire.ts";
 import {
-  type CallStop,
+  CallStop,
   limitSeconds,
   STOPPABLE_APPLY_SINK,
   watchCall,
+  watchSignal,
 } from "./_stop.ts";
 import { Engine } from "./core/_engine.ts";
 import { cpuCount } from "./cpu_count.ts";
@@ -229,37 +230,50 @@ export function submitApply(
   const single = callArgs.length === 1;
   let mode: number = single ? MODE_CALL1 : MODE_CALL;
   const seconds = limitSeconds(timeout, state.taskTimeout);
-  const stop = watchCall(
-    engine,
-    signal,
-    seconds,
-    true,
-    `${method}() task`,
-    result,
-  );
+  const payload = single ? callArgs[0] : callArgs;
   if (onProgress !== undefined) mode |= TASK_PROGRESS;
-  if (stop === undefined) {
+  if (seconds !== undefined) {
+    const stop = new CallStop(
+      engine,
+      signal,
+      seconds,
+      true,
+      `${method}() task`,
+      result,
+    );
+    if (!stop.cancelled) { // else: its signal was aborted already
+      mode |= TASK_STARTED;
+      engine.submit(
+        fid,
+        mode,
+        payload,
+        onProgress === undefined
+          ? STOPPABLE_APPLY_SINK
+          : stoppableProgressSink(onProgress),
+        stop,
+        transfer,
+        stop,
+      );
+    }
+  } else if (signal === undefined) {
     engine.submit(
       fid,
       mode,
-      single ? callArgs[0] : callArgs,
+      payload,
       onProgress === undefined ? APPLY_SINK : applyProgressSink(onProgress),
       result,
       transfer,
     );
-  } else if (!stop.cancelled) { // else: an already-aborted signal
-    if (seconds !== undefined) mode |= TASK_STARTED;
-    engine.submit(
-      fid,
-      mode,
-      single ? callArgs[0] : callArgs,
-      onProgress === undefined
-        ? STOPPABLE_APPLY_SINK
-        : stoppableProgressSink(onProgress),
-      stop,
-      transfer,
-      stop,
-    );
+  } else if (signal.aborted) {
+    settleResult(result, false, signal.reason);
+  } else {
+    const watch = watchSignal(signal, engine);
+    watch.add(result);
+    const sink = onProgress === undefined ? watch.applySink : {
+      ...watch.applySink,
+      progress: applyProgressSink(onProgress).progress,
+    };
+    engine.submit(fid, mode, payload, sink, result, transfer, watch);
   }
   return result;
 }
@@ -283,21 +297,20 @@ export function submitMap<R>(
     errorCallback: opts.errorCallback,
   });
   let stopInput: (() => void) | undefined;
-  const stop = watchCall(
+  const watched = watchCall(
     engine,
     opts.signal,
     limitSeconds(opts.timeout, state.taskTimeout),
-    false,
     `${method}()`,
     (reason) => {
       settleResult(result, false, reason);
       stopInput?.();
     },
   );
-  const group = stop;
-  if (stop !== undefined) {
-    if (stop.cancelled) return result; // an already-aborted signal
-    const finish = () => stop.finish();
+  const group = watched?.group;
+  if (watched !== undefined) {
+    if (watched.group.cancelled) return result; // an already-aborted signal
+    const finish = () => watched.finish();
     result.then(finish, finish);
   }
   const submit = (items: unknown[]) => {
@@ -371,21 +384,20 @@ export function openImap<R>(
     : MODE_MAP | TASK_PROGRESS;
   let it: IMapIterator<R> | undefined;
   let abortedAtOnce: { reason: unknown } | undefined;
-  const stop = watchCall(
+  const watched = watchCall(
     engine,
     opts.signal,
     limitSeconds(opts.timeout, state.taskTimeout),
-    false,
     `${method}()`,
     (reason) => {
       if (it === undefined) abortedAtOnce = { reason };
       else cancelIMap(it, reason);
     },
   );
-  const group = stop;
+  const group = watched?.group;
   return it = createIMapIterator<R>({
     aborted: abortedAtOnce,
-    onEnd: stop === undefined ? undefined : () => stop.finish(),
+    onEnd: watched === undefined ? undefined : () => watched.finish(),
     iterable: iterable as Iterable<unknown>,
     chunksize: opts.chunksize ?? 1,
     buffersize: opts.buffersize ?? state.processes * BUFFER_PER_PROCESS,

@@ -1,13 +1,18 @@
 // This module is browser compatible.
 /**
- * The calling side of `signal` and `timeout`: a {@linkcode CallStop}
- * watches one call's signal and time limit, settles the call with the
- * signal's reason (or a `TimeoutError`) when either fires, and tells the
- * engine to stop the call's tasks (`Engine.abort`). When the call settles
- * first, it stops listening and its timer is cleared (a long-lived signal
- * shared by many calls does not gather listeners: the calls on one signal
- * share one listener). Calls with neither option get no
- * `CallStop` and pay nothing.
+ * The calling side of `signal` and `timeout`. When a call's signal fires or
+ * its time runs out, the call is settled with the signal's reason (or a
+ * `TimeoutError`) and the engine stops its tasks (`Engine.abort`).
+ *
+ * - A call with a time limit gets a {@linkcode CallStop}: its timer and its
+ *   own group of tasks.
+ * - Calls with a signal and no time limit share the {@linkcode SignalWatch}
+ *   of their signal (in their pool) as their group: such a call allocates
+ *   nothing of its own (its result, or a small entry for a map, is listed).
+ * - One `abort` listener per signal and pool, removed when no call uses it:
+ *   a long-lived signal shared by many calls gathers nothing.
+ *
+ * Calls with neither option pay nothing.
  *
  * @module
  */
@@ -28,81 +33,212 @@ export function limitSeconds(
 }
 
 /**
- * The calls watching one signal, in a doubly linked list through the calls
- * themselves (no set: hashing each call cost a fifth of a tiny task,
- * measured on Node 24), and the one listener they share.
+ * What an aborted signal settles, besides its {@linkcode CallStop}s: the
+ * result of a signal-only `apply`, or a map or `imap` call.
  */
-interface Watchers {
-  head: CallStop | undefined;
-  listener: () => void;
+interface Entry {
+  /** Settles the call with the rejection (idempotent). */
+  settle(reason: unknown): void;
+  /** The call settled: nothing to do. */
+  done: boolean;
 }
 
 /**
- * One `abort` listener per signal, however many calls use it: an
+ * The watch of one signal in one pool: the signal's one `abort` listener,
+ * the calls on it, and (as a `CallGroup`) the tasks of its calls that have
+ * no time limit: they share this group, so such a call allocates nothing
+ * of its own. Its calls that have a time limit (a {@linkcode CallStop}
+ * each, with its own group) hang from it in a doubly linked list. An
  * `EventTarget` adds and removes listeners in time linear in their number
- * (100,000 calls on one signal took minutes).
+ * (100,000 calls on one signal, a listener each, took minutes); and no
+ * set: hashing each call cost a fifth of a tiny task (Node 24).
  */
-const WATCHERS = new WeakMap<AbortSignal, Watchers>();
-/** The signal used last while calls still watch it, and its watchers. */
-let lastSignal: AbortSignal | undefined;
-let lastWatchers: Watchers | undefined;
+export class SignalWatch extends CallGroup {
+  /** The signal. */
+  readonly signal: AbortSignal;
+  /** The pool's engine. */
+  readonly engine: Engine;
+  /** The watch of the same signal in another pool. */
+  nextWatch: SignalWatch | undefined = undefined;
+  /** The first of its calls with a time limit. */
+  head: CallStop | undefined = undefined;
+  /** Results and entries of its calls without one; settled ones linger until compacted. */
+  #calls: (AsyncResult<unknown> | Entry)[] = [];
+  /** Calls on it not settled (time-limited ones not counted). */
+  #live = 0;
+  #listener = (): void => this.#fire();
+  /**
+   * The sink of its `apply` tasks: the context is the result; the outcome
+   * counts the call settled, then settles it as `APPLY_SINK` does.
+   */
+  readonly applySink: TaskSink;
 
-function watchersOf(signal: AbortSignal): Watchers | undefined {
-  return signal === lastSignal ? lastWatchers : WATCHERS.get(signal);
-}
-
-function listen(signal: AbortSignal, call: CallStop): void {
-  let watchers = watchersOf(signal);
-  if (watchers === undefined) {
-    const w: Watchers = {
-      head: undefined,
-      listener: () => {
-        forget(signal);
-        let each = w.head;
-        w.head = undefined;
-        while (each !== undefined) {
-          const next = each.nextCall;
-          each.prevCall = each.nextCall = undefined;
-          each.abort(signal.reason);
-          each = next;
-        }
+  /**
+   * @param signal The signal.
+   * @param engine The pool's engine.
+   */
+  constructor(signal: AbortSignal, engine: Engine) {
+    super();
+    this.signal = signal;
+    this.engine = engine;
+    const settled = () => this.settled();
+    this.applySink = {
+      ok(ctx, value) {
+        settled();
+        APPLY_SINK.ok(ctx, value);
+      },
+      fail(ctx, error) {
+        settled();
+        APPLY_SINK.fail(ctx, error);
+      },
+      partial(ctx, values, errors) {
+        settled();
+        APPLY_SINK.partial(ctx, values, errors);
       },
     };
-    watchers = w;
-    WATCHERS.set(signal, w);
-    signal.addEventListener("abort", w.listener, { once: true });
+    signal.addEventListener("abort", this.#listener, { once: true });
   }
-  lastSignal = signal;
-  lastWatchers = watchers;
-  const head = watchers.head;
-  call.nextCall = head;
-  if (head !== undefined) head.prevCall = call;
-  watchers.head = call;
-}
 
-function unlisten(signal: AbortSignal, call: CallStop): void {
-  const watchers = watchersOf(signal);
-  if (watchers === undefined) return;
-  const { prevCall, nextCall } = call;
-  if (prevCall !== undefined) prevCall.nextCall = nextCall;
-  else if (watchers.head === call) watchers.head = nextCall;
-  else return; // not in the list (its signal fired)
-  if (nextCall !== undefined) nextCall.prevCall = prevCall;
-  call.prevCall = call.nextCall = undefined;
-  if (watchers.head === undefined) {
-    forget(signal);
-    signal.removeEventListener("abort", watchers.listener);
+  /** A call without a time limit starts watching (`settled()` when it ends). */
+  add(call: AsyncResult<unknown> | Entry): void {
+    const calls = this.#calls;
+    calls.push(call);
+    if (++this.#live * 2 + 64 < calls.length) {
+      // Mostly settled: keep the others (amortised constant time).
+      this.#calls = calls.filter((c) =>
+        "done" in c ? !c.done : !(c as AsyncResult<unknown>).ready()
+      );
+    }
+  }
+
+  /** A call added by {@linkcode SignalWatch.add} settled. */
+  settled(): void {
+    if (--this.#live === 0) {
+      this.#calls = [];
+      this.#maybeDetach();
+    }
+  }
+
+  /** Links a time-limited call. */
+  link(call: CallStop): void {
+    const head = this.head;
+    call.nextCall = head;
+    if (head !== undefined) head.prevCall = call;
+    this.head = call;
+  }
+
+  /** Unlinks a time-limited call that settled. */
+  unlink(call: CallStop): void {
+    const { prevCall, nextCall } = call;
+    if (prevCall !== undefined) prevCall.nextCall = nextCall;
+    else if (this.head === call) this.head = nextCall;
+    else return; // not linked (the signal fired)
+    if (nextCall !== undefined) nextCall.prevCall = prevCall;
+    call.prevCall = call.nextCall = undefined;
+    this.#maybeDetach();
+  }
+
+  #maybeDetach(): void {
+    if (this.#live > 0 || this.head !== undefined) return;
+    forget(this);
+    this.signal.removeEventListener("abort", this.#listener);
+  }
+
+  #fire(): void {
+    forget(this);
+    const reason = this.signal.reason;
+    let each = this.head;
+    this.head = undefined;
+    while (each !== undefined) {
+      const next = each.nextCall;
+      each.prevCall = each.nextCall = undefined;
+      each.abort(reason);
+      each = next;
+    }
+    const calls = this.#calls;
+    this.#calls = [];
+    this.#live = 0;
+    for (const call of calls) {
+      if ("done" in call) {
+        if (!call.done) call.settle(reason);
+      } else settleResult(call, false, reason);
+    }
+    this.engine.abort(this);
   }
 }
 
-/** No call watches `signal` any more (or it fired). */
-function forget(signal: AbortSignal): void {
-  WATCHERS.delete(signal);
-  if (lastSignal === signal) lastSignal = lastWatchers = undefined;
+/** Each signal's first watch (others chain through `nextWatch`). */
+const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
+/** The watch found last: most programs pass one signal to many calls. */
+let lastWatch: SignalWatch | undefined;
+
+/** The watch of `signal` (not aborted) in `engine`'s pool, made if need be. */
+export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
+  const last = lastWatch;
+  if (last !== undefined && last.signal === signal && last.engine === engine) {
+    return last;
+  }
+  const first = WATCHES.get(signal);
+  let watch = first;
+  while (watch !== undefined && watch.engine !== engine) {
+    watch = watch.nextWatch;
+  }
+  if (watch === undefined) {
+    watch = new SignalWatch(signal, engine);
+    watch.nextWatch = first;
+    WATCHES.set(signal, watch);
+  }
+  return lastWatch = watch;
 }
 
-/** Stops one call on its signal or time limit; the engine's group of its tasks. */
-export class CallStop extends CallGroup {
+/** `watch` is done (its signal fired, or no call uses it now). */
+function forget(watch: SignalWatch): void {
+  if (lastWatch === watch) lastWatch = undefined;
+  const signal = watch.signal;
+  let first = WATCHES.get(signal);
+  if (first === watch) {
+    first = watch.nextWatch;
+    if (first === undefined) WATCHES.delete(signal);
+    else WATCHES.set(signal, first);
+  } else {
+    for (let w = first; w !== undefined; w = w.nextWatch) {
+      if (w.nextWatch === watch) {
+        w.nextWatch = watch.nextWatch;
+        break;
+      }
+    }
+  }
+  watch.nextWatch = undefined;
+}
+
+/**
+ * Watches a map or `imap` call without a time limit on `signal`: `settle`
+ * runs if it fires first. Returns the group for the call's tasks and the
+ * function to call once the call's work is over.
+ */
+export function watchEntry(
+  signal: AbortSignal,
+  engine: Engine,
+  settle: (reason: unknown) => void,
+): Watched {
+  const watch = watchSignal(signal, engine);
+  const entry: Entry = { settle, done: false };
+  watch.add(entry);
+  return {
+    group: watch,
+    finish: () => {
+      if (entry.done) return;
+      entry.done = true;
+      watch.settled();
+    },
+  };
+}
+
+/**
+ * A call with a time limit (and maybe a signal): its timer, and the group
+ * of its tasks.
+ */
+export class CallStop extends CallGroup implements Watched {
   /** The result to reject, or the function that settles the call. */
   readonly target: AsyncResult<unknown> | ((reason: unknown) => void);
   /** Neighbours among the calls watching the same signal. */
@@ -110,7 +246,7 @@ export class CallStop extends CallGroup {
   /** See {@linkcode CallStop.prevCall}. */
   nextCall: CallStop | undefined = undefined;
   #engine: Engine;
-  #signal: AbortSignal | undefined;
+  #watch: SignalWatch | undefined;
   #cancelTimer: CancelTimer | undefined;
   #done = false;
 
@@ -144,8 +280,8 @@ export class CallStop extends CallGroup {
       return;
     }
     if (signal !== undefined) {
-      this.#signal = signal;
-      listen(signal, this);
+      this.#watch = watchSignal(signal, engine);
+      this.#watch.link(this);
     }
     if (seconds !== undefined) {
       const arm = () => {
@@ -166,6 +302,11 @@ export class CallStop extends CallGroup {
     }
   }
 
+  /** This: its own group. */
+  get group(): CallGroup {
+    return this;
+  }
+
   /** Aborts the call with `reason`, unless it has settled. */
   abort(reason: unknown): void {
     if (this.#done) return;
@@ -181,27 +322,50 @@ export class CallStop extends CallGroup {
     if (this.#done) return;
     this.#done = true;
     this.onStart = undefined;
-    if (this.#signal !== undefined) unlisten(this.#signal, this);
-    this.#signal = undefined;
+    this.#watch?.unlink(this);
+    this.#watch = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
   }
 }
 
+/** How the tasks of a call that can be stopped are submitted. */
+export interface Watched {
+  /** The group its tasks carry (`cancelled` when its signal was aborted already). */
+  readonly group: CallGroup;
+  /** The call's work is over: stop watching. */
+  finish(): void;
+}
+
+/** A group that takes no task: for a call whose signal was aborted already. */
+const ABORTED: Watched = (() => {
+  const group = new CallGroup();
+  group.cancelled = true;
+  return { group, finish() {} };
+})();
+
 /**
- * A {@linkcode CallStop} for a call with a `signal` or a time limit;
- * `undefined` (nothing to pay) for a call with neither.
+ * Watches a map-family or `imap` call: its `signal` and its time limit
+ * (`seconds`, from now). `settle` rejects the call; it runs at once, and
+ * the group returned is cancelled, when the signal was aborted already.
+ * `undefined` (nothing to pay) for a call with neither option.
  */
 export function watchCall(
   engine: Engine,
   signal: AbortSignal | undefined,
   seconds: number | undefined,
-  fromStart: boolean,
   what: string,
-  target: AsyncResult<unknown> | ((reason: unknown) => void),
-): CallStop | undefined {
-  if (signal === undefined && seconds === undefined) return undefined;
-  return new CallStop(engine, signal, seconds, fromStart, what, target);
+  settle: (reason: unknown) => void,
+): Watched | undefined {
+  if (seconds !== undefined) {
+    return new CallStop(engine, signal, seconds, false, what, settle);
+  }
+  if (signal === undefined) return undefined;
+  if (signal.aborted) {
+    settle(signal.reason);
+    return ABORTED;
+  }
+  return watchEntry(signal, engine, settle);
 }
 
 /**

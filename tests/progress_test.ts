@@ -632,3 +632,50 @@ describe("reportProgress and onProgress", () => {
     });
   });
 });
+
+describe("onProgress with signal and timeout", () => {
+  const task = (n: number) => {
+    for (let i = 1; i <= n; i++) reportProgress(i);
+    return n * 10;
+  };
+  for (
+    const [what, extra] of [
+      ["a signal", () => ({ signal: new AbortController().signal })],
+      ["a timeout", () => ({ timeout: 30 })],
+      ["both", () => ({ signal: new AbortController().signal, timeout: 30 })],
+    ] as const
+  ) {
+    test(
+      `apply with ${what}: every value arrives before the result`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          const seen: unknown[] = [];
+          const value = await pool.apply(task, [5], {
+            onProgress: (v) => seen.push(v),
+            ...extra(),
+          });
+          assert.equal(value, 50);
+          assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+        });
+      },
+    );
+
+    test(
+      `map with ${what}: every value arrives before the result`,
+      T,
+      async () => {
+        await withPool({}, async (pool) => {
+          const seen: unknown[] = [];
+          const values = await pool.map(task, [1, 2, 3], {
+            chunksize: 3,
+            onProgress: (v) => seen.push(v),
+            ...extra(),
+          });
+          assert.deepEqual(values, [10, 20, 30]);
+          assert.deepEqual(seen, [1, 1, 2, 1, 2, 3]);
+        });
+      },
+    );
+  }
+});

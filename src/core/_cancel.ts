@@ -44,29 +44,36 @@ export class CallGroup {
   /** Set once by `Engine.abort`: its tasks are dropped wherever they are. */
   cancelled = false;
   /**
-   * Its tasks sent to a worker and not answered (some may be stale: taken
-   * back since): one held here (a call of one task allocates no set), the
-   * others in {@linkcode CallGroup.more}.
+   * Its tasks sent to a worker, answered ones included until the list is
+   * compacted (an answered task has no `slot`); a task taken back and sent
+   * again may be listed twice. No set: hashing each task cost more than
+   * the rest of a tiny task's bookkeeping.
    */
-  one: TaskRecord | undefined = undefined;
-  /** See {@linkcode CallGroup.one}. */
-  more: Set<TaskRecord> | undefined = undefined;
+  sentTasks: TaskRecord[] | undefined = undefined;
+  /** Entries of `sentTasks` not known to be answered. */
+  unanswered = 0;
   /**
    * Called when a worker says one of its tasks started (tasks flagged
    * `TASK_STARTED`): where a task's own time limit starts.
    */
   onStart: ((task: TaskRecord) => void) | undefined = undefined;
 
-  /** `task` was sent to a worker. */
+  /** `task` was sent to a worker (its `slot` is set). */
   sent(task: TaskRecord): void {
-    if (this.one === undefined || this.one === task) this.one = task;
-    else (this.more ??= new Set()).add(task);
+    const tasks = this.sentTasks ??= [];
+    tasks.push(task);
+    if (++this.unanswered * 2 + 64 < tasks.length) {
+      // Mostly answered: keep the others (amortised constant time).
+      const kept = tasks.filter((t) => t.slot !== undefined);
+      this.sentTasks = kept;
+      this.unanswered = kept.length;
+    }
   }
 
   /** `task` was answered. */
   answered(task: TaskRecord): void {
-    if (this.one === task) this.one = undefined;
-    else this.more?.delete(task);
+    task.slot = undefined;
+    this.unanswered--;
   }
 }
 
@@ -85,9 +92,9 @@ export class CallGroup {
  */
 export function slotsToVisit(group: CallGroup): Set<Slot> {
   const visit = new Set<Slot>();
-  const tasks = group.more === undefined ? [] : [...group.more];
-  if (group.one !== undefined) tasks.push(group.one);
-  group.one = group.more = undefined;
+  const tasks = group.sentTasks ?? [];
+  group.sentTasks = undefined;
+  group.unanswered = 0;
   for (const task of tasks) {
     const slot = task.slot;
     if (slot === undefined || !slot.live || visit.has(slot)) continue;
