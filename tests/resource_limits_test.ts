@@ -260,7 +260,11 @@ describe("resourceLimits: what each context applies", () => {
       // fast and abort the whole process ("FATAL ERROR: Reached heap
       // limit"): measured in 1 of 8 runs with this 64 MB limit on a loaded
       // machine (Node 24.21; Deno 0 of 8). One more try then.
-      if (/FATAL ERROR: Reached heap limit/.test(result.stderr)) {
+      for (
+        let retry = 0;
+        retry < 2 && /FATAL ERROR: Reached heap limit/.test(result.stderr);
+        retry++
+      ) {
         result = await runFixture("limits_child.ts", {}, 50);
       }
       const report =
@@ -270,7 +274,7 @@ describe("resourceLimits: what each context applies", () => {
       assert.equal(result.timedOut, false, `child hung: ${report}`);
       const lines = result.stdout.trim().split("\n");
       const warm = /^limits warm (\d+)$/.exec(lines[0] ?? "");
-      assert.ok(warm && Number(warm[1]) < 300, report);
+      assert.ok(warm && Number(warm[1]) < 100, report); // 64 + 8 MB and V8's own
       for (const mode of ["sync", "async", "map"]) {
         const line = lines.find((l) => l.startsWith(`limits ${mode} `));
         assert.match(
