@@ -188,7 +188,7 @@ describe("timeout on the map family and imap: from the call", () => {
         const seen = pulled;
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(pulled, seen);
-        assert.ok(got >= 1, `got ${got}`);
+        assert.ok(got < 1000, `got ${got}`); // ended by the timeout, not the input
       });
     },
   );
