@@ -46,7 +46,9 @@ export interface FixtureOptions {
   /**
    * Bound the child's V8 heap to this many MB: Deno `--v8-flags=
    * --max-old-space-size`, Node `--max-old-space-size` (both bound every
-   * isolate, workers too). Bun (JavaScriptCore) has no such bound: see
+   * isolate, workers too), with a young generation of a few MB (V8's
+   * default of up to 192 MB let a fast-growing heap outrun Node's worker
+   * limit and abort the process: seen in CI). Bun (JavaScriptCore) has no such bound: see
    * `addressSpaceMb`.
    */
   heapMb?: number;
@@ -75,9 +77,11 @@ export function runFixture(
   const heap = options.heapMb === undefined
     ? []
     : runtime === "deno"
-    ? [`--v8-flags=--max-old-space-size=${options.heapMb}`]
+    ? [
+      `--v8-flags=--max-old-space-size=${options.heapMb},--max-semi-space-size=2`,
+    ]
     : runtime === "node"
-    ? [`--max-old-space-size=${options.heapMb}`]
+    ? [`--max-old-space-size=${options.heapMb}`, "--max-semi-space-size=2"]
     : [];
   const args = runtime === "deno"
     ? ["run", "-A", ...heap, path]
