@@ -366,6 +366,16 @@ function checkAdapter(a: Record<string, unknown>): void {
     typeof a.sharedMemory === "boolean" ? "" : "a boolean 'sharedMemory'",
     typeof a.spawn === "function" ? "" : "a function 'spawn'",
   ].filter(Boolean);
+  if (
+    missing.length === 0 && a.processes !== undefined &&
+    !(Number.isSafeInteger(a.processes) && (a.processes as number) > 0)
+  ) {
+    throw new TypeError(
+      `Cannot create pool as the context's 'processes' must be a positive integer: received ${
+        received(a.processes)
+      }; omit it to default to cpuCount()`,
+    );
+  }
   if (missing.length === 0) return;
   throw new TypeError(
     `Cannot create pool as 'context' is an object but not a WorkerAdapter: it lacks ${

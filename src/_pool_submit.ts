@@ -115,7 +115,10 @@ export function createPool(options?: number | PoolOptions): PoolState {
       }`,
     );
   }
-  const processes = opts.processes ??
+  const hint = typeof opts.context === "object" && opts.context !== null
+    ? opts.context.processes
+    : undefined;
+  const processes = opts.processes ?? hint ??
     Math.min(cpuCount(), MAX_PROCESSES);
   if (!positiveInteger(processes)) {
     throw new RangeError(

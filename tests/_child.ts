@@ -74,9 +74,7 @@ export function runFixture(
   const exec: string = runtime === "deno"
     ? g.Deno.execPath()
     : g.process.execPath;
-  const heap = options.heapMb === undefined
-    ? []
-    : runtime === "deno"
+  const heap = options.heapMb === undefined ? [] : runtime === "deno"
     ? [
       `--v8-flags=--max-old-space-size=${options.heapMb},--max-semi-space-size=2`,
     ]

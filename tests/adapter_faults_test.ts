@@ -295,3 +295,40 @@ describe("context: null", () => {
     }
   });
 });
+
+describe("WorkerAdapter.processes", () => {
+  test(
+    "is the default worker count of a pool on that context; the pool's own processes wins",
+    T,
+    async () => {
+      const spawned: string[] = [];
+      const base = customAdapter();
+      const counting = (processes: number): WorkerAdapter => ({
+        name: "counting",
+        sharedMemory: false,
+        processes,
+        spawn(options, events) {
+          spawned.push(options.name);
+          return base.spawn(options, events);
+        },
+      });
+      const pool = new Pool({ context: counting(3) });
+      try {
+        assert.equal(pool.stats().processes, 3);
+        const names = await deadline(
+          pool.map(() => 1, [1, 2, 3, 4, 5, 6], 1),
+          30,
+        );
+        assert.deepEqual(names, [1, 1, 1, 1, 1, 1]);
+      } finally {
+        await pool.terminate();
+      }
+      const own = new Pool({ processes: 2, context: counting(5) });
+      try {
+        assert.equal(own.stats().processes, 2);
+      } finally {
+        await own.terminate();
+      }
+    },
+  );
+});

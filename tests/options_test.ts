@@ -403,6 +403,30 @@ describe("option checks: new Pool()", () => {
       /lacks a string 'name', a boolean 'sharedMemory'/,
     ]],
     [{ context: [] }, TypeError, [/'context'/, /a function 'spawn'/]],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          processes: 0,
+        },
+      },
+      TypeError,
+      [/context's 'processes' must be a positive integer: received 0/],
+    ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          processes: "4",
+        },
+      },
+      TypeError,
+      [/context's 'processes' must be a positive integer: received '4'/],
+    ],
     [{ max_tasks_per_child: 2 }, TypeError, [
       /'max_tasks_per_child'/,
       /did you mean 'maxtasksperchild'/,

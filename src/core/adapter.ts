@@ -182,6 +182,14 @@ export interface WorkerAdapter {
    * this adapter cannot apply refuses to start, naming the fields.
    */
   readonly resourceLimits?: boolean | readonly ResourceLimitName[];
+  /**
+   * How many workers a pool on this context starts when its own
+   * `processes` option is absent: a positive integer, at most
+   * `Pool.MAX_PROCESSES`. A context that is not this machine's threads (a
+   * cluster of hosts) knows its capacity better than `cpuCount()`, the
+   * default when this is absent too.
+   */
+  readonly processes?: number;
   /** Starts one worker; `events` is how it reports messages and its end. */
   spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }
