@@ -15,7 +15,6 @@ import { toRecord } from "../core/_error_record.ts";
 import type { ProcessInfo } from "../types.ts";
 import type {
   ErrorRecord,
-  FnSpec,
   InitMessage,
   MainMessage,
   TaskView,
@@ -40,14 +39,12 @@ import {
   taskMode,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
-import { compile, describe, type Fn } from "./_compile.ts";
+import { compile, describe } from "./_compile.ts";
+import { FunctionTable } from "./_functions.ts";
 import { runItems } from "./_run.ts";
 import { ShapeTable } from "./_shape.ts";
 import { NoteBuffer } from "./_notes.ts";
 import type { WorkerChannel } from "./serve.ts";
-
-/** A compiled function, a pending module import, or why it failed. */
-type Compiled = Fn | Promise<Fn> | { failed: unknown };
 
 /** Flush buffered results at least this often while tasks run (ms). */
 const FLUSH_MS = 1;
@@ -59,8 +56,7 @@ export class WorkerLoop {
   /** Who this worker is (set by `init`); `currentProcess()` while it runs. */
   process: ProcessInfo | undefined;
   private readonly channel: WorkerChannel;
-  private readonly specs = new Map<number, FnSpec>();
-  private readonly compiled = new Map<number, Compiled>();
+  private readonly table = new FunctionTable();
   /** Task batches (flat, see `takeTask`) waiting to run. */
   private readonly inbox: unknown[][] = [];
   /** Index of the next task in `inbox[0]`. */
@@ -87,14 +83,9 @@ export class WorkerLoop {
     mode: 0,
     payload: undefined,
   };
-  private readonly define = (fid: number, spec: FnSpec): void => {
-    this.specs.set(fid, spec);
-    this.compiled.delete(fid); // a reused id: the old function is gone
-  };
-
   /** Task functions known now (defined, not forgotten): for tests. */
   get functions(): number {
-    return this.specs.size;
+    return this.table.size;
   }
 
   /** Starts serving: listens on `channel` at once. */
@@ -119,8 +110,7 @@ export class WorkerLoop {
     if (currentReporter() === this.notes) enterReporter(undefined);
     this.inbox.length = 0;
     this.out = [];
-    this.specs.clear();
-    this.compiled.clear();
+    this.table.clear();
     this.view.payload = undefined;
   }
 
@@ -133,13 +123,10 @@ export class WorkerLoop {
         if (this.ready && !this.running) void this.drain();
         break;
       case "define":
-        readDefines(msg.defs, this.define);
+        readDefines(msg.defs, this.table.define);
         break;
       case "forget":
-        for (const fid of msg.fids) {
-          this.specs.delete(fid);
-          this.compiled.delete(fid);
-        }
+        for (const fid of msg.fids) this.table.forget(fid);
         break;
       case "init":
         void this.init(msg);
@@ -208,32 +195,6 @@ export class WorkerLoop {
     if (this.inbox.length > 0) void this.drain();
   }
 
-  private lookup(fid: number): Compiled {
-    const compiled = this.compiled;
-    let fn = compiled.get(fid);
-    if (fn === undefined) {
-      const spec = this.specs.get(fid);
-      try {
-        if (spec === undefined) {
-          throw new Error(`Unknown task function #${fid}`);
-        }
-        fn = compile(spec);
-      } catch (error) {
-        fn = { failed: error };
-      }
-      if (fn instanceof Promise) {
-        const pending = fn;
-        // Unless forgotten (or redefined) while the import ran.
-        const settle = (value: Compiled) => {
-          if (compiled.get(fid) === pending) compiled.set(fid, value);
-        };
-        pending.then(settle, (error) => settle({ failed: error }));
-      }
-      compiled.set(fid, fn);
-    }
-    return fn;
-  }
-
   /** Claims the next task through the gate: `false` when taken back. */
   private claim(): boolean {
     const o = this.ordinal++;
@@ -285,7 +246,7 @@ export class WorkerLoop {
         }
         shapes.begin(shape, start);
 
-        let fn = this.lookup(fid);
+        let fn = this.table.lookup(fid);
         if (fn instanceof Promise) {
           this.flush();
           try {
@@ -304,7 +265,7 @@ export class WorkerLoop {
           );
           continue;
         }
-        const spec = this.specs.get(fid);
+        const spec = this.table.spec(fid);
         if (mode === MODE_CALL || mode === MODE_CALL1) {
           try {
             let value = mode === MODE_CALL1
