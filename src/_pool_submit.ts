@@ -1,7 +1,7 @@
 /**
- * The insides of {@linkcode Pool}: checking its options, starting its
- * engine, and submitting `apply`, `map` and `imap` work. The public methods
- * in `pool.ts` validate their own calls and delegate here.
+ * Submitting {@linkcode Pool} work: `apply`, `map` and `imap` calls checked,
+ * turned into tasks and handed to the engine (`_pool_create.ts` makes the
+ * pool). The public methods in `pool.ts` delegate here.
  *
  * @module
  */
@@ -13,7 +13,6 @@ import {
   MapSink,
   settleResult,
 } from "./async_result.ts";
-import { checkLimitsSupported, selectAdapter } from "./adapters/_select.ts";
 import {
   chunkArray,
   defaultChunksize,
@@ -21,9 +20,7 @@ import {
   isIterable,
   readAll,
 } from "./core/_chunking.ts";
-import { sourceSpec } from "./core/_function_source.ts";
 import {
-  type FnSpec,
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
@@ -39,59 +36,37 @@ import {
   watchCall,
   watchSignal,
 } from "./_stop.ts";
-import { Engine } from "./core/_engine.ts";
-import { cpuCount } from "./cpu_count.ts";
-import { currentProcessAlias } from "./current_process.ts";
-import { reportProgressAlias } from "./progress.ts";
 import {
   cancelIMap,
   createIMapIterator,
   type IMapIterator,
 } from "./imap_iterator.ts";
-import { isModuleTask } from "./module_task.ts";
-import type {
-  ApplyOptions,
-  ImapOptions,
-  MapOptions,
-  PoolOptions,
-} from "./types.ts";
-import { checkFeatures } from "./_features.ts";
+import type { ApplyOptions } from "./types.ts";
 import {
   applyOptions,
-  checkPoolOptions,
   mapOptions,
-  positiveInteger,
+  type ParsedMapOptions,
   received,
 } from "./_options.ts";
-import { resourceLimitsOption } from "./_limits.ts";
-
-/** The most workers a pool may have (see `Pool.MAX_PROCESSES`). */
-export const MAX_PROCESSES = 1024;
+import { describeTask, type PoolState } from "./_pool_create.ts";
 
 /** Chunks submitted and not consumed, per worker, by default in `imap`. */
 const BUFFER_PER_PROCESS = 4;
 
-/** A pool's engine and settings. */
-export interface PoolState {
-  /** The engine. */
-  readonly engine: Engine;
-  /** Number of workers. */
-  readonly processes: number;
-  /** The `context` option, for `toString`. */
-  readonly context: string | undefined;
-  /** The `taskTimeout` option, in seconds. */
-  readonly taskTimeout: number | undefined;
-}
-
-function taskSpec(fn: unknown, role: string): FnSpec {
-  if (isModuleTask(fn)) return { kind: "module", url: fn.url, name: fn.name };
-  return sourceSpec(fn, role, currentProcessAlias, reportProgressAlias);
-}
-
-/** Makes the spec of a task function (the registry calls it once per source). */
-const describeTask = (fn: unknown): FnSpec => taskSpec(fn, "task");
-
-function checkIterable(method: string, iterable: unknown): void {
+/**
+ * The start of a map-family call: the pool accepts work, `fn` gets its id,
+ * the options and the iterable are checked.
+ */
+function beginMap(
+  state: PoolState,
+  method: string,
+  fn: unknown,
+  iterable: unknown,
+  chunksizeArg: unknown,
+): { fid: number; opts: ParsedMapOptions } {
+  checkRunning(state, method);
+  const fid = state.engine.registry.fidFor(fn, describeTask);
+  const opts = mapOptions(method, chunksizeArg);
   if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
     throw new TypeError(
       `Cannot call ${method}() as 'iterable' must be an Iterable or AsyncIterable: received ${
@@ -99,97 +74,7 @@ function checkIterable(method: string, iterable: unknown): void {
       }`,
     );
   }
-}
-
-/** Checks `new Pool(options)` and starts the engine (see the constructor). */
-export function createPool(options?: number | PoolOptions): PoolState {
-  checkFeatures();
-  checkPoolOptions(options);
-  const opts: PoolOptions = typeof options === "number"
-    ? { processes: options }
-    : options ?? {};
-  if (typeof opts !== "object") {
-    throw new TypeError(
-      `Cannot create pool as its argument must be a number of processes or an options object: received ${
-        received(options)
-      }`,
-    );
-  }
-  const hint = typeof opts.context === "object" && opts.context !== null
-    ? opts.context.processes
-    : undefined;
-  const processes = opts.processes ?? hint ??
-    Math.min(cpuCount(), MAX_PROCESSES);
-  if (!positiveInteger(processes)) {
-    throw new RangeError(
-      `Cannot create pool as 'processes' must be a positive integer: received ${
-        received(processes)
-      }`,
-    );
-  }
-  if (processes > MAX_PROCESSES) {
-    throw new RangeError(
-      `Cannot create pool as 'processes' must be at most Pool.MAX_PROCESSES (${MAX_PROCESSES}): received ${processes}; each worker is a thread with its own heap`,
-    );
-  }
-  const max = opts.maxtasksperchild ?? opts.maxTasksPerChild;
-  if (max !== undefined && max !== null && !positiveInteger(max)) {
-    throw new RangeError(
-      `Cannot create pool as 'maxtasksperchild' must be a positive integer: received ${
-        received(max)
-      }`,
-    );
-  }
-  const initargs = opts.initargs ?? [];
-  if (!Array.isArray(initargs)) {
-    throw new TypeError(
-      `Cannot create pool as 'initargs' must be an array: received ${
-        received(initargs)
-      }`,
-    );
-  }
-  let initializer: FnSpec | undefined;
-  if (opts.initializer !== undefined && opts.initializer !== null) {
-    initializer = taskSpec(opts.initializer, "initializer");
-    try {
-      structuredClone(initargs);
-    } catch (error) {
-      throw new TypeError(
-        `Cannot create pool as 'initargs' cannot be cloned to workers: ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
-    }
-  }
-  const resourceLimits = resourceLimitsOption(opts.resourceLimits);
-  const adapter = selectAdapter(opts.context);
-  // Every adapter is chosen synchronously today (selectAdapter's type
-  // allows a promise for one that would have to be imported).
-  if (!(adapter instanceof Promise)) {
-    checkLimitsSupported(
-      adapter,
-      resourceLimits,
-      typeof opts.context === "object" && opts.context !== null,
-    );
-  }
-  const engine = new Engine({
-    processes,
-    adapter,
-    initializer,
-    initargs,
-    maxTasks: max ?? Infinity,
-    resourceLimits,
-  });
-  const context = typeof opts.context === "object" && opts.context !== null
-    ? opts.context.name
-    : opts.context;
-  return {
-    engine,
-    processes,
-    context,
-    taskTimeout: opts.taskTimeout ?? undefined,
-  };
+  return { fid, opts };
 }
 
 /** Throws "Pool not running" unless the pool accepts work. */
@@ -290,11 +175,8 @@ export function submitMap<R>(
   chunksizeArg: unknown,
   mode: TaskMode,
 ): AsyncResult<R[]> {
-  checkRunning(state, method);
+  const { fid, opts } = beginMap(state, method, fn, iterable, chunksizeArg);
   const engine = state.engine;
-  const fid = engine.registry.fidFor(fn, describeTask);
-  const opts = mapOptions(method, chunksizeArg as number | MapOptions);
-  checkIterable(method, iterable);
   const result = new AsyncResult<R[]>({
     callback: opts.callback as ((values: R[]) => void) | undefined,
     errorCallback: opts.errorCallback,
@@ -377,11 +259,8 @@ export function openImap<R>(
   chunksizeArg: unknown,
   ordered: boolean,
 ): IMapIterator<R> {
-  checkRunning(state, method);
+  const { fid, opts } = beginMap(state, method, fn, iterable, chunksizeArg);
   const engine = state.engine;
-  const fid = engine.registry.fidFor(fn, describeTask);
-  const opts = mapOptions(method, chunksizeArg as number | ImapOptions);
-  checkIterable(method, iterable);
   const field = opts.onProgress === undefined
     ? MODE_MAP
     : MODE_MAP | TASK_PROGRESS;

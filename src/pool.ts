@@ -19,14 +19,8 @@ import type {
   PoolOptions,
   Task,
 } from "./types.ts";
-import {
-  createPool,
-  MAX_PROCESSES,
-  openImap,
-  type PoolState,
-  submitApply,
-  submitMap,
-} from "./_pool_submit.ts";
+import { openImap, submitApply, submitMap } from "./_pool_submit.ts";
+import { createPool, MAX_PROCESSES, type PoolState } from "./_pool_create.ts";
 
 /**
  * A pool of workers, with the API of Python's `multiprocessing.Pool`.
