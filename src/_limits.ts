@@ -9,7 +9,7 @@
  */
 
 import type { ResourceLimitName, ResourceLimits } from "./core/adapter.ts";
-import { distance, received } from "./_options.ts";
+import { distance, received } from "./_option_names.ts";
 
 /**
  * The smallest value of each limit a worker survives, where one exists:

@@ -18,208 +18,11 @@
 import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
 import type { TransferListItem } from "./types.ts";
-
-/** The camelCase spelling of options that have one, by Python spelling. */
-const CAMEL: Readonly<Record<string, string>> = {
-  maxtasksperchild: "maxTasksPerChild",
-  error_callback: "errorCallback",
-};
-
-/**
- * The options each method takes (Python spellings; the camelCase ones of
- * {@linkcode CAMEL} are accepted too). Aliases (`mapAsync`, ...) call the
- * Python-named method and share its entry.
- */
-const OPTIONS: Readonly<Record<string, readonly string[]>> = {
-  Pool: [
-    "processes",
-    "initializer",
-    "initargs",
-    "maxtasksperchild",
-    "context",
-    "resourceLimits",
-    "taskTimeout",
-  ],
-  apply: ["kwds", "transfer", "onProgress", "signal", "timeout"],
-  apply_async: [
-    "kwds",
-    "callback",
-    "error_callback",
-    "transfer",
-    "onProgress",
-    "signal",
-    "timeout",
-  ],
-  map: ["chunksize", "onProgress", "signal", "timeout"],
-  starmap: ["chunksize", "onProgress", "signal", "timeout"],
-  map_async: [
-    "chunksize",
-    "callback",
-    "error_callback",
-    "onProgress",
-    "signal",
-    "timeout",
-  ],
-  starmap_async: [
-    "chunksize",
-    "callback",
-    "error_callback",
-    "onProgress",
-    "signal",
-    "timeout",
-  ],
-  imap: ["chunksize", "buffersize", "onProgress", "signal", "timeout"],
-  imap_unordered: [
-    "chunksize",
-    "buffersize",
-    "onProgress",
-    "signal",
-    "timeout",
-  ],
-};
-
-/** Names people write for an option, from other libraries or habits. */
-const SYNONYMS: Readonly<Record<string, string>> = {
-  kwargs: "kwds",
-  kwarg: "kwds",
-  keywords: "kwds",
-  workers: "processes",
-  threads: "processes",
-  onerror: "error_callback",
-  onsuccess: "callback",
-  progress: "onProgress",
-  limits: "resourceLimits",
-  resourcelimit: "resourceLimits",
-  abortsignal: "signal",
-  tasktimeout: "timeout",
-  timeoutms: "timeout",
-};
+import { checkKeys, doing, received } from "./_option_names.ts";
 
 /** Whether `value` is an integer >= 1. */
 export function positiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 1;
-}
-
-/** A short description of a received value, for error messages. */
-export function received(value: unknown): string {
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "number" || typeof value === "boolean" ||
-      value == null
-    ? String(value)
-    : typeof value === "string"
-    ? `'${value}'`
-    : typeof value;
-}
-
-/** `"create pool"` for the constructor, `"call map()"` for a method. */
-function doing(method: string): string {
-  return method === "Pool" ? "create pool" : `call ${method}()`;
-}
-
-/** The method's options in both spellings. */
-function spellings(method: string): string[] {
-  return (OPTIONS[method] ?? []).flatMap((name) =>
-    CAMEL[name] ? [name, CAMEL[name]] : [name]
-  );
-}
-
-/**
- * Per method, computed once: the option names it takes in both spellings,
- * and its `[python, camel]` pairs (the checks run on every call).
- */
-const ALLOWED = new Map(
-  Object.keys(OPTIONS).map((method) => [
-    method,
-    {
-      names: new Set(spellings(method)),
-      pairs: OPTIONS[method]
-        .filter((name) => CAMEL[name] !== undefined)
-        .map((name) => [name, CAMEL[name]] as const),
-    },
-  ]),
-);
-
-/** Levenshtein distance, for typos. */
-export function distance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(
-        row[j] + 1,
-        next[j - 1] + 1,
-        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    row = next;
-  }
-  return row[b.length];
-}
-
-/** What to tell about an unknown option `key` of `method`. */
-function unknownOption(method: string, key: string): TypeError {
-  const known = OPTIONS[method] ?? [];
-  const fold = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
-  let hint = "";
-  const synonym = SYNONYMS[fold(key)];
-  const close = (synonym && known.includes(synonym) ? synonym : undefined) ??
-    known.find((name) =>
-      fold(name) === fold(key) ||
-      (CAMEL[name] !== undefined && fold(CAMEL[name]) === fold(key))
-    ) ?? known.find((name) => distance(fold(name), fold(key)) <= 2);
-  // The method that takes it: `map()` -> `map_async()`, else the one
-  // sharing most options with this one.
-  const shared = (m: string) =>
-    m === `${method}_async`
-      ? Infinity
-      : (OPTIONS[m] ?? []).filter((name) => known.includes(name)).length;
-  const elsewhere = Object.keys(OPTIONS)
-    .filter((m) => m !== "Pool" && m !== method && spellings(m).includes(key))
-    .sort((a, b) => shared(b) - shared(a))[0];
-  if (close !== undefined) {
-    hint = `: did you mean '${close}'${
-      CAMEL[close] ? ` (or '${CAMEL[close]}')` : ""
-    }?`;
-  } else if (elsewhere !== undefined && method !== "Pool") {
-    hint = `: '${key}' is an option of ${elsewhere}()`;
-  } else if (method === "apply" || method === "apply_async") {
-    hint =
-      `: keyword arguments for the function go in 'kwds' ({ kwds: { ${key}: ... } })`;
-  }
-  const takes = known.length === 0
-    ? "no options"
-    : spellings(method).map((name) => `'${name}'`).join(", ");
-  return new TypeError(
-    `Cannot ${
-      doing(method)
-    } as it got an unexpected option '${key}'${hint} (${method}() takes ${takes})`,
-  );
-}
-
-/**
- * Checks the keys of an options object: no unknown option, and not both
- * spellings of one with different values.
- */
-function checkKeys(method: string, options: object): void {
-  const { names, pairs } = ALLOWED.get(method)!;
-  for (const key in options) {
-    if (!names.has(key) && Object.hasOwn(options, key)) {
-      throw unknownOption(method, key);
-    }
-  }
-  const record = options as Record<string, unknown>;
-  for (const [python, camel] of pairs) {
-    if (
-      record[camel] !== undefined && record[python] !== undefined &&
-      record[python] !== record[camel]
-    ) {
-      throw new TypeError(
-        `Cannot ${
-          doing(method)
-        } as it got both '${python}' and '${camel}' with different values: give one`,
-      );
-    }
-  }
 }
 
 /** Throws unless `options` is an options object (undefined and null pass). */
@@ -384,6 +187,32 @@ function checkAdapter(a: Record<string, unknown>): void {
   );
 }
 
+/**
+ * `callback`, `error_callback`/`errorCallback` and `onProgress`, checked
+ * (each a function, or undefined/null: none).
+ */
+function callbackOptions(method: string, o: Record<string, unknown>): {
+  callback: ((result: unknown) => void) | undefined;
+  errorCallback: ((error: unknown) => void) | undefined;
+  onProgress: ((value: unknown) => void) | undefined;
+} {
+  checkFunction(method, "callback", o.callback);
+  checkFunction(method, "error_callback", o.error_callback);
+  checkFunction(method, "errorCallback", o.errorCallback);
+  checkFunction(method, "onProgress", o.onProgress);
+  return {
+    callback: (o.callback ?? undefined) as
+      | ((result: unknown) => void)
+      | undefined,
+    errorCallback: (o.error_callback ?? o.errorCallback ?? undefined) as
+      | ((error: unknown) => void)
+      | undefined,
+    onProgress: (o.onProgress ?? undefined) as
+      | ((value: unknown) => void)
+      | undefined,
+  };
+}
+
 /** What `apply`/`apply_async` run with, from their options. */
 export interface ParsedApplyOptions {
   /** The function's arguments, `kwds` appended when given. */
@@ -442,19 +271,8 @@ export function applyOptions(
     }
     parsed.args = [...args, o.kwds];
   }
-  checkFunction(method, "callback", o.callback);
-  checkFunction(method, "error_callback", o.error_callback);
-  checkFunction(method, "errorCallback", o.errorCallback);
-  checkFunction(method, "onProgress", o.onProgress);
-  parsed.onProgress = (o.onProgress ?? undefined) as
-    | ((value: unknown) => void)
-    | undefined;
-  const callback = (o.callback ?? undefined) as
-    | ((result: unknown) => void)
-    | undefined;
-  const errorCallback = (o.error_callback ?? o.errorCallback ?? undefined) as
-    | ((error: unknown) => void)
-    | undefined;
+  const { callback, errorCallback, onProgress } = callbackOptions(method, o);
+  parsed.onProgress = onProgress;
   if (callback !== undefined || errorCallback !== undefined) {
     parsed.callbacks = { callback, errorCallback };
   }
@@ -533,20 +351,13 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
   const o = arg as Record<string, unknown>;
   checkCount(method, "chunksize", o.chunksize);
   checkCount(method, "buffersize", o.buffersize);
-  checkFunction(method, "callback", o.callback);
-  checkFunction(method, "error_callback", o.error_callback);
-  checkFunction(method, "errorCallback", o.errorCallback);
-  checkFunction(method, "onProgress", o.onProgress);
+  const { callback, errorCallback, onProgress } = callbackOptions(method, o);
   return {
     chunksize: (o.chunksize ?? undefined) as number | undefined,
     buffersize: (o.buffersize ?? undefined) as number | undefined,
-    callback: (o.callback ?? undefined) as ParsedMapOptions["callback"],
-    errorCallback: (o.error_callback ?? o.errorCallback ?? undefined) as
-      | ((error: unknown) => void)
-      | undefined,
-    onProgress: (o.onProgress ?? undefined) as
-      | ((value: unknown) => void)
-      | undefined,
+    callback,
+    errorCallback,
+    onProgress,
     signal: checkSignal(method, o.signal),
     timeout: checkSeconds(method, "timeout", o.timeout),
   };

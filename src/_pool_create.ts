@@ -16,7 +16,8 @@ import { reportProgressAlias } from "./progress.ts";
 import { isModuleTask } from "./module_task.ts";
 import type { PoolOptions } from "./types.ts";
 import { checkFeatures } from "./_features.ts";
-import { checkPoolOptions, positiveInteger, received } from "./_options.ts";
+import { checkPoolOptions, positiveInteger } from "./_options.ts";
+import { received } from "./_option_names.ts";
 import { resourceLimitsOption } from "./_limits.ts";
 
 /** The most workers a pool may have (see `Pool.MAX_PROCESSES`). */

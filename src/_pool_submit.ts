@@ -42,12 +42,8 @@ import {
   type IMapIterator,
 } from "./imap_iterator.ts";
 import type { ApplyOptions } from "./types.ts";
-import {
-  applyOptions,
-  mapOptions,
-  type ParsedMapOptions,
-  received,
-} from "./_options.ts";
+import { applyOptions, mapOptions, type ParsedMapOptions } from "./_options.ts";
+import { received } from "./_option_names.ts";
 import { describeTask, type PoolState } from "./_pool_create.ts";
 
 /** Chunks submitted and not consumed, per worker, by default in `imap`. */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { received } from "../_options.ts";
+import { received } from "../_option_names.ts";
 import type {
   ResourceLimitName,
   ResourceLimits,

@@ -1,0 +1,190 @@
+// This module is browser compatible.
+/**
+ * Which options each public method takes (a table, Python spellings and
+ * their camelCase ones), and what to say about one it does not take: a
+ * typo, a synonym from another library, an option of another method.
+ * `_options.ts` checks the values.
+ *
+ * @module
+ */
+
+/** The camelCase spelling of options that have one, by Python spelling. */
+const CAMEL: Readonly<Record<string, string>> = {
+  maxtasksperchild: "maxTasksPerChild",
+  error_callback: "errorCallback",
+};
+
+/** What every method that runs tasks takes, last. */
+const STOPPING = ["onProgress", "signal", "timeout"] as const;
+/** The callbacks of the `_async` methods. */
+const CALLBACKS = ["callback", "error_callback"] as const;
+/** `map` and `starmap`. */
+const MAP = ["chunksize", ...STOPPING];
+/** `map_async` and `starmap_async`. */
+const MAP_ASYNC = ["chunksize", ...CALLBACKS, ...STOPPING];
+/** `imap` and `imap_unordered`. */
+const IMAP = ["chunksize", "buffersize", ...STOPPING];
+
+/**
+ * The options each method takes (Python spellings; the camelCase ones of
+ * {@linkcode CAMEL} are accepted too). Aliases (`mapAsync`, ...) call the
+ * Python-named method and share its entry.
+ */
+const OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  Pool: [
+    "processes",
+    "initializer",
+    "initargs",
+    "maxtasksperchild",
+    "context",
+    "resourceLimits",
+    "taskTimeout",
+  ],
+  apply: ["kwds", "transfer", ...STOPPING],
+  apply_async: ["kwds", ...CALLBACKS, "transfer", ...STOPPING],
+  map: MAP,
+  starmap: MAP,
+  map_async: MAP_ASYNC,
+  starmap_async: MAP_ASYNC,
+  imap: IMAP,
+  imap_unordered: IMAP,
+};
+
+/** Names people write for an option, from other libraries or habits. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  kwargs: "kwds",
+  kwarg: "kwds",
+  keywords: "kwds",
+  workers: "processes",
+  threads: "processes",
+  onerror: "error_callback",
+  onsuccess: "callback",
+  progress: "onProgress",
+  limits: "resourceLimits",
+  resourcelimit: "resourceLimits",
+  abortsignal: "signal",
+  tasktimeout: "timeout",
+  timeoutms: "timeout",
+};
+
+/** A short description of a received value, for error messages. */
+export function received(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "number" || typeof value === "boolean" ||
+      value == null
+    ? String(value)
+    : typeof value === "string"
+    ? `'${value}'`
+    : typeof value;
+}
+
+/** `"create pool"` for the constructor, `"call map()"` for a method. */
+export function doing(method: string): string {
+  return method === "Pool" ? "create pool" : `call ${method}()`;
+}
+
+/** The method's options in both spellings. */
+function spellings(method: string): string[] {
+  return (OPTIONS[method] ?? []).flatMap((name) =>
+    CAMEL[name] ? [name, CAMEL[name]] : [name]
+  );
+}
+
+/**
+ * Per method, computed once: the option names it takes in both spellings,
+ * and its `[python, camel]` pairs (the checks run on every call).
+ */
+const ALLOWED = new Map(
+  Object.keys(OPTIONS).map((method) => [
+    method,
+    {
+      names: new Set(spellings(method)),
+      pairs: OPTIONS[method]
+        .filter((name) => CAMEL[name] !== undefined)
+        .map((name) => [name, CAMEL[name]] as const),
+    },
+  ]),
+);
+
+/** Levenshtein distance, for typos. */
+export function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        row[j] + 1,
+        next[j - 1] + 1,
+        row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** What to tell about an unknown option `key` of `method`. */
+function unknownOption(method: string, key: string): TypeError {
+  const known = OPTIONS[method] ?? [];
+  const fold = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
+  let hint = "";
+  const synonym = SYNONYMS[fold(key)];
+  const close = (synonym && known.includes(synonym) ? synonym : undefined) ??
+    known.find((name) =>
+      fold(name) === fold(key) ||
+      (CAMEL[name] !== undefined && fold(CAMEL[name]) === fold(key))
+    ) ?? known.find((name) => distance(fold(name), fold(key)) <= 2);
+  // The method that takes it: `map()` -> `map_async()`, else the one
+  // sharing most options with this one.
+  const shared = (m: string) =>
+    m === `${method}_async`
+      ? Infinity
+      : (OPTIONS[m] ?? []).filter((name) => known.includes(name)).length;
+  const elsewhere = Object.keys(OPTIONS)
+    .filter((m) => m !== "Pool" && m !== method && spellings(m).includes(key))
+    .sort((a, b) => shared(b) - shared(a))[0];
+  if (close !== undefined) {
+    hint = `: did you mean '${close}'${
+      CAMEL[close] ? ` (or '${CAMEL[close]}')` : ""
+    }?`;
+  } else if (elsewhere !== undefined && method !== "Pool") {
+    hint = `: '${key}' is an option of ${elsewhere}()`;
+  } else if (method === "apply" || method === "apply_async") {
+    hint =
+      `: keyword arguments for the function go in 'kwds' ({ kwds: { ${key}: ... } })`;
+  }
+  const takes = known.length === 0
+    ? "no options"
+    : spellings(method).map((name) => `'${name}'`).join(", ");
+  return new TypeError(
+    `Cannot ${
+      doing(method)
+    } as it got an unexpected option '${key}'${hint} (${method}() takes ${takes})`,
+  );
+}
+
+/**
+ * Checks the keys of an options object: no unknown option, and not both
+ * spellings of one with different values.
+ */
+export function checkKeys(method: string, options: object): void {
+  const { names, pairs } = ALLOWED.get(method)!;
+  for (const key in options) {
+    if (!names.has(key) && Object.hasOwn(options, key)) {
+      throw unknownOption(method, key);
+    }
+  }
+  const record = options as Record<string, unknown>;
+  for (const [python, camel] of pairs) {
+    if (
+      record[camel] !== undefined && record[python] !== undefined &&
+      record[python] !== record[camel]
+    ) {
+      throw new TypeError(
+        `Cannot ${
+          doing(method)
+        } as it got both '${python}' and '${camel}' with different values: give one`,
+      );
+    }
+  }
+}
