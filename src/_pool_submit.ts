@@ -6,13 +6,8 @@
  * @module
  */
 
-import {
-  APPLY_SINK,
-  applyProgressSink,
-  AsyncResult,
-  MapSink,
-  settleResult,
-} from "./async_result.ts";
+import { AsyncResult, settleResult } from "./async_result.ts";
+import { APPLY_SINK, applyProgressSink, MapSink } from "./_result_sinks.ts";
 import {
   chunkArray,
   defaultChunksize,

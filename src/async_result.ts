@@ -1,12 +1,11 @@
 // This module is browser compatible.
 /**
  * {@linkcode AsyncResult}: the handle `apply_async`, `map_async` and
- * `starmap_async` return; and the sinks that fill it from worker results.
+ * `starmap_async` return (`_result_sinks.ts` fills it from worker results).
  *
  * @module
  */
 
-import type { TaskSink } from "./core/_wire.ts";
 import { isThenable } from "./core/_thenable.ts";
 import { startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
@@ -314,6 +313,11 @@ function finish(result: AsyncResult<unknown>, ok: boolean, value: unknown) {
   s[RESOLVE] = s[REJECT] = undefined;
 }
 
+/** Whether `result` is still pending (used by the sinks). */
+export function isPending(result: AsyncResult<unknown>): boolean {
+  return slots(result)[STATE] === PENDING;
+}
+
 /** Settles `result` (used by the sinks; not part of the public API). */
 export function settleResult<T>(
   result: AsyncResult<T>,
@@ -321,124 +325,4 @@ export function settleResult<T>(
   value: unknown,
 ): void {
   settle(result as AsyncResult<unknown>, ok, value);
-}
-
-/**
- * The sink of every `apply` task: the task's context is its
- * {@linkcode AsyncResult}, so no per-task sink object is made.
- */
-export const APPLY_SINK: TaskSink = {
-  ok(ctx: unknown, value: unknown): void {
-    settle(ctx as AsyncResult<unknown>, true, value);
-  },
-  fail(ctx: unknown, error: unknown): void {
-    settle(ctx as AsyncResult<unknown>, false, error);
-  },
-  partial(ctx: unknown, _values: unknown[], errors: [number, Error][]): void {
-    settle(ctx as AsyncResult<unknown>, false, errors[0][1]);
-  },
-};
-
-/**
- * The sink of `apply` tasks whose call has `onProgress` (one per such
- * call; the others share {@linkcode APPLY_SINK}): progress values go to
- * `onProgress` while the result is pending.
- */
-export function applyProgressSink(
-  onProgress: (value: unknown) => void,
-): TaskSink {
-  return {
-    ok: APPLY_SINK.ok,
-    fail: APPLY_SINK.fail,
-    partial: APPLY_SINK.partial,
-    progress(ctx: unknown, value: unknown): void {
-      if (slots(ctx as AsyncResult<unknown>)[STATE] === PENDING) {
-        onProgress(value);
-      }
-    },
-  };
-}
-
-/**
- * Sink for the chunks of one `map`: writes each chunk into its slice, keeps
- * the first failure to arrive, and settles once every chunk has finished
- * (Python's `MapResult`).
- */
-export class MapSink implements TaskSink {
-  #result: AsyncResult<unknown[]>;
-  #values: unknown[];
-  #chunksize: number;
-  #remaining: number;
-  #error: unknown;
-  #failed = false;
-  #onProgress: ((value: unknown) => void) | undefined;
-
-  /**
-   * @param result The result to settle.
-   * @param length Number of items.
-   * @param chunksize Items per chunk.
-   * @param onProgress Gets the chunks' progress values, if any.
-   */
-  constructor(
-    result: AsyncResult<unknown[]>,
-    length: number,
-    chunksize: number,
-    onProgress?: (value: unknown) => void,
-  ) {
-    this.#result = result;
-    this.#onProgress = onProgress;
-    this.#values = new Array(length);
-    this.#chunksize = chunksize;
-    this.#remaining = Math.ceil(length / chunksize);
-    if (this.#remaining === 0) {
-      settle(result as AsyncResult<unknown>, true, this.#values);
-    }
-  }
-
-  /**
-   * A worker answered for chunk number `ctx`. Its values are copied into
-   * place as it arrives, while other chunks are still running (a plain loop:
-   * `flat()` is slow on V8 and `concat` on JavaScriptCore).
-   */
-  ok(ctx: unknown, value: unknown): void {
-    const values = value as unknown[];
-    const out = this.#values;
-    const base = (ctx as number) * this.#chunksize;
-    for (let i = 0; i < values.length; i++) out[base + i] = values[i];
-    this.#finishOne();
-  }
-
-  /** A chunk reported progress: to `onProgress`, while the map is pending. */
-  progress(_ctx: unknown, value: unknown): void {
-    const onProgress = this.#onProgress;
-    if (
-      onProgress !== undefined &&
-      slots(this.#result as AsyncResult<unknown>)[STATE] === PENDING
-    ) onProgress(value);
-  }
-
-  /** Chunk number `ctx` failed as a whole (in the worker, or lost). */
-  fail(_ctx: unknown, error: unknown): void {
-    this.#fail(error);
-    this.#finishOne();
-  }
-
-  /** Some items of chunk `ctx` threw: the first error is the map's. */
-  partial(_ctx: unknown, _values: unknown[], errors: [number, Error][]): void {
-    this.#fail(errors[0][1]);
-    this.#finishOne();
-  }
-
-  #fail(error: unknown): void {
-    if (this.#failed) return;
-    this.#failed = true;
-    this.#error = error;
-  }
-
-  #finishOne(): void {
-    if (--this.#remaining > 0) return;
-    const result = this.#result as AsyncResult<unknown>;
-    if (this.#failed) settle(result, false, this.#error);
-    else settle(result, true, this.#values);
-  }
 }

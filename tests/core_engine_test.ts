@@ -18,7 +18,8 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { APPLY_SINK, AsyncResult, MapSink } from "../src/async_result.ts";
+import { AsyncResult } from "../src/async_result.ts";
+import { APPLY_SINK, MapSink } from "../src/_result_sinks.ts";
 import { chunkArray, defaultChunksize } from "../src/core/_chunking.ts";
 import { sourceSpec } from "../src/core/_function_source.ts";
 import {
