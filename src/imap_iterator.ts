@@ -2,53 +2,24 @@
 /**
  * {@linkcode IMapIterator}: results of `imap` (input order) and
  * `imap_unordered` (completion order), with lazy input and bounded
- * read-ahead.
+ * read-ahead (the input side: `_imap_input.ts`; results held until taken:
+ * `_imap_results.ts`).
  *
  * @module
  */
 
-import { ChunkReader } from "./core/_chunking.ts";
 import type { TaskSink } from "./core/_wire.ts";
-import type { InputHold } from "./core/_engine.ts";
 import { Deque } from "./core/_deque.ts";
 import { ChunkResults, LAST, NONE } from "./_imap_results.ts";
 import { type CancelTimer, startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
+import { ChunkFeed, type IMapSource } from "./_imap_input.ts";
 
 interface Waiter {
   resolve: (result: IteratorResult<unknown>) => void;
   reject: (error: unknown) => void;
   cancelTimer: CancelTimer | undefined;
   cancelled: boolean;
-}
-
-/** How an {@linkcode IMapIterator} talks to its pool (internal). */
-export interface IMapSource {
-  /** The input. */
-  iterable: Iterable<unknown> | AsyncIterable<unknown>;
-  /** Items per chunk. */
-  chunksize: number;
-  /** Chunks submitted and not yet consumed, at most. */
-  buffersize: number;
-  /** Input order (`imap`) or completion order (`imap_unordered`). */
-  ordered: boolean;
-  /** Gets the chunks' `reportProgress` values, if given. */
-  onProgress?: ((value: unknown) => void) | undefined;
-  /** Submits one chunk; throws if the pool no longer accepts work. */
-  submit(chunk: unknown[], index: number, sink: TaskSink): void;
-  /**
-   * Keeps `close()` from finishing while input remains; returns release.
-   * `abort` is called if the pool stops first (`terminate()`), `join` when
-   * `join()` is awaited while the input is open.
-   */
-  hold(input: InputHold): () => void;
-  /** Set when the call's signal was aborted before it started: read nothing. */
-  aborted?: { reason: unknown } | undefined;
-  /**
-   * Called once when the call's work is over: every chunk answered and the
-   * input read to its end, or the iterator closed, failed or aborted.
-   */
-  onEnd?: (() => void) | undefined;
 }
 
 const DONE: IteratorResult<never> = { done: true, value: undefined };
@@ -99,18 +70,8 @@ export function cancelIMap<T>(it: IMapIterator<T>, reason: unknown): void {
  */
 export class IMapIterator<T> implements AsyncIterableIterator<T> {
   #source: IMapSource;
-  #reader: ChunkReader<unknown>;
-  #sink: TaskSink;
-  #submitted = 0;
-  #consumed = 0;
-  #feeding = false;
-  #inputDone = false;
-  #inputError: unknown;
-  #hasInputError = false;
+  #feed: ChunkFeed;
   #closed = false;
-  /** Read past `buffersize`: `join()` was awaited over an in-memory input. */
-  #eager = false;
-  #release: () => void;
   #results: ChunkResults;
   /** The item taken last (see #take). */
   #takenOk = false;
@@ -130,9 +91,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
 
   private constructor(source: IMapSource) {
     this.#source = source;
-    this.#reader = new ChunkReader(source.iterable, source.chunksize);
     this.#results = new ChunkResults(source.ordered);
-    this.#sink = {
+    const sink: TaskSink = {
       ok: (index, values) => {
         if (this.#closed) return;
         this.#results.add(index as number, values as unknown[], undefined);
@@ -151,36 +111,27 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     };
     const onProgress = source.onProgress;
     if (onProgress !== undefined) {
-      this.#sink.progress = (_index, value) => {
+      sink.progress = (_index, value) => {
         if (!this.#closed) onProgress(value);
       };
     }
+    const feed = this.#feed = new ChunkFeed(source, this.#results, sink, {
+      closed: () => this.#closed,
+      pump: () => this.#pump(),
+      stopped: () => {
+        if (this.#answered >= feed.submitted) this.#workOver();
+      },
+    });
     if (source.aborted !== undefined) {
       // The signal was aborted before the call: read nothing at all.
-      this.#release = () => {};
-      this.#inputDone = true;
+      feed.inputDone = true;
       this.#closed = true;
       this.#hasAbortReason = true;
       this.#abortReason = source.aborted.reason;
       this.#ended = true;
       return;
     }
-    // After close() the input is still read lazily: the pool finishes once
-    // it is exhausted or this iterator is closed. When join() is awaited, an
-    // input already in memory (an array, a string, a typed array, a Set or
-    // a Map) is read to its end, so Python's `it = pool.imap(f, xs);
-    // pool.close(); pool.join(); for x in it` finishes; a generator stays
-    // lazy (it may never end), and join() waits for its consumer.
-    this.#release = source.hold({
-      abort: (error) => this.#abort(error),
-      join: () => {
-        if (!this.#eager && isInMemory(source.iterable)) {
-          this.#eager = true;
-          this.#feed();
-        }
-      },
-    });
-    this.#feed();
+    feed.start();
   }
 
   /**
@@ -229,7 +180,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
           ? Promise.resolve({ done: false, value })
           : Promise.reject(value)) as Promise<IteratorResult<T>>;
       }
-      if (this.#finished()) return this.#end() as Promise<IteratorResult<T>>;
+      if (this.#feed.finished()) {
+        return this.#feed.end() as Promise<IteratorResult<T>>;
+      }
     }
     return new Promise<IteratorResult<unknown>>((resolve, reject) => {
       const waiter: Waiter = {
@@ -276,12 +229,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#workOver();
       this.#results.clear();
       for (const waiter of this.#waiters.drain()) this.#answer(waiter, DONE);
-      this.#stopReading();
-      try {
-        await this.#reader.close();
-      } catch {
-        // the input's own clean-up failed; nothing left to report it to
-      }
+      this.#feed.stopReading();
+      await this.#feed.close();
     }
     return DONE;
   }
@@ -320,25 +269,12 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     const value = results.value;
     results.value = undefined;
     if (got === LAST) {
-      this.#consumed++;
-      this.#feed(); // may re-enter #pump: set the taken item after it
+      this.#feed.consumed++;
+      this.#feed.feed(); // may re-enter #pump: set the taken item after it
     }
     this.#takenOk = ok;
     this.#taken = value;
     return true;
-  }
-
-  #finished(): boolean {
-    return this.#inputDone && !this.#feeding &&
-      this.#consumed >= this.#submitted;
-  }
-
-  #end(): Promise<IteratorResult<unknown>> {
-    if (this.#hasInputError) {
-      this.#hasInputError = false;
-      return Promise.reject(this.#inputError);
-    }
-    return Promise.resolve(DONE);
   }
 
   #answer(waiter: Waiter, result: IteratorResult<unknown>): void {
@@ -358,9 +294,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
         else waiter.reject(value);
         continue;
       }
-      if (this.#finished()) {
+      if (this.#feed.finished()) {
         waiter.cancelTimer?.();
-        this.#end().then(waiter.resolve, waiter.reject);
+        this.#feed.end().then(waiter.resolve, waiter.reject);
         continue;
       }
       this.#waiters.unshift(waiter);
@@ -368,103 +304,9 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  // ---- input -------------------------------------------------------------
-
-  #feed(): void {
-    if (this.#feeding) return;
-    this.#feeding = true;
-    try {
-      while (
-        !this.#inputDone && !this.#closed &&
-        (this.#eager ||
-          this.#submitted - this.#consumed < this.#source.buffersize)
-      ) {
-        const next = this.#reader.next();
-        if (next instanceof Promise) {
-          next.then(
-            (chunk) => {
-              this.#feeding = false;
-              if (this.#accept(chunk)) this.#feed();
-              else this.#pump();
-            },
-            (error) => {
-              this.#feeding = false;
-              this.#inputFailed(error);
-            },
-          );
-          return;
-        }
-        if (!this.#accept(next)) break;
-      }
-    } catch (error) {
-      this.#feeding = false;
-      this.#inputFailed(error);
-      return;
-    }
-    this.#feeding = false;
-    this.#pump();
-  }
-
-  /** Submits one chunk; returns whether to keep reading. */
-  #accept(chunk: unknown[] | undefined): boolean {
-    if (this.#closed || this.#inputDone) return false;
-    if (chunk === undefined) {
-      this.#inputDone = true;
-      this.#stopReading();
-      return false;
-    }
-    const index = this.#submitted++;
-    this.#results.expect(index, chunk.length);
-    try {
-      this.#source.submit(chunk, index, this.#sink);
-    } catch (error) {
-      this.#submitted--;
-      this.#results.unexpect(index);
-      this.#inputFailed(error);
-      return false;
-    }
-    return !this.#reader.done || this.#markDone();
-  }
-
-  #markDone(): boolean {
-    this.#inputDone = true;
-    this.#stopReading();
-    return false;
-  }
-
-  #inputFailed(error: unknown): void {
-    if (this.#inputDone) return; // stopped by the pool: that error stands
-    this.#inputDone = true;
-    this.#inputError = error;
-    this.#hasInputError = true;
-    this.#stopReading();
-    this.#pump();
-  }
-
-  /**
-   * The pool stopped (`terminate()`): read no more, leave a read in
-   * progress behind, and end with `error` once the chunks already
-   * submitted (rejected by the pool) are taken. The input's `return()` runs
-   * now, so a generator's `finally` runs (once its pending step, if any,
-   * ends).
-   */
-  #abort(error: unknown): void {
-    if (this.#closed || this.#inputDone) return;
-    this.#feeding = false;
-    this.#inputFailed(error);
-    this.#reader.close().catch(() => {
-      // the input's own clean-up failed; nothing left to report it to
-    });
-  }
-
-  #stopReading(): void {
-    this.#release();
-    if (this.#answered >= this.#submitted) this.#workOver();
-  }
-
   /** A chunk was answered: pass results on; the work may be over. */
   #answeredOne(): void {
-    if (++this.#answered >= this.#submitted && this.#inputDone) {
+    if (++this.#answered >= this.#feed.submitted && this.#feed.inputDone) {
       this.#workOver();
     }
     this.#pump();
@@ -483,12 +325,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
     this.#closed = true;
     this.#workOver();
     this.#results.clear();
-    this.#inputDone = true;
-    this.#feeding = false;
-    this.#release();
-    this.#reader.close().catch(() => {
-      // the input's own clean-up failed; nothing left to report it to
-    });
+    this.#feed.cancel();
     const waiters = this.#waiters.drain();
     for (const waiter of waiters) {
       waiter.cancelTimer?.();
@@ -499,11 +336,4 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#abortReason = reason;
     }
   }
-}
-
-/** Whether reading all of `iterable` costs no memory beyond what it holds. */
-function isInMemory(iterable: unknown): boolean {
-  return Array.isArray(iterable) || typeof iterable === "string" ||
-    ArrayBuffer.isView(iterable) || iterable instanceof Set ||
-    iterable instanceof Map;
 }
