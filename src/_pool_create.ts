@@ -1,6 +1,6 @@
 /**
- * Creating a {@linkcode Pool}: its options checked, its adapter chosen, its
- * engine started; and the spec of a task function (plain or
+ * Creating a {@linkcode Pool} (its options checked, its adapter chosen, its
+ * engine started), joining it, and the spec of a task function (plain or
  * {@linkcode moduleTask}).
  *
  * @module
@@ -132,4 +132,23 @@ export function createPool(options?: number | PoolOptions): PoolState {
     context,
     taskTimeout: opts.taskTimeout ?? undefined,
   };
+}
+
+/** `join()`: rejects while the pool still runs (see `Pool.join`). */
+export function joinPool(state: PoolState): Promise<void> {
+  if (state.engine.state === "run") {
+    return Promise.reject(
+      new Error(
+        "Pool is still running: call close() or terminate() before join()",
+      ),
+    );
+  }
+  return state.engine.join();
+}
+
+/** `Pool(processes=N, context=...)`, for debugging. */
+export function poolName(state: PoolState): string {
+  return `Pool(processes=${state.processes}${
+    state.context ? `, context=${state.context}` : ""
+  })`;
 }

@@ -80,6 +80,18 @@ export function checkRunning(state: PoolState, method: string): void {
   }
 }
 
+/**
+ * The promise of the result `start` submits; what `start` throws (an
+ * argument error) rejects it instead.
+ */
+export function settled<T>(start: () => AsyncResult<T>): Promise<T> {
+  try {
+    return start().get();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** `apply_async`, with errors naming `method`. */
 export function submitApply(
   state: PoolState,

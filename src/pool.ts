@@ -19,8 +19,14 @@ import type {
   PoolOptions,
   Task,
 } from "./types.ts";
-import { openImap, submitApply, submitMap } from "./_pool_submit.ts";
-import { createPool, MAX_PROCESSES, type PoolState } from "./_pool_create.ts";
+import { openImap, settled, submitApply, submitMap } from "./_pool_submit.ts";
+import {
+  createPool,
+  joinPool,
+  MAX_PROCESSES,
+  poolName,
+  type PoolState,
+} from "./_pool_create.ts";
 
 /**
  * A pool of workers, with the API of Python's `multiprocessing.Pool`.
@@ -196,11 +202,7 @@ export class Pool {
       "kwds" | "transfer" | "onProgress" | "signal" | "timeout"
     >,
   ): Promise<unknown> {
-    try {
-      return submitApply(this.#s, "apply", fn, args, options).get();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() => submitApply(this.#s, "apply", fn, args, options));
   }
 
   /**
@@ -370,19 +372,9 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
-    try {
-      return submitMap<Awaited<R>>(
-        this.#s,
-        "map",
-        fn,
-        iterable,
-        chunksize,
-        MODE_MAP,
-      )
-        .get();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() =>
+      submitMap<Awaited<R>>(this.#s, "map", fn, iterable, chunksize, MODE_MAP)
+    );
   }
 
   /**
@@ -473,8 +465,8 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
-    try {
-      return submitMap<Awaited<R>>(
+    return settled(() =>
+      submitMap<Awaited<R>>(
         this.#s,
         "starmap",
         fn,
@@ -482,10 +474,7 @@ export class Pool {
         chunksize,
         MODE_STARMAP,
       )
-        .get();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    );
   }
 
   /**
@@ -653,17 +642,8 @@ export class Pool {
   /**
    * A snapshot of the pool's state, for dashboards and progress bars:
    * `{ processes, busy, idle, queued, running, completed, failed }`, all
-   * numbers. A `map` chunk counts as one task throughout.
-   *
-   * - `processes`: workers the pool keeps (`pool.processes`).
-   * - `busy`, `idle`: started workers with and without tasks (a worker
-   *   still starting is neither; after `terminate()` or once the workers of
-   *   a closed pool have exited, both are 0).
-   * - `queued`: tasks not started: in the pool's queue, or sent to a worker
-   *   that has not started them yet.
-   * - `running`: tasks started and not finished.
-   * - `completed`, `failed`: tasks settled with a value, or with an error
-   *   (thrown, lost, or rejected by `terminate()`), since the pool started.
+   * numbers ({@linkcode PoolStats} says what each counts). A `map` chunk
+   * counts as one task throughout.
    *
    * Cheap enough to call every frame: it counts over the workers and
    * allocates only the object it returns. Tasks of an `imap` not yet read
@@ -759,14 +739,7 @@ export class Pool {
    * ```
    */
   join(): Promise<void> {
-    if (this.#s.engine.state === "run") {
-      return Promise.reject(
-        new Error(
-          "Pool is still running: call close() or terminate() before join()",
-        ),
-      );
-    }
-    return this.#s.engine.join();
+    return joinPool(this.#s);
   }
 
   /**
@@ -794,8 +767,6 @@ export class Pool {
 
   /** For debugging: `Pool(processes=N, context=...)`. */
   get [Symbol.toStringTag](): string {
-    return `Pool(processes=${this.#s.processes}${
-      this.#s.context ? `, context=${this.#s.context}` : ""
-    })`;
+    return poolName(this.#s);
   }
 }

@@ -15,9 +15,13 @@ import type { Tally } from "./_route.ts";
 export interface PoolStats {
   /** Workers the pool keeps (its `processes`). */
   processes: number;
-  /** Workers started and running tasks (or with tasks sent to them). */
+  /**
+   * Workers started and running tasks (or with tasks sent to them). A
+   * worker still starting is neither busy nor idle; after `terminate()`, or
+   * once the workers of a closed pool have exited, both are 0.
+   */
   busy: number;
-  /** Workers started and without a task. */
+  /** Workers started and without a task (see {@linkcode PoolStats.busy}). */
   idle: number;
   /**
    * Tasks not started: waiting in the pool's queue, or sent to a worker
@@ -28,7 +32,10 @@ export interface PoolStats {
   running: number;
   /** Tasks settled with a value since the pool started. */
   completed: number;
-  /** Tasks settled with an error since the pool started. */
+  /**
+   * Tasks settled with an error (thrown, lost, or rejected by
+   * `terminate()`) since the pool started.
+   */
   failed: number;
 }
 
