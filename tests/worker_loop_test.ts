@@ -577,7 +577,13 @@ test(
         return ms;
       });
       d.tasks([0, 1, MODE_CALL1, 60_000], [1, 1, MODE_CALL1, 0]);
-      await until(() => d.worker.ran === 1, 10, "task started");
+      // The worker's `ready` may still be on its way through the channel
+      // when the task starts: wait for it too, or terminate drops it.
+      await until(
+        () => d.worker.ran === 1 && d.messages.length === 1,
+        10,
+        "ready received and task started",
+      );
       await d.handle.terminate();
       await sleep(20);
       assert.equal(d.worker.alive, false);
