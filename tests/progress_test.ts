@@ -279,6 +279,75 @@ describe("reportProgress and onProgress", () => {
   );
 
   test(
+    "a sync task's values go out while it runs, not at its end",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const gate = latch();
+        const seen: unknown[] = [];
+        const result = pool.apply_async(
+          (sab: SharedArrayBuffer) => {
+            const cell = new Int32Array(sab);
+            const spin = (ms: number) => {
+              const end = Date.now() + ms;
+              while (Date.now() < end) { /* busy */ }
+            };
+            // 1 goes at once; 2..100 come too soon after it and wait; the
+            // next report 5 ms later takes them along. The task never
+            // yields: no timer can run in it.
+            for (let i = 1; i <= 100; i++) reportProgress(i);
+            spin(5);
+            reportProgress(101);
+            spin(5);
+            reportProgress(102);
+            reportProgress(103); // too soon: waits for the task's end
+            const end = Date.now() + 30_000;
+            while (Atomics.load(cell, 0) === 0 && Date.now() < end) {
+              Atomics.wait(cell, 0, 0, 100);
+            }
+            return "done";
+          },
+          [gate],
+          { onProgress: (v) => seen.push(v) },
+        );
+        try {
+          await until(() => seen.length >= 102, 20, "values 1..102");
+          assert.equal(result.ready(), false);
+          assert.deepEqual(seen, range(102).map((i) => i + 1));
+        } finally {
+          release(gate);
+        }
+        assert.equal(await deadline(result, 20, "result"), "done");
+        assert.deepEqual(seen, range(103).map((i) => i + 1));
+      });
+    },
+  );
+
+  test(
+    "a tight loop of reports posts few notes messages",
+    T,
+    async () => {
+      const { adapter, counts } = await countingAdapter();
+      const pool = new Pool({ processes: 1, context: adapter });
+      try {
+        let count = 0;
+        const n = await deadline(
+          pool.apply(countUp, [200_000], { onProgress: () => count++ }),
+          60,
+          "200,000 reports",
+        );
+        assert.equal(n, 200_000);
+        assert.equal(count, 200_000);
+        // One message per 4 ms at most: far fewer than one per value.
+        const notes = counts.get("notes") ?? 0;
+        assert.ok(notes >= 1 && notes < 20_000, `${notes} notes messages`);
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
+    },
+  );
+
+  test(
     "moduleTask modules import reportProgress from the package",
     T,
     async () => {
