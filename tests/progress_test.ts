@@ -618,6 +618,106 @@ describe("reportProgress and onProgress", () => {
   );
 
   test(
+    "an async onProgress that rejects fails its task, not the process",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const oops = new Error("async bar broke");
+        // Reports, then waits a little (so the rejection comes first).
+        const slowTwice = (x: number): number => {
+          reportProgress(x * 10);
+          reportProgress(x * 10 + 1);
+          const end = Date.now() + 50;
+          while (Date.now() < end) { /* busy */ }
+          return x * 2;
+        };
+        let calls = 0;
+        const error = await rejection(
+          deadline(
+            pool.apply(slowTwice, [1], {
+              onProgress: async () => {
+                calls++;
+                await Promise.resolve();
+                throw oops;
+              },
+            }),
+            20,
+            "apply",
+          ),
+        );
+        assert.equal(error, oops);
+        // With a signal and with a timeout (the stoppable sinks).
+        for (
+          const extra of [{ signal: new AbortController().signal }, {
+            timeout: 30,
+          }]
+        ) {
+          const e = await rejection(
+            deadline(
+              pool.apply(slowTwice, [1], {
+                ...extra,
+                onProgress: () => Promise.reject(oops),
+              }),
+              20,
+              "apply with a stop",
+            ),
+          );
+          assert.equal(e, oops);
+        }
+        // map: the call rejects with it.
+        const mapError = await rejection(
+          deadline(
+            pool.map(slowTwice, range(4), {
+              chunksize: 2,
+              onProgress: (v) => v === 31 ? Promise.reject(oops) : undefined,
+            }),
+            20,
+            "map",
+          ),
+        );
+        assert.equal(mapError, oops);
+        // imap: that chunk's items reject; the others come.
+        const results: unknown[] = [];
+        const it = pool.imap(slowTwice, range(4), {
+          onProgress: (v) => v === 20 ? Promise.reject(oops) : undefined,
+        });
+        for (let i = 0; i < 4; i++) {
+          try {
+            results.push(await deadline(it.next(), 20, "next"));
+          } catch (e) {
+            results.push(e);
+          }
+        }
+        assert.deepEqual(
+          results.map((r) =>
+            r === oops ? "oops" : (r as { value: number }).value
+          ),
+          [0, 2, "oops", 6],
+        );
+        // A rejection after the result is ignored; the pool goes on.
+        let late: () => void = () => {};
+        assert.equal(
+          await deadline(
+            pool.apply(countUp, [1], {
+              onProgress: () =>
+                new Promise<void>((_, reject) => {
+                  late = () => reject(oops);
+                }),
+            }),
+            20,
+            "late",
+          ),
+          1,
+        );
+        late();
+        await sleep(20);
+        assert.equal(await deadline(pool.apply(countUp, [2]), 20, "after"), 2);
+        assert.ok(calls >= 1);
+      });
+    },
+  );
+
+  test(
     "a malformed or stray notes message breaks the pool with a WireError",
     T,
     async () => {
