@@ -365,7 +365,8 @@ function progressSink(
       else sink.ok(index, values);
     },
     fail(index, error) {
-      sink.fail(index, failed(index)?.error ?? error);
+      const caller = failed(index);
+      sink.fail(index, caller !== undefined ? caller.error : error);
     },
     partial(index, values, errors) {
       const caller = failed(index);
