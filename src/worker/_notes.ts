@@ -47,9 +47,13 @@ export class NoteBuffer implements ProgressReporter {
     putNote(this.#notes, seq, NOTE_PROGRESS, value);
     // Every call reads the clock: a sync task may report rarely and never
     // yield, so neither a timer nor a count of calls can tell when 4 ms
-    // have passed (a value would wait for the task's end).
+    // have passed (a value would wait for the task's end). `Date.now()`:
+    // as cheap as `performance.now()` on Node and Bun, about half its cost
+    // on Deno; whole milliseconds are enough here, and a clock set back
+    // (elapsed < 0) posts rather than waits.
     const n = ++this.#count;
-    if (performance.now() - this.#lastPost >= NOTES_MS) this.flush();
+    const elapsed = Date.now() - this.#lastPost;
+    if (elapsed >= NOTES_MS || elapsed < 0) this.flush();
     else if (n === 1) this.#arm(); // in case the task now awaits
   }
 
@@ -66,7 +70,7 @@ export class NoteBuffer implements ProgressReporter {
     const notes = this.#notes;
     this.#notes = [];
     this.#count = 0;
-    this.#lastPost = performance.now();
+    this.#lastPost = Date.now();
     try {
       this.#post(notes);
     } catch {
