@@ -160,10 +160,9 @@ export function submitApply(
   } else {
     const watch = watchSignal(signal, engine);
     watch.add(result);
-    const sink = onProgress === undefined ? watch.applySink : {
-      ...watch.applySink,
-      progress: applyProgressSink(onProgress).progress,
-    };
+    const sink = onProgress === undefined
+      ? watch.applySink
+      : applyProgressSink(onProgress, watch.applySink);
     engine.submit(fid, mode, payload, sink, result, transfer, watch);
   }
   return result;
@@ -311,13 +310,9 @@ export function openImap<R>(
 
 /** The stoppable apply sink, also passing progress on to `onProgress`. */
 function stoppableProgressSink(onProgress: (value: unknown) => void): TaskSink {
-  const inner = applyProgressSink(onProgress);
-  return {
-    ok: STOPPABLE_APPLY_SINK.ok,
-    fail: STOPPABLE_APPLY_SINK.fail,
-    partial: STOPPABLE_APPLY_SINK.partial,
-    progress(ctx: unknown, value: unknown): void {
-      inner.progress!((ctx as CallStop).target, value);
-    },
-  };
+  return applyProgressSink(
+    onProgress,
+    STOPPABLE_APPLY_SINK,
+    (ctx) => (ctx as CallStop).target,
+  );
 }

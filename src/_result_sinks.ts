@@ -9,6 +9,39 @@
 
 import type { TaskSink } from "./core/_wire.ts";
 import { type AsyncResult, isPending, settleResult } from "./async_result.ts";
+import { isThenable } from "./core/_thenable.ts";
+
+/**
+ * Calls an `onProgress` option: a sync one that throws throws here (the
+ * pool fails its task); an async one that rejects is never an unhandled
+ * rejection: its first rejection is kept in {@linkcode failed} /
+ * {@linkcode error} and fails the task when its result arrives after it
+ * (a rejection after the task's result is ignored: the result is given).
+ */
+export class ProgressCaller {
+  /** An async `onProgress` rejected. */
+  failed = false;
+  /** Its first rejection. */
+  error: unknown = undefined;
+  #onProgress: (value: unknown) => unknown;
+
+  /** @param onProgress The call's `onProgress`. */
+  constructor(onProgress: (value: unknown) => unknown) {
+    this.#onProgress = onProgress;
+  }
+
+  /** Passes one value on. */
+  call(value: unknown): void {
+    const returned = this.#onProgress(value);
+    if (isThenable(returned)) {
+      Promise.resolve(returned).then(undefined, (error) => {
+        if (this.failed) return;
+        this.failed = true;
+        this.error = error;
+      });
+    }
+  }
+}
 
 /**
  * The sink of every `apply` task: the task's context is its
@@ -33,14 +66,25 @@ export const APPLY_SINK: TaskSink = {
  */
 export function applyProgressSink(
   onProgress: (value: unknown) => void,
+  base: TaskSink = APPLY_SINK,
+  target: (ctx: unknown) => unknown = (ctx) => ctx,
 ): TaskSink {
+  const caller = new ProgressCaller(onProgress);
   return {
-    ok: APPLY_SINK.ok,
-    fail: APPLY_SINK.fail,
-    partial: APPLY_SINK.partial,
+    ok(ctx: unknown, value: unknown): void {
+      if (caller.failed) base.fail(ctx, caller.error);
+      else base.ok(ctx, value);
+    },
+    fail(ctx: unknown, error: unknown): void {
+      base.fail(ctx, caller.failed ? caller.error : error);
+    },
+    partial(ctx: unknown, values: unknown[], errors: [number, Error][]): void {
+      if (caller.failed) base.fail(ctx, caller.error);
+      else base.partial(ctx, values, errors);
+    },
     progress(ctx: unknown, value: unknown): void {
-      if (isPending(ctx as AsyncResult<unknown>)) {
-        onProgress(value);
+      if (!caller.failed && isPending(target(ctx) as AsyncResult<unknown>)) {
+        caller.call(value);
       }
     },
   };
@@ -58,7 +102,7 @@ export class MapSink implements TaskSink {
   #remaining: number;
   #error: unknown;
   #failed = false;
-  #onProgress: ((value: unknown) => void) | undefined;
+  #onProgress: ProgressCaller | undefined;
 
   /**
    * @param result The result to settle.
@@ -73,7 +117,9 @@ export class MapSink implements TaskSink {
     onProgress?: (value: unknown) => void,
   ) {
     this.#result = result;
-    this.#onProgress = onProgress;
+    if (onProgress !== undefined) {
+      this.#onProgress = new ProgressCaller(onProgress);
+    }
     this.#values = new Array(length);
     this.#chunksize = chunksize;
     this.#remaining = Math.ceil(length / chunksize);
@@ -97,11 +143,11 @@ export class MapSink implements TaskSink {
 
   /** A chunk reported progress: to `onProgress`, while the map is pending. */
   progress(_ctx: unknown, value: unknown): void {
-    const onProgress = this.#onProgress;
+    const caller = this.#onProgress;
     if (
-      onProgress !== undefined &&
+      caller !== undefined && !caller.failed &&
       isPending(this.#result as AsyncResult<unknown>)
-    ) onProgress(value);
+    ) caller.call(value);
   }
 
   /** Chunk number `ctx` failed as a whole (in the worker, or lost). */
@@ -125,6 +171,8 @@ export class MapSink implements TaskSink {
   #finishOne(): void {
     if (--this.#remaining > 0) return;
     const result = this.#result;
+    const caller = this.#onProgress;
+    if (caller?.failed) this.#fail(caller.error);
     if (this.#failed) settleResult(result, false, this.#error);
     else settleResult(result, true, this.#values);
   }

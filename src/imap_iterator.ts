@@ -14,6 +14,7 @@ import { ChunkResults, LAST, NONE } from "./_imap_results.ts";
 import { type CancelTimer, startTimer, timeoutMs } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
 import { ChunkFeed, type IMapSource } from "./_imap_input.ts";
+import { ProgressCaller } from "./_result_sinks.ts";
 
 interface Waiter {
   resolve: (result: IteratorResult<unknown>) => void;
@@ -110,18 +111,20 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       },
     };
     const onProgress = source.onProgress;
-    if (onProgress !== undefined) {
-      sink.progress = (_index, value) => {
-        if (!this.#closed) onProgress(value);
-      };
-    }
-    const feed = this.#feed = new ChunkFeed(source, this.#results, sink, {
-      closed: () => this.#closed,
-      pump: () => this.#pump(),
-      stopped: () => {
-        if (this.#answered >= feed.submitted) this.#workOver();
+    const feed = this.#feed = new ChunkFeed(
+      source,
+      this.#results,
+      onProgress === undefined
+        ? sink
+        : progressSink(sink, onProgress, () => this.#closed),
+      {
+        closed: () => this.#closed,
+        pump: () => this.#pump(),
+        stopped: () => {
+          if (this.#answered >= feed.submitted) this.#workOver();
+        },
       },
-    });
+    );
     if (source.aborted !== undefined) {
       // The signal was aborted before the call: read nothing at all.
       feed.inputDone = true;
@@ -336,4 +339,47 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#abortReason = reason;
     }
   }
+}
+
+/**
+ * `sink` with each chunk's progress passed on to `onProgress`: a chunk
+ * whose async `onProgress` rejected before its answer fails with that
+ * rejection, as when a sync one throws.
+ */
+function progressSink(
+  sink: TaskSink,
+  onProgress: (value: unknown) => void,
+  closed: () => boolean,
+): TaskSink {
+  const callers = new Map<unknown, ProgressCaller>();
+  const failed = (index: unknown): ProgressCaller | undefined => {
+    const caller = callers.get(index);
+    if (caller === undefined) return undefined;
+    callers.delete(index);
+    return caller.failed ? caller : undefined;
+  };
+  return {
+    ok(index, values) {
+      const caller = failed(index);
+      if (caller !== undefined) sink.fail(index, caller.error);
+      else sink.ok(index, values);
+    },
+    fail(index, error) {
+      const caller = failed(index);
+      sink.fail(index, caller !== undefined ? caller.error : error);
+    },
+    partial(index, values, errors) {
+      const caller = failed(index);
+      if (caller !== undefined) sink.fail(index, caller.error);
+      else sink.partial(index, values, errors);
+    },
+    progress(index, value) {
+      if (closed()) return;
+      let caller = callers.get(index);
+      if (caller === undefined) {
+        callers.set(index, caller = new ProgressCaller(onProgress));
+      }
+      if (!caller.failed) caller.call(value);
+    },
+  };
 }

@@ -701,7 +701,9 @@ export class Pool {
    * at once, also of a map still reading an async input and of open `imap`
    * iterators, whatever their input is doing; inputs still being read are
    * stopped (their `return()` is called). Resolves when every worker has
-   * stopped.
+   * stopped. On Deno a task in a sync busy loop (`for (;;) {}`) is the
+   * exception: its result rejects and `terminate()` resolves, but its
+   * thread spins until the process exits (README "Stopping work").
    *
    * @returns When the workers are gone.
    *
@@ -710,9 +712,9 @@ export class Pool {
    * import { Pool } from "@x/pool";
    *
    * const pool = new Pool(2);
-   * const busy = pool.apply_async(() => {
-   *   for (;;) {}
-   * });
+   * const busy = pool.apply_async(
+   *   () => new Promise((resolve) => setTimeout(resolve, 60_000)),
+   * );
    * await pool.terminate();
    * console.log(busy.ready()); // true: rejected with AbortError
    * ```

@@ -108,7 +108,10 @@ export interface PoolOptions {
   /**
    * The default `timeout` (in **seconds**) of every call: for `apply` a
    * task's time limit from when it starts, for the map family and `imap` the
-   * whole call's. A call's own `timeout` overrides it (`Infinity`: none).
+   * whole call's, counted from the call: it includes time in the queue and
+   * waiting for workers to start (a new pool starts them on its first call,
+   * ~170 ms per worker on Node), so leave room for that. A call's own
+   * `timeout` overrides it (`Infinity`: none).
    *
    * @default {undefined} (no limit)
    */
@@ -131,12 +134,18 @@ export interface ApplyOptions<R = unknown, K = unknown> {
    * tasks are dropped and its running ones stopped by replacing their
    * workers. An already-aborted signal rejects at once. No effect once the
    * call has finished.
+   *
+   * On Deno a task stuck in a sync busy loop (`for (;;) {}`) is not
+   * stopped: the call rejects and a new worker takes over, but the old
+   * thread keeps spinning until the process exits (README "Stopping
+   * work"); make such tasks await now and then, or run them on Node or Bun.
    */
   signal?: AbortSignal;
   /**
    * The task's time limit in **seconds**, from when it starts running (not
    * while it waits in the queue): on expiry its result rejects with
-   * `TimeoutError` and the task is stopped (its worker is replaced).
+   * `TimeoutError` and the task is stopped (its worker is replaced; on
+   * Deno a sync busy loop keeps its thread spinning: see `signal`).
    * `Infinity`: no limit.
    *
    * @default {the pool's `taskTimeout`}
@@ -151,9 +160,11 @@ export interface ApplyOptions<R = unknown, K = unknown> {
   /**
    * Gets each value the task reports with `reportProgress(value)`, on the
    * calling side, in order, before the result settles. Values arrive in
-   * batches (a few milliseconds apart at most while a task reports); none
-   * is dropped. If it throws, the task fails with that error (the result
-   * rejects with it once the task has finished) and gets no more values.
+   * batches (at most one message per worker every few milliseconds); none
+   * is dropped. If it throws, or returns a promise that rejects before the
+   * task's result arrives, the task fails with that error (the result
+   * rejects with it once the task has finished) and gets no more values; a
+   * rejection after that is ignored (never an unhandled rejection).
    * Without it, `reportProgress` in the task does nothing.
    */
   onProgress?(value: unknown): void;
@@ -176,9 +187,11 @@ export interface MapOptions<R = unknown> {
   /**
    * Gets each value the tasks (chunks) of the call report with `reportProgress(value)`, on the
    * calling side, in order, before the result settles. Values arrive in
-   * batches (a few milliseconds apart at most while a task reports); none
-   * is dropped. If it throws, that chunk fails with the error (the call
-   * rejects with it once its chunks have finished) and gets no more values.
+   * batches (at most one message per worker every few milliseconds); none
+   * is dropped. If it throws, or returns a promise that rejects before the
+   * chunk's result arrives, that chunk fails with the error (the call
+   * rejects with it once its chunks have finished) and gets no more values;
+   * a later rejection is ignored.
    * Without it, `reportProgress` in the task does nothing.
    */
   onProgress?(value: unknown): void;
@@ -188,13 +201,20 @@ export interface MapOptions<R = unknown> {
    * tasks are dropped and its running ones stopped by replacing their
    * workers. An already-aborted signal rejects at once. No effect once the
    * call has finished.
+   *
+   * On Deno a task stuck in a sync busy loop (`for (;;) {}`) is not
+   * stopped: the call rejects and a new worker takes over, but the old
+   * thread keeps spinning until the process exits (README "Stopping
+   * work"); make such tasks await now and then, or run them on Node or Bun.
    */
   signal?: AbortSignal;
   /**
    * The whole call's time limit in **seconds**, from the call (as
    * `concurrent.futures.Executor.map`): on expiry the result rejects with
-   * `TimeoutError` and its unfinished tasks are stopped. `Infinity`: no
-   * limit.
+   * `TimeoutError` and its unfinished tasks are stopped (on Deno a sync
+   * busy loop keeps its thread spinning: see `signal`). The time includes
+   * waiting for workers to start (a new pool's first call waits for them:
+   * ~170 ms per worker on Node). `Infinity`: no limit.
    *
    * @default {the pool's `taskTimeout`}
    */
@@ -219,9 +239,11 @@ export interface ImapOptions {
   /**
    * Gets each value the tasks (chunks) of the call report with `reportProgress(value)`, on the
    * calling side, in order per chunk, before the chunk's results. Values arrive in
-   * batches (a few milliseconds apart at most while a task reports); none
-   * is dropped. If it throws, that chunk's items reject with the error (once
-   * the chunk has finished) and gets no more values.
+   * batches (at most one message per worker every few milliseconds); none
+   * is dropped. If it throws, or returns a promise that rejects before the
+   * chunk's results arrive, that chunk's items reject with the error (once
+   * the chunk has finished) and it gets no more values; a later rejection
+   * is ignored.
    * Without it, `reportProgress` in the task does nothing.
    */
   onProgress?(value: unknown): void;
@@ -231,13 +253,20 @@ export interface ImapOptions {
    * runs), and the call's unstarted tasks are dropped and running ones
    * stopped by replacing their workers. No effect once every result has
    * arrived.
+   *
+   * On Deno a task stuck in a sync busy loop (`for (;;) {}`) is not
+   * stopped: the call rejects and a new worker takes over, but the old
+   * thread keeps spinning until the process exits (README "Stopping
+   * work"); make such tasks await now and then, or run them on Node or Bun.
    */
   signal?: AbortSignal;
   /**
    * The whole call's time limit in **seconds**, from the call (as
    * `concurrent.futures.Executor.map`): on expiry the result rejects with
-   * `TimeoutError` and its unfinished tasks are stopped. `Infinity`: no
-   * limit.
+   * `TimeoutError` and its unfinished tasks are stopped (on Deno a sync
+   * busy loop keeps its thread spinning: see `signal`). The time includes
+   * waiting for workers to start (a new pool's first call waits for them:
+   * ~170 ms per worker on Node). `Infinity`: no limit.
    *
    * @default {the pool's `taskTimeout`}
    */

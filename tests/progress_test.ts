@@ -279,6 +279,75 @@ describe("reportProgress and onProgress", () => {
   );
 
   test(
+    "a sync task's values go out while it runs, not at its end",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const gate = latch();
+        const seen: unknown[] = [];
+        const result = pool.apply_async(
+          (sab: SharedArrayBuffer) => {
+            const cell = new Int32Array(sab);
+            const spin = (ms: number) => {
+              const end = Date.now() + ms;
+              while (Date.now() < end) { /* busy */ }
+            };
+            // 1 goes at once; 2..100 come too soon after it and wait; the
+            // next report 5 ms later takes them along. The task never
+            // yields: no timer can run in it.
+            for (let i = 1; i <= 100; i++) reportProgress(i);
+            spin(5);
+            reportProgress(101);
+            spin(5);
+            reportProgress(102);
+            reportProgress(103); // too soon: waits for the task's end
+            const end = Date.now() + 30_000;
+            while (Atomics.load(cell, 0) === 0 && Date.now() < end) {
+              Atomics.wait(cell, 0, 0, 100);
+            }
+            return "done";
+          },
+          [gate],
+          { onProgress: (v) => seen.push(v) },
+        );
+        try {
+          await until(() => seen.length >= 102, 20, "values 1..102");
+          assert.equal(result.ready(), false);
+          assert.deepEqual(seen, range(102).map((i) => i + 1));
+        } finally {
+          release(gate);
+        }
+        assert.equal(await deadline(result, 20, "result"), "done");
+        assert.deepEqual(seen, range(103).map((i) => i + 1));
+      });
+    },
+  );
+
+  test(
+    "a tight loop of reports posts few notes messages",
+    T,
+    async () => {
+      const { adapter, counts } = await countingAdapter();
+      const pool = new Pool({ processes: 1, context: adapter });
+      try {
+        let count = 0;
+        const n = await deadline(
+          pool.apply(countUp, [200_000], { onProgress: () => count++ }),
+          60,
+          "200,000 reports",
+        );
+        assert.equal(n, 200_000);
+        assert.equal(count, 200_000);
+        // One message per 4 ms at most: far fewer than one per value.
+        const notes = counts.get("notes") ?? 0;
+        assert.ok(notes >= 1 && notes < 20_000, `${notes} notes messages`);
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
+    },
+  );
+
+  test(
     "moduleTask modules import reportProgress from the package",
     T,
     async () => {
@@ -544,6 +613,106 @@ describe("reportProgress and onProgress", () => {
         assert.equal(await deadline(pool.apply(countUp, [2]), 20, "after"), 2);
         const stats = pool.stats();
         assert.equal(stats.queued + stats.running, 0);
+      });
+    },
+  );
+
+  test(
+    "an async onProgress that rejects fails its task, not the process",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const oops = new Error("async bar broke");
+        // Reports, then waits a little (so the rejection comes first).
+        const slowTwice = (x: number): number => {
+          reportProgress(x * 10);
+          reportProgress(x * 10 + 1);
+          const end = Date.now() + 50;
+          while (Date.now() < end) { /* busy */ }
+          return x * 2;
+        };
+        let calls = 0;
+        const error = await rejection(
+          deadline(
+            pool.apply(slowTwice, [1], {
+              onProgress: async () => {
+                calls++;
+                await Promise.resolve();
+                throw oops;
+              },
+            }),
+            20,
+            "apply",
+          ),
+        );
+        assert.equal(error, oops);
+        // With a signal and with a timeout (the stoppable sinks).
+        for (
+          const extra of [{ signal: new AbortController().signal }, {
+            timeout: 30,
+          }]
+        ) {
+          const e = await rejection(
+            deadline(
+              pool.apply(slowTwice, [1], {
+                ...extra,
+                onProgress: () => Promise.reject(oops),
+              }),
+              20,
+              "apply with a stop",
+            ),
+          );
+          assert.equal(e, oops);
+        }
+        // map: the call rejects with it.
+        const mapError = await rejection(
+          deadline(
+            pool.map(slowTwice, range(4), {
+              chunksize: 2,
+              onProgress: (v) => v === 31 ? Promise.reject(oops) : undefined,
+            }),
+            20,
+            "map",
+          ),
+        );
+        assert.equal(mapError, oops);
+        // imap: that chunk's items reject; the others come.
+        const results: unknown[] = [];
+        const it = pool.imap(slowTwice, range(4), {
+          onProgress: (v) => v === 20 ? Promise.reject(oops) : undefined,
+        });
+        for (let i = 0; i < 4; i++) {
+          try {
+            results.push(await deadline(it.next(), 20, "next"));
+          } catch (e) {
+            results.push(e);
+          }
+        }
+        assert.deepEqual(
+          results.map((r) =>
+            r === oops ? "oops" : (r as { value: number }).value
+          ),
+          [0, 2, "oops", 6],
+        );
+        // A rejection after the result is ignored; the pool goes on.
+        let late: () => void = () => {};
+        assert.equal(
+          await deadline(
+            pool.apply(countUp, [1], {
+              onProgress: () =>
+                new Promise<void>((_, reject) => {
+                  late = () => reject(oops);
+                }),
+            }),
+            20,
+            "late",
+          ),
+          1,
+        );
+        late();
+        await sleep(20);
+        assert.equal(await deadline(pool.apply(countUp, [2]), 20, "after"), 2);
+        assert.ok(calls >= 1);
       });
     },
   );

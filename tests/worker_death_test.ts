@@ -183,7 +183,7 @@ describe("Worker death", () => {
     },
   );
 
-  test("Pool.terminate() stops a task stuck in a busy loop", {
+  test("Pool.terminate() rejects a task stuck in a busy loop and resolves", {
     ...T,
     skip: isDenoWeb
       ? "Deno web Worker.terminate() cannot stop a busy loop (RUNTIMES.md §5f)"

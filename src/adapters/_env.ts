@@ -60,8 +60,10 @@ export function hasNodeWorkers(): boolean {
 
 /**
  * The default `context`: `node:worker_threads` on Node and Deno (a Deno web
- * Worker can neither be stopped in a busy loop nor report its own exit, and
- * cannot be unref'd), Bun's Worker on Bun, the Web Worker in browsers.
+ * Worker in a busy loop keeps the process from exiting after `terminate()`
+ * (with `worker_threads` the thread spins on but the process can exit), does
+ * not report its own exit, and cannot be unref'd), Bun's Worker on Bun, the
+ * Web Worker in browsers.
  */
 export function defaultContext(): Context {
   if (runtime === "bun") return "bun";
