@@ -268,6 +268,12 @@ function settle(
   const callbacks = s[CALLBACKS];
   if (callbacks !== undefined) {
     s[CALLBACKS] = undefined;
+    // While a callback runs the result is taken: a callback that stops its
+    // own call (aborts a signal the call listens to) must not settle it a
+    // second time from inside (tester of issue 12: that broke the pool).
+    const resolve = s[RESOLVE]!;
+    const reject = s[REJECT]!;
+    s[RESOLVE] = s[REJECT] = undefined;
     let returned: unknown;
     try {
       returned = ok
@@ -278,12 +284,12 @@ function settle(
       ok = false;
       value = error;
     }
-    if (isThenable(returned)) {
+    if (!isThenable(returned)) {
+      s[RESOLVE] = resolve;
+      s[REJECT] = reject;
+    } else {
       // An async callback: the result settles once it has finished, with
       // its rejection if it fails (never an unhandled rejection).
-      const resolve = s[RESOLVE]!;
-      const reject = s[REJECT]!;
-      s[RESOLVE] = s[REJECT] = undefined;
       const done = (fine: boolean, v: unknown) => {
         s[RESOLVE] = resolve;
         s[REJECT] = reject;

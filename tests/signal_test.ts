@@ -298,6 +298,55 @@ describe("signal: abort while queued, after finish", () => {
     });
   });
 
+  test(
+    "a callback that aborts its own call's signal: that call keeps its value, a sibling call stops, the pool goes on (callback, error_callback, map_async)",
+    T,
+    async () => {
+      await withPool({ processes: 2 }, async (pool) => {
+        const waitLong = () =>
+          new Promise((resolve) => setTimeout(() => resolve(2), 2_000));
+        // callback
+        let c = new AbortController();
+        const a = pool.apply_async((x: number) => x, [1], {
+          signal: c.signal,
+          callback: () => c.abort(new Error("in callback")),
+        });
+        let sibling = pool.apply_async(waitLong, [], { signal: c.signal });
+        assert.equal(await deadline(a, 20), 1);
+        assert.equal((await rejection(sibling)).message, "in callback");
+        // error_callback
+        c = new AbortController();
+        const b = pool.apply_async(
+          () => {
+            throw new TypeError("bad");
+          },
+          [],
+          {
+            signal: c.signal,
+            error_callback: () => c.abort(new Error("in errback")),
+          },
+        );
+        sibling = pool.apply_async(waitLong, [], { signal: c.signal });
+        const error = await rejection(b) as Error;
+        assert.equal(error.name, "TypeError");
+        assert.equal((await rejection(sibling)).message, "in errback");
+        // map_async
+        c = new AbortController();
+        const m = pool.map_async((x: number) => x * 2, [1, 2, 3], {
+          signal: c.signal,
+          callback: () => c.abort(new Error("in map callback")),
+        });
+        sibling = pool.apply_async(waitLong, [], { signal: c.signal });
+        assert.deepEqual(await deadline(m, 20), [2, 4, 6]);
+        assert.equal((await rejection(sibling)).message, "in map callback");
+        assert.equal(
+          await deadline(pool.apply((x: number) => x * 2, [21]), 20),
+          42,
+        );
+      });
+    },
+  );
+
   test("abort racing the result: exactly one outcome", T, async () => {
     await withPool({}, async (pool) => {
       for (let i = 0; i < 20; i++) {
