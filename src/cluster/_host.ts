@@ -68,6 +68,8 @@ export interface ServeWorkersOptions
 export interface WorkerHost {
   /** Its name, as worker names start. */
   readonly name: string;
+  /** Tasks it runs at once (its local worker threads). */
+  readonly processes: number;
   /**
    * Drains: stops pulling tasks, finishes the running ones and sends their
    * results, stops the local workers and disconnects.
@@ -161,6 +163,7 @@ export async function serveWorkers(
 
 class Host implements WorkerHost, Answers {
   readonly name: string;
+  readonly processes: number;
   readonly closed: Promise<void>;
   adapter!: WorkerAdapter;
   readonly #s: ReturnType<typeof settings>;
@@ -192,7 +195,7 @@ class Host implements WorkerHost, Answers {
     this.#s = s;
     this.#q = q;
     this.name = name;
-    this.#processes = processes;
+    this.#processes = this.processes = processes;
     this.#allowSource = allowSource;
     this.#confirmPrefix = `${subjects.confirm(s, `${name}-${nuid.next()}`)}.`;
     this.closed = this.#done.promise;
@@ -511,7 +514,7 @@ class Host implements WorkerHost, Answers {
     );
     this.#pools.clear();
     for (const sub of this.#subs) sub.unsubscribe();
-    await bounded(this.#q.nc.drain(), 3000);
+    await bounded(this.#q.nc.flush(), 3000); // the last acks
     await this.#q.nc.close().catch(() => {});
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * The worker host command, the same file on every runtime:
+ *
+ * ```sh
+ * deno run -A src/cluster/cli.ts --servers nats://10.0.0.1:4222 --processes 8
+ * bun src/cluster/cli.ts --servers nats://10.0.0.1:4222 --allow-source
+ * node src/cluster/cli.ts --servers nats://10.0.0.1:4222 --name host-a
+ * ```
+ *
+ * Prints one line, `serving <name> <processes>`, once it pulls tasks; on
+ * SIGTERM or SIGINT it drains (finishes its running tasks) and exits 0; a
+ * second signal exits at once (its tasks are delivered again elsewhere).
+ * Bad flags or a failed connection: one line on stderr, exit code 2 or 1.
+ *
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { credsAuthenticator } from "@nats-io/nats-core";
+import { type ServeWorkersOptions, serveWorkers } from "./_host.ts";
+import type { Context } from "../types.ts";
+
+const USAGE =
+  "usage: cli.ts --servers nats://host:4222[,...] [--processes N] [--allow-source] [--name NAME] [--context web|bun|node] [--user U --pass P | --token T | --creds FILE] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--stream NAME] [--subject-prefix P] [--ack-wait SECONDS] [--max-deliver N]";
+
+/** Reads the flags into serveWorkers options; throws a one-line error. */
+export function parseFlags(args: string[]): ServeWorkersOptions {
+  const { values: v } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      servers: { type: "string" },
+      processes: { type: "string" },
+      "allow-source": { type: "boolean" },
+      name: { type: "string" },
+      context: { type: "string" },
+      user: { type: "string" },
+      pass: { type: "string" },
+      token: { type: "string" },
+      creds: { type: "string" },
+      "tls-ca": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      stream: { type: "string" },
+      "subject-prefix": { type: "string" },
+      "ack-wait": { type: "string" },
+      "max-deliver": { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (v.help) throw new Error(USAGE);
+  if (v.servers === undefined) throw new Error(`--servers is required; ${USAGE}`);
+  const number = (flag: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n)) {
+      throw new Error(`--${flag} must be a number: received '${value}'`);
+    }
+    return n;
+  };
+  const options: ServeWorkersOptions = { servers: v.servers };
+  const set = <K extends keyof ServeWorkersOptions>(
+    key: K,
+    value: ServeWorkersOptions[K] | undefined,
+  ) => {
+    if (value !== undefined) options[key] = value;
+  };
+  set("processes", number("processes", v.processes));
+  set("allowSource", v["allow-source"]);
+  set("name", v.name);
+  set("context", v.context as Context | undefined);
+  set("user", v.user);
+  set("pass", v.pass);
+  set("token", v.token);
+  set("stream", v.stream);
+  set("subjectPrefix", v["subject-prefix"]);
+  set("ackWait", number("ack-wait", v["ack-wait"]));
+  set("maxDeliver", number("max-deliver", v["max-deliver"]));
+  if (v.creds !== undefined) {
+    options.authenticator = credsAuthenticator(readFileSync(v.creds));
+  }
+  if (v["tls-ca"] || v["tls-cert"] || v["tls-key"]) {
+    const tls: Record<string, string> = {};
+    if (v["tls-ca"]) tls.caFile = v["tls-ca"];
+    if (v["tls-cert"]) tls.certFile = v["tls-cert"];
+    if (v["tls-key"]) tls.keyFile = v["tls-key"];
+    options.tls = tls;
+  }
+  return options;
+}
+
+function oneLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error))
+    .replace(/\s+/g, " ");
+}
+
+async function main(): Promise<void> {
+  let options: ServeWorkersOptions;
+  try {
+    options = parseFlags(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${oneLine(error)}\n`);
+    process.exit(2);
+  }
+  let host;
+  try {
+    host = await serveWorkers(options);
+  } catch (error) {
+    process.stderr.write(`${oneLine(error)}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const stop = () => {
+    if (++signals > 1) process.exit(1);
+    host.close().then(() => process.exit(0), (error) => {
+      process.stderr.write(`${oneLine(error)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  host.closed.catch((error) => {
+    process.stderr.write(`${oneLine(error)}\n`);
+    process.exit(1);
+  });
+  process.stdout.write(
+    `serving ${host.name} ${host.processes}\n`,
+  );
+}
+
+if (import.meta.main ?? isMain()) await main();
+
+/** Whether this module is the program (Node has no `import.meta.main`). */
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  const here = new URL(import.meta.url).pathname;
+  return here === entry || here.endsWith(entry.replace(/^\.\//, "/"));
+}
