@@ -1,0 +1,118 @@
+/**
+ * The cluster test harness itself: NATS servers start, restart on the same
+ * port and store, form a three-server cluster, require credentials; nothing
+ * stays running.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  monitor,
+  noNatsServer,
+  probeInfo,
+  startNats,
+  startNatsCluster,
+} from "./_nats.ts";
+import { liveProcs, startProc } from "./_proc.ts";
+
+const T = { timeout: 90_000, skip: noNatsServer };
+
+test(
+  "nats-server starts on a free port, serves JetStream and stops",
+  T,
+  async () => {
+    const server = await startNats();
+    try {
+      assert.match(server.url, /^nats:\/\/127\.0\.0\.1:\d+$/);
+      const info = JSON.parse(
+        (await probeInfo("127.0.0.1", server.port, 5)).slice(5),
+      );
+      assert.equal(info.jetstream, true);
+      assert.equal(
+        (await monitor(server, "/jsz")).config.store_dir,
+        server.storeDir + "/jetstream",
+      );
+    } finally {
+      await server.close();
+    }
+    assert.equal(server.running, false);
+    await assert.rejects(probeInfo("127.0.0.1", server.port, 2));
+  },
+);
+
+test(
+  "nats-server restarts on the same port and store (after kill -9 too)",
+  T,
+  async () => {
+    const server = await startNats();
+    try {
+      const pid = server.proc.pid;
+      await server.restart();
+      assert.notEqual(server.proc.pid, pid);
+      await probeInfo("127.0.0.1", server.port, 5);
+      await server.restart({ kill: true });
+      const jsz = await monitor(server, "/jsz");
+      assert.equal(jsz.config.store_dir, server.storeDir + "/jetstream");
+      assert.match(
+        server.output(),
+        /Server is ready[\s\S]*Server is ready[\s\S]*Server is ready/,
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test(
+  "three nats-servers form a JetStream cluster with a meta leader",
+  T,
+  async () => {
+    const cluster = await startNatsCluster();
+    try {
+      assert.equal(cluster.urls.length, 3);
+      for (const server of cluster.servers) {
+        const jsz = await monitor(server, "/jsz");
+        assert.equal(jsz.meta_cluster.cluster_size, 3);
+        assert.ok(jsz.meta_cluster.leader);
+      }
+      // Losing one keeps a quorum; it comes back on the same port and store.
+      await cluster.servers[0].kill();
+      await cluster.servers[0].start();
+    } finally {
+      await cluster.close();
+    }
+  },
+);
+
+test("a server with users or a token says so in INFO", T, async () => {
+  const withUsers = await startNats({
+    users: [{ user: "alice", pass: "s3cret" }],
+  });
+  const withToken = await startNats({ token: "t0ken" });
+  try {
+    for (const server of [withUsers, withToken]) {
+      const info = JSON.parse(
+        (await probeInfo("127.0.0.1", server.port, 5)).slice(5),
+      );
+      assert.equal(info.auth_required, true);
+    }
+  } finally {
+    await withUsers.close();
+    await withToken.close();
+  }
+});
+
+test(
+  "a process that never prints its line fails in bounded time and is stopped",
+  T,
+  async () => {
+    const proc = startProc("sleep", ["30"], { label: "sleeper" });
+    try {
+      await assert.rejects(proc.waitFor(/never/, 0.3), /did not print/);
+    } finally {
+      const exit = await proc.stop(1);
+      assert.equal(exit.signal, "SIGTERM");
+    }
+    assert.deepEqual(liveProcs(), []);
+  },
+);
