@@ -14,6 +14,7 @@ import {
   startNatsCluster,
 } from "./_nats.ts";
 import { liveProcs, startProc } from "./_proc.ts";
+import { createNet, firstLineFrom, ip, noNetns } from "./_netns.ts";
 
 const T = { timeout: 90_000, skip: noNatsServer };
 
@@ -114,5 +115,51 @@ test(
       assert.equal(exit.signal, "SIGTERM");
     }
     assert.deepEqual(liveProcs(), []);
+  },
+);
+
+test(
+  "namespaces: hosts reach the server over the bridge; a cut link stops them; all removed at the end",
+  {
+    timeout: 60_000,
+    skip: noNatsServer || noNetns(),
+  },
+  async () => {
+    const net = createNet(2);
+    let server: Awaited<ReturnType<typeof startNats>> | undefined;
+    try {
+      server = await startNats({ host: net.serverAddress });
+      assert.equal(server.url, `nats://${net.serverAddress}:${server.port}`);
+      for (const h of net.hosts) {
+        assert.match(
+          firstLineFrom(h.name, net.serverAddress, server.port) ?? "",
+          /^INFO /,
+          `from ${h.name}`,
+        );
+      }
+      net.hosts[0].cut();
+      assert.equal(
+        firstLineFrom(net.hosts[0].name, net.serverAddress, server.port, 1),
+        undefined,
+      );
+      assert.match(
+        firstLineFrom(net.hosts[1].name, net.serverAddress, server.port) ?? "",
+        /^INFO /,
+      );
+      net.hosts[0].restore();
+      assert.match(
+        firstLineFrom(net.hosts[0].name, net.serverAddress, server.port, 5) ??
+          "",
+        /^INFO /,
+      );
+    } finally {
+      await server?.close();
+      net.close();
+    }
+    const left = ip("netns", "list") + ip("-o", "link", "show");
+    for (const h of net.hosts) {
+      assert.ok(!left.includes(h.name), `${h.name} removed`);
+      assert.ok(!left.includes(h.link), `${h.link} removed`);
+    }
   },
 );
