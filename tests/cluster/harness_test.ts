@@ -13,7 +13,9 @@ import {
   startNats,
   startNatsCluster,
 } from "./_nats.ts";
-import { liveProcs, startProc } from "./_proc.ts";
+import { liveProcs, sleep, startProc } from "./_proc.ts";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { createNet, firstLineFrom, ip, noNetns } from "./_netns.ts";
 
 const T = { timeout: 90_000, skip: noNatsServer };
@@ -160,6 +162,61 @@ test(
     for (const h of net.hosts) {
       assert.ok(!left.includes(h.name), `${h.name} removed`);
       assert.ok(!left.includes(h.link), `${h.link} removed`);
+    }
+  },
+);
+
+test(
+  "the NATS client: a file-storage stream survives a server restart; wrong credentials are refused",
+  T,
+  async () => {
+    const server = await startNats();
+    const locked = await startNats({
+      users: [{ user: "alice", pass: "s3cret" }],
+    });
+    try {
+      const nc = await connect({ servers: server.url, reconnectTimeWait: 100 });
+      try {
+        const jsm = await jetstreamManager(nc);
+        await jsm.streams.add({
+          name: "HARNESS",
+          subjects: ["harness.>"],
+          storage: StorageType.File,
+        });
+        const js = jetstream(nc);
+        for (let i = 0; i < 10; i++) await js.publish("harness.x", `m${i}`);
+        await server.restart({ kill: true });
+        // The client reconnects by itself; the messages are still there.
+        let messages = -1;
+        for (let i = 0; i < 50 && messages !== 10; i++) {
+          try {
+            messages = (await jsm.streams.info("HARNESS")).state.messages;
+          } catch {
+            await sleep(100);
+          }
+        }
+        assert.equal(messages, 10);
+      } finally {
+        await nc.close();
+      }
+      await assert.rejects(
+        connect({
+          servers: locked.url,
+          user: "alice",
+          pass: "wrong",
+          reconnect: false,
+        }),
+        /Authorization Violation/i,
+      );
+      const ok = await connect({
+        servers: locked.url,
+        user: "alice",
+        pass: "s3cret",
+      });
+      await ok.close();
+    } finally {
+      await server.close();
+      await locked.close();
     }
   },
 );
