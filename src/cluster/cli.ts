@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { credsAuthenticator } from "@nats-io/nats-core";
-import { type ServeWorkersOptions, serveWorkers } from "./_host.ts";
+import { serveWorkers, type ServeWorkersOptions } from "./_host.ts";
 import type { Context } from "../types.ts";
 
 const USAGE =
@@ -52,7 +52,9 @@ export function parseFlags(args: string[]): ServeWorkersOptions {
     },
   });
   if (v.help) throw new Error(USAGE);
-  if (v.servers === undefined) throw new Error(`--servers is required; ${USAGE}`);
+  if (v.servers === undefined) {
+    throw new Error(`--servers is required; ${USAGE}`);
+  }
   const number = (flag: string, value: string | undefined) => {
     if (value === undefined) return undefined;
     const n = Number(value);
