@@ -92,8 +92,10 @@ interface Job {
   readonly t0: number;
   /** 0 running, 1 waiting for the caller's confirmation, 2 over. */
   phase: number;
-  /** When it was last kept alive, or (waiting) when to give up (ms). */
+  /** When it was last kept alive (ms). */
   at: number;
+  /** When to give up waiting for the caller's confirmation (ms). */
+  deadline: number;
 }
 
 const RUNNING = 0;
@@ -104,7 +106,7 @@ const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
 const NAK_DELAY_MS = 500;
 /** A pull request waits this long for tasks (ms). */
-const PULL_EXPIRES_MS = 10_000;
+const PULL_EXPIRES_MS = 5_000;
 /** A local pool without tasks this long is closed (ms). */
 const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
@@ -232,6 +234,16 @@ class Host implements WorkerHost, Answers {
       );
     });
     void this.#pull(consumer);
+    void this.#watch();
+  }
+
+  /** After a reconnection, pull anew (pending pull requests may be lost). */
+  async #watch(): Promise<void> {
+    for await (const status of this.#q.nc.status()) {
+      if (status.type === "reconnect") {
+        for (const batch of this.#fetches) batch.stop();
+      }
+    }
   }
 
   /** Pulls as many tasks as there is room for, as room frees. */
@@ -254,6 +266,9 @@ class Host implements WorkerHost, Answers {
         expires: PULL_EXPIRES_MS,
       });
       this.#fetches.add(batch);
+      // A pull request can be lost with its server (a cluster's leader
+      // change): never wait on one much past its expiry.
+      const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
       try {
         for await (const msg of batch) {
           left--;
@@ -261,6 +276,7 @@ class Host implements WorkerHost, Answers {
           this.#take(msg);
         }
       } finally {
+        clearTimeout(watchdog);
         this.#fetches.delete(batch);
       }
     } catch {
@@ -307,6 +323,7 @@ class Host implements WorkerHost, Answers {
       t0: performance.now(),
       phase: RUNNING,
       at: performance.now(),
+      deadline: Infinity,
     };
     this.#jobs.set(job.no, job);
     let set = this.#byOwner.get(owner);
@@ -391,7 +408,7 @@ class Host implements WorkerHost, Answers {
         busy,
       );
     }
-    job.at = performance.now() + CONFIRM_MS;
+    job.deadline = performance.now() + CONFIRM_MS;
     try {
       this.#q.nc.publish(job.reply, bytes, {
         reply: `${this.#confirmPrefix}${job.no}`,
@@ -476,14 +493,12 @@ class Host implements WorkerHost, Answers {
     const now = performance.now();
     const lease = this.#q.ackWaitMs / 3;
     for (const job of this.#jobs.values()) {
-      if (job.phase === RUNNING) {
-        if (now - job.at >= lease) {
-          job.at = now;
-          job.msg.working();
-        }
-      } else if (job.phase === ANSWERED && now >= job.at) {
+      if (job.phase === ANSWERED && now >= job.deadline) {
         job.msg.nak(NAK_DELAY_MS); // no confirmation: run again
         this.#over(job);
+      } else if (now - job.at >= lease) {
+        job.at = now; // running, or waiting for the caller: keep the lease
+        job.msg.working();
       }
     }
     for (const [key, pool] of this.#pools) {
