@@ -96,6 +96,8 @@ interface Job {
   at: number;
   /** When to give up waiting for the caller's confirmation (ms). */
   deadline: number;
+  /** When a local worker started it (ms); NaN until then. */
+  started: number;
 }
 
 const RUNNING = 0;
@@ -107,6 +109,10 @@ const CONFIRM_MS = 10_000;
 const NAK_DELAY_MS = 500;
 /** A pull request waits this long for tasks (ms). */
 const PULL_EXPIRES_MS = 5_000;
+/** Work held per thread when tasks are short (ms); see `Host.#room`. */
+const DEPTH_MS = 4;
+/** Tasks held per thread at most. */
+const MAX_DEPTH = 64;
 /** A local pool without tasks this long is closed (ms). */
 const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
@@ -179,6 +185,8 @@ class Host implements WorkerHost, Answers {
   #byOwner = new Map<string, Set<Job>>();
   #cancelled = new Map<string, number>();
   #running = 0;
+  /** Run time of a task, moving average (ms). */
+  #runMs = 1000;
   #credit = 0;
   #nextJob = 0;
   #fetches = new Set<{ stop(): void }>();
@@ -249,7 +257,7 @@ class Host implements WorkerHost, Answers {
   /** Pulls as many tasks as there is room for, as room frees. */
   async #pull(consumer: Consumer): Promise<void> {
     while (this.#closing === undefined) {
-      const want = this.#processes - this.#running - this.#credit;
+      const want = this.#room() - this.#running - this.#credit;
       if (want > 0) {
         this.#credit += want;
         void this.#fetch(consumer, want);
@@ -324,6 +332,7 @@ class Host implements WorkerHost, Answers {
       phase: RUNNING,
       at: performance.now(),
       deadline: Infinity,
+      started: NaN,
     };
     this.#jobs.set(job.no, job);
     let set = this.#byOwner.get(owner);
@@ -338,10 +347,20 @@ class Host implements WorkerHost, Answers {
       };
       return this.answer(job, STATUS_ERROR, record);
     }
-    if ((task.mode & TASK_STARTED) !== 0) {
-      job.group.onStart = () => this.note(job, NOTE_STARTED, undefined);
-    }
-    pool.run(job, task.spec, task.mode, task.payload, job.group);
+    // Always told when it starts (run time, for the caller's window and
+    // this host's depth); the caller is told when it asked.
+    const tell = (task.mode & TASK_STARTED) !== 0;
+    job.group.onStart = () => {
+      job.started = performance.now();
+      if (tell) this.note(job, NOTE_STARTED, undefined);
+    };
+    pool.run(
+      job,
+      task.spec,
+      task.mode | TASK_STARTED,
+      task.payload,
+      job.group,
+    );
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
@@ -377,7 +396,10 @@ class Host implements WorkerHost, Answers {
     if (job.phase !== RUNNING) return;
     job.phase = ANSWERED;
     this.#ran(job);
-    const busy = performance.now() - job.t0;
+    const now = performance.now();
+    const ran = now - job.started;
+    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    const busy = ran >= 0 ? ran : now - job.t0;
     let bytes: Uint8Array;
     try {
       bytes = make(busy);
@@ -427,6 +449,16 @@ class Host implements WorkerHost, Answers {
     } catch {
       // a value that cannot be carried, or disconnected: notes are best effort
     }
+  }
+
+  /**
+   * Tasks held at once: one per thread for tasks of a few ms or more; for
+   * shorter ones a few ms of work per thread, so that the next task is
+   * here when a thread frees (a pull costs a round trip to the server).
+   */
+  #room(): number {
+    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
+    return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
   }
 
   /** A job stopped running: its room frees. */
