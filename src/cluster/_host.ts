@@ -9,7 +9,6 @@
  * @module
  */
 
-import { hostname } from "node:os";
 import { nuid, type Subscription } from "@nats-io/nats-core";
 import { type Consumer, jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
@@ -22,6 +21,7 @@ import {
   TASK_STARTED,
 } from "../core/_wire.ts";
 import { selectAdapter } from "../adapters/_select.ts";
+import { builtin } from "../adapters/_env.ts";
 import { cpuCount } from "../cpu_count.ts";
 import type { Context } from "../types.ts";
 import {
@@ -152,7 +152,8 @@ export async function serveWorkers(
     cpuCount(),
     1024,
   );
-  const name = options.name ?? hostname();
+  const name = options.name ??
+    builtin<{ hostname(): string }>("node:os")?.hostname() ?? "host";
   if (typeof name !== "string" || name === "" || /[\s.*>]/.test(name)) {
     throw new TypeError(
       `Cannot ${what} as 'name' must be a non-empty string without spaces, '.', '*' or '>': received ${

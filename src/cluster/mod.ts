@@ -26,7 +26,11 @@
  */
 
 export { natsCluster, type NatsClusterOptions } from "./_caller.ts";
-export type { NatsConnectionOptions, QueueOptions } from "./_settings.ts";
+export type {
+  NatsConnectionOptions,
+  NatsTlsOptions,
+  QueueOptions,
+} from "./_settings.ts";
 export {
   serveWorkers,
   type ServeWorkersOptions,
