@@ -1,5 +1,5 @@
 /**
- * `serveWorkers`: a worker host. It pulls tasks from the shared durable
+ * A worker host (see `serveWorkers`). It pulls tasks from the shared durable
  * consumer only while it has room (`processes` at once), runs each in the
  * local pool of its caller pool (`_local.ts`), sends the result to the
  * caller and acks the task once the caller confirmed it (else naks it, to
@@ -10,7 +10,7 @@
  */
 
 import { nuid, type Subscription } from "@nats-io/nats-core";
-import { type Consumer, jetstream, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
 import { CallGroup } from "../core/_cancel.ts";
 import { toRecord } from "../core/_error_record.ts";
@@ -20,10 +20,6 @@ import {
   STATUS_ERROR,
   TASK_STARTED,
 } from "../core/_wire.ts";
-import { selectAdapter } from "../adapters/_select.ts";
-import { builtin } from "../adapters/_env.ts";
-import { cpuCount } from "../cpu_count.ts";
-import type { Context } from "../types.ts";
 import {
   NOTICE_CANCEL,
   NOTICE_GONE,
@@ -36,48 +32,10 @@ import {
   unpack,
 } from "./_protocol.ts";
 import { type Answers, LocalPool } from "./_local.ts";
-import { bounded, openQueue, type Queue } from "./_queue.ts";
-import {
-  errorText,
-  integerOption,
-  type NatsConnectionOptions,
-  type QueueOptions,
-  settings,
-  subjects,
-  taskOwner,
-} from "./_settings.ts";
-
-/** Options of {@linkcode serveWorkers}. */
-export interface ServeWorkersOptions
-  extends NatsConnectionOptions, QueueOptions {
-  /** Tasks run at once, one per local worker thread (default `cpuCount()`). */
-  processes?: number;
-  /**
-   * Run task functions sent as source text: any client the server lets
-   * publish tasks can then run any code on this host. Default `false`:
-   * only `moduleTask` functions (imported by URL) run.
-   */
-  allowSource?: boolean;
-  /** The host's name in worker names (`"<name>/PoolWorker-3"`); default the hostname. */
-  name?: string;
-  /** The local workers: `"web"`, `"bun"` or `"node"` (default: the runtime's). */
-  context?: Context;
-}
-
-/** A running host (see {@linkcode serveWorkers}). */
-export interface WorkerHost {
-  /** Its name, as worker names start. */
-  readonly name: string;
-  /** Tasks it runs at once (its local worker threads). */
-  readonly processes: number;
-  /**
-   * Drains: stops pulling tasks, finishes the running ones and sends their
-   * results, stops the local workers and disconnects.
-   */
-  close(): Promise<void>;
-  /** Resolves once closed; rejects if the connection ended for good first. */
-  readonly closed: Promise<void>;
-}
+import { bounded, type Queue } from "./_queue.ts";
+import { Puller } from "./_puller.ts";
+import type { WorkerHost } from "./_serve.ts";
+import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
 
 /** A task on this host, from delivery to ack. */
 interface Job {
@@ -107,8 +65,6 @@ const OVER = 2;
 const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
 const NAK_DELAY_MS = 500;
-/** A pull request waits this long for tasks (ms). */
-const PULL_EXPIRES_MS = 5_000;
 /** Work held per thread when tasks are short (ms); see `Host.#room`. */
 const DEPTH_MS = 4;
 /** Tasks held per thread at most. */
@@ -118,59 +74,8 @@ const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
 const REMEMBER_MS = 10 * 60_000;
 
-/**
- * Starts a worker host: connects to the NATS servers, makes sure the work
- * queue exists, and runs the tasks of every pool on the queue, `processes`
- * at a time, in local worker threads. Rejects when it cannot connect (the
- * error says which servers and what they answered).
- *
- * @example Usage (with `nats-server -js` running)
- * ```ts ignore
- * import { serveWorkers } from "@x/pool/cluster";
- *
- * const host = await serveWorkers({
- *   servers: "nats://127.0.0.1:4222",
- *   processes: 4,
- *   name: "host-a",
- * });
- * // ... tasks of every pool on the queue run here ...
- * await host.close();
- * ```
- *
- * @param options Servers, connection options, and what the host runs.
- * @returns The running host.
- */
-export async function serveWorkers(
-  options: ServeWorkersOptions,
-): Promise<WorkerHost> {
-  const what = "start serveWorkers()";
-  const s = settings(what, options);
-  const processes = integerOption(
-    what,
-    "processes",
-    options.processes,
-    cpuCount(),
-    1024,
-  );
-  const name = options.name ??
-    builtin<{ hostname(): string }>("node:os")?.hostname() ?? "host";
-  if (typeof name !== "string" || name === "" || /[\s.*>]/.test(name)) {
-    throw new TypeError(
-      `Cannot ${what} as 'name' must be a non-empty string without spaces, '.', '*' or '>': received ${
-        JSON.stringify(name)
-      }`,
-    );
-  }
-  const adapter = selectAdapter(options.context);
-  if (adapter instanceof Promise) throw new Error("unreachable");
-  const queue = await openQueue(s);
-  const host = new Host(s, queue, name, processes, !!options.allowSource);
-  host.adapter = adapter;
-  await host.start();
-  return host;
-}
-
-class Host implements WorkerHost, Answers {
+/** A running host: see the module doc. */
+export class Host implements WorkerHost, Answers {
   readonly name: string;
   readonly processes: number;
   readonly closed: Promise<void>;
@@ -188,10 +93,10 @@ class Host implements WorkerHost, Answers {
   #running = 0;
   /** Run time of a task, moving average (ms). */
   #runMs = 1000;
-  #credit = 0;
   #nextJob = 0;
-  #fetches = new Set<{ stop(): void }>();
-  #wake: () => void = () => {};
+  #puller: Puller | undefined;
+  /** Called when the last job ends while closing. */
+  #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #subs: Subscription[] = [];
@@ -242,58 +147,12 @@ class Host implements WorkerHost, Answers {
         )
       );
     });
-    void this.#pull(consumer);
-    void this.#watch();
-  }
-
-  /** After a reconnection, pull anew (pending pull requests may be lost). */
-  async #watch(): Promise<void> {
-    for await (const status of this.#q.nc.status()) {
-      if (status.type === "reconnect") {
-        for (const batch of this.#fetches) batch.stop();
-      }
-    }
-  }
-
-  /** Pulls as many tasks as there is room for, as room frees. */
-  async #pull(consumer: Consumer): Promise<void> {
-    while (this.#closing === undefined) {
-      const want = this.#room() - this.#running - this.#credit;
-      if (want > 0) {
-        this.#credit += want;
-        void this.#fetch(consumer, want);
-      }
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  async #fetch(consumer: Consumer, want: number): Promise<void> {
-    let left = want;
-    try {
-      const batch = await consumer.fetch({
-        max_messages: want,
-        expires: PULL_EXPIRES_MS,
-      });
-      this.#fetches.add(batch);
-      // A pull request can be lost with its server (a cluster's leader
-      // change): never wait on one much past its expiry.
-      const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
-      try {
-        for await (const msg of batch) {
-          left--;
-          this.#credit--;
-          this.#take(msg);
-        }
-      } finally {
-        clearTimeout(watchdog);
-        this.#fetches.delete(batch);
-      }
-    } catch {
-      // the connection or the consumer went away: try again shortly
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    this.#credit -= left;
-    this.#wake();
+    this.#puller = new Puller(
+      nc,
+      consumer,
+      () => this.#room() - this.#running,
+      (msg) => this.#take(msg),
+    );
   }
 
   #take(msg: JsMsg): void {
@@ -466,7 +325,7 @@ class Host implements WorkerHost, Answers {
   #ran(job: Job): void {
     this.#running--;
     job.pool?.ended();
-    this.#wake();
+    this.#puller?.wake();
   }
 
   #confirmed(subject: string): void {
@@ -483,7 +342,7 @@ class Host implements WorkerHost, Answers {
     const set = this.#byOwner.get(job.owner);
     set?.delete(job);
     if (set?.size === 0) this.#byOwner.delete(job.owner);
-    if (this.#closing && this.#jobs.size === 0) this.#wake();
+    if (this.#jobs.size === 0) this.#drained?.();
   }
 
   /** A caller's notice: stop a slot's tasks, or close a gone pool. */
@@ -551,10 +410,13 @@ class Host implements WorkerHost, Answers {
   }
 
   async #stop(): Promise<void> {
-    this.#wake();
-    for (const batch of this.#fetches) batch.stop();
-    while (this.#jobs.size > 0 && !this.#q.nc.isClosed()) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
+    this.#puller?.stop();
+    if (this.#jobs.size > 0 && !this.#q.nc.isClosed()) {
+      // Drain: the running tasks finish and are answered (or given back).
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        this.#q.nc.closed().then(() => resolve());
+      });
     }
     clearInterval(this.#timer);
     await Promise.all(

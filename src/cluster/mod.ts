@@ -35,4 +35,4 @@ export {
   serveWorkers,
   type ServeWorkersOptions,
   type WorkerHost,
-} from "./_host.ts";
+} from "./_serve.ts";
