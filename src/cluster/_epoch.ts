@@ -90,7 +90,10 @@ export class Epoch {
       nc.subscribe(`${this.#storedPrefix}>`, {
         callback: (_error, msg) => {
           const [key, seq] = taskOwner(msg.subject);
-          const ok = !text.decode(msg.data).includes('"error"');
+          // A PubAck; an error, or an empty status message (no
+          // responders: no stream leader just now), means not stored.
+          const ok = msg.data.length > 0 &&
+            !text.decode(msg.data).includes('"error"');
           this.#slots.get(key)?.stored(Number(seq), ok);
         },
       }),

@@ -1,5 +1,5 @@
 /**
- * `serveWorkers`: a worker host. It pulls tasks from the shared durable
+ * A worker host (see `serveWorkers`). It pulls tasks from the shared durable
  * consumer only while it has room (`processes` at once), runs each in the
  * local pool of its caller pool (`_local.ts`), sends the result to the
  * caller and acks the task once the caller confirmed it (else naks it, to
@@ -9,9 +9,8 @@
  * @module
  */
 
-import { hostname } from "node:os";
 import { nuid, type Subscription } from "@nats-io/nats-core";
-import { type Consumer, jetstream, type JsMsg } from "@nats-io/jetstream";
+import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
 import { CallGroup } from "../core/_cancel.ts";
 import { toRecord } from "../core/_error_record.ts";
@@ -21,9 +20,6 @@ import {
   STATUS_ERROR,
   TASK_STARTED,
 } from "../core/_wire.ts";
-import { selectAdapter } from "../adapters/_select.ts";
-import { cpuCount } from "../cpu_count.ts";
-import type { Context } from "../types.ts";
 import {
   NOTICE_CANCEL,
   NOTICE_GONE,
@@ -36,48 +32,10 @@ import {
   unpack,
 } from "./_protocol.ts";
 import { type Answers, LocalPool } from "./_local.ts";
-import { bounded, openQueue, type Queue } from "./_queue.ts";
-import {
-  errorText,
-  integerOption,
-  type NatsConnectionOptions,
-  type QueueOptions,
-  settings,
-  subjects,
-  taskOwner,
-} from "./_settings.ts";
-
-/** Options of {@linkcode serveWorkers}. */
-export interface ServeWorkersOptions
-  extends NatsConnectionOptions, QueueOptions {
-  /** Tasks run at once, one per local worker thread (default `cpuCount()`). */
-  processes?: number;
-  /**
-   * Run task functions sent as source text: any client the server lets
-   * publish tasks can then run any code on this host. Default `false`:
-   * only `moduleTask` functions (imported by URL) run.
-   */
-  allowSource?: boolean;
-  /** The host's name in worker names (`"<name>/PoolWorker-3"`); default the hostname. */
-  name?: string;
-  /** The local workers: `"web"`, `"bun"` or `"node"` (default: the runtime's). */
-  context?: Context;
-}
-
-/** A running host (see {@linkcode serveWorkers}). */
-export interface WorkerHost {
-  /** Its name, as worker names start. */
-  readonly name: string;
-  /** Tasks it runs at once (its local worker threads). */
-  readonly processes: number;
-  /**
-   * Drains: stops pulling tasks, finishes the running ones and sends their
-   * results, stops the local workers and disconnects.
-   */
-  close(): Promise<void>;
-  /** Resolves once closed; rejects if the connection ended for good first. */
-  readonly closed: Promise<void>;
-}
+import { bounded, type Queue } from "./_queue.ts";
+import { Puller } from "./_puller.ts";
+import type { WorkerHost } from "./_serve.ts";
+import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
 
 /** A task on this host, from delivery to ack. */
 interface Job {
@@ -92,8 +50,12 @@ interface Job {
   readonly t0: number;
   /** 0 running, 1 waiting for the caller's confirmation, 2 over. */
   phase: number;
-  /** When it was last kept alive, or (waiting) when to give up (ms). */
+  /** When it was last kept alive (ms). */
   at: number;
+  /** When to give up waiting for the caller's confirmation (ms). */
+  deadline: number;
+  /** When a local worker started it (ms); NaN until then. */
+  started: number;
 }
 
 const RUNNING = 0;
@@ -103,65 +65,17 @@ const OVER = 2;
 const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
 const NAK_DELAY_MS = 500;
-/** A pull request waits this long for tasks (ms). */
-const PULL_EXPIRES_MS = 10_000;
+/** Work held per thread when tasks are short (ms); see `Host.#room`. */
+const DEPTH_MS = 4;
+/** Tasks held per thread at most. */
+const MAX_DEPTH = 64;
 /** A local pool without tasks this long is closed (ms). */
 const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
 const REMEMBER_MS = 10 * 60_000;
 
-/**
- * Starts a worker host: connects to the NATS servers, makes sure the work
- * queue exists, and runs the tasks of every pool on the queue, `processes`
- * at a time, in local worker threads. Rejects when it cannot connect (the
- * error says which servers and what they answered).
- *
- * @example Usage (with `nats-server -js` running)
- * ```ts ignore
- * import { serveWorkers } from "@x/pool/cluster";
- *
- * const host = await serveWorkers({
- *   servers: "nats://127.0.0.1:4222",
- *   processes: 4,
- *   name: "host-a",
- * });
- * // ... tasks of every pool on the queue run here ...
- * await host.close();
- * ```
- *
- * @param options Servers, connection options, and what the host runs.
- * @returns The running host.
- */
-export async function serveWorkers(
-  options: ServeWorkersOptions,
-): Promise<WorkerHost> {
-  const what = "start serveWorkers()";
-  const s = settings(what, options);
-  const processes = integerOption(
-    what,
-    "processes",
-    options.processes,
-    cpuCount(),
-    1024,
-  );
-  const name = options.name ?? hostname();
-  if (typeof name !== "string" || name === "" || /[\s.*>]/.test(name)) {
-    throw new TypeError(
-      `Cannot ${what} as 'name' must be a non-empty string without spaces, '.', '*' or '>': received ${
-        JSON.stringify(name)
-      }`,
-    );
-  }
-  const adapter = selectAdapter(options.context);
-  if (adapter instanceof Promise) throw new Error("unreachable");
-  const queue = await openQueue(s);
-  const host = new Host(s, queue, name, processes, !!options.allowSource);
-  host.adapter = adapter;
-  await host.start();
-  return host;
-}
-
-class Host implements WorkerHost, Answers {
+/** A running host: see the module doc. */
+export class Host implements WorkerHost, Answers {
   readonly name: string;
   readonly processes: number;
   readonly closed: Promise<void>;
@@ -177,10 +91,12 @@ class Host implements WorkerHost, Answers {
   #byOwner = new Map<string, Set<Job>>();
   #cancelled = new Map<string, number>();
   #running = 0;
-  #credit = 0;
+  /** Run time of a task, moving average (ms). */
+  #runMs = 1000;
   #nextJob = 0;
-  #fetches = new Set<{ stop(): void }>();
-  #wake: () => void = () => {};
+  #puller: Puller | undefined;
+  /** Called when the last job ends while closing. */
+  #drained: (() => void) | undefined;
   #closing: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #subs: Subscription[] = [];
@@ -231,44 +147,12 @@ class Host implements WorkerHost, Answers {
         )
       );
     });
-    void this.#pull(consumer);
-  }
-
-  /** Pulls as many tasks as there is room for, as room frees. */
-  async #pull(consumer: Consumer): Promise<void> {
-    while (this.#closing === undefined) {
-      const want = this.#processes - this.#running - this.#credit;
-      if (want > 0) {
-        this.#credit += want;
-        void this.#fetch(consumer, want);
-      }
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  async #fetch(consumer: Consumer, want: number): Promise<void> {
-    let left = want;
-    try {
-      const batch = await consumer.fetch({
-        max_messages: want,
-        expires: PULL_EXPIRES_MS,
-      });
-      this.#fetches.add(batch);
-      try {
-        for await (const msg of batch) {
-          left--;
-          this.#credit--;
-          this.#take(msg);
-        }
-      } finally {
-        this.#fetches.delete(batch);
-      }
-    } catch {
-      // the connection or the consumer went away: try again shortly
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    this.#credit -= left;
-    this.#wake();
+    this.#puller = new Puller(
+      nc,
+      consumer,
+      () => this.#room() - this.#running,
+      (msg) => this.#take(msg),
+    );
   }
 
   #take(msg: JsMsg): void {
@@ -307,6 +191,8 @@ class Host implements WorkerHost, Answers {
       t0: performance.now(),
       phase: RUNNING,
       at: performance.now(),
+      deadline: Infinity,
+      started: NaN,
     };
     this.#jobs.set(job.no, job);
     let set = this.#byOwner.get(owner);
@@ -321,10 +207,20 @@ class Host implements WorkerHost, Answers {
       };
       return this.answer(job, STATUS_ERROR, record);
     }
-    if ((task.mode & TASK_STARTED) !== 0) {
-      job.group.onStart = () => this.note(job, NOTE_STARTED, undefined);
-    }
-    pool.run(job, task.spec, task.mode, task.payload, job.group);
+    // Always told when it starts (run time, for the caller's window and
+    // this host's depth); the caller is told when it asked.
+    const tell = (task.mode & TASK_STARTED) !== 0;
+    job.group.onStart = () => {
+      job.started = performance.now();
+      if (tell) this.note(job, NOTE_STARTED, undefined);
+    };
+    pool.run(
+      job,
+      task.spec,
+      task.mode | TASK_STARTED,
+      task.payload,
+      job.group,
+    );
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
@@ -360,7 +256,10 @@ class Host implements WorkerHost, Answers {
     if (job.phase !== RUNNING) return;
     job.phase = ANSWERED;
     this.#ran(job);
-    const busy = performance.now() - job.t0;
+    const now = performance.now();
+    const ran = now - job.started;
+    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    const busy = ran >= 0 ? ran : now - job.t0;
     let bytes: Uint8Array;
     try {
       bytes = make(busy);
@@ -391,7 +290,7 @@ class Host implements WorkerHost, Answers {
         busy,
       );
     }
-    job.at = performance.now() + CONFIRM_MS;
+    job.deadline = performance.now() + CONFIRM_MS;
     try {
       this.#q.nc.publish(job.reply, bytes, {
         reply: `${this.#confirmPrefix}${job.no}`,
@@ -412,11 +311,21 @@ class Host implements WorkerHost, Answers {
     }
   }
 
+  /**
+   * Tasks held at once: one per thread for tasks of a few ms or more; for
+   * shorter ones a few ms of work per thread, so that the next task is
+   * here when a thread frees (a pull costs a round trip to the server).
+   */
+  #room(): number {
+    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
+    return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
+  }
+
   /** A job stopped running: its room frees. */
   #ran(job: Job): void {
     this.#running--;
     job.pool?.ended();
-    this.#wake();
+    this.#puller?.wake();
   }
 
   #confirmed(subject: string): void {
@@ -433,7 +342,7 @@ class Host implements WorkerHost, Answers {
     const set = this.#byOwner.get(job.owner);
     set?.delete(job);
     if (set?.size === 0) this.#byOwner.delete(job.owner);
-    if (this.#closing && this.#jobs.size === 0) this.#wake();
+    if (this.#jobs.size === 0) this.#drained?.();
   }
 
   /** A caller's notice: stop a slot's tasks, or close a gone pool. */
@@ -476,14 +385,12 @@ class Host implements WorkerHost, Answers {
     const now = performance.now();
     const lease = this.#q.ackWaitMs / 3;
     for (const job of this.#jobs.values()) {
-      if (job.phase === RUNNING) {
-        if (now - job.at >= lease) {
-          job.at = now;
-          job.msg.working();
-        }
-      } else if (job.phase === ANSWERED && now >= job.at) {
+      if (job.phase === ANSWERED && now >= job.deadline) {
         job.msg.nak(NAK_DELAY_MS); // no confirmation: run again
         this.#over(job);
+      } else if (now - job.at >= lease) {
+        job.at = now; // running, or waiting for the caller: keep the lease
+        job.msg.working();
       }
     }
     for (const [key, pool] of this.#pools) {
@@ -503,10 +410,13 @@ class Host implements WorkerHost, Answers {
   }
 
   async #stop(): Promise<void> {
-    this.#wake();
-    for (const batch of this.#fetches) batch.stop();
-    while (this.#jobs.size > 0 && !this.#q.nc.isClosed()) {
-      await new Promise<void>((resolve) => this.#wake = resolve);
+    this.#puller?.stop();
+    if (this.#jobs.size > 0 && !this.#q.nc.isClosed()) {
+      // Drain: the running tasks finish and are answered (or given back).
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        this.#q.nc.closed().then(() => resolve());
+      });
     }
     clearInterval(this.#timer);
     await Promise.all(

@@ -7,13 +7,62 @@
 
 import type { NodeConnectionOptions } from "@nats-io/transport-node";
 
+/** TLS options of {@linkcode NatsConnectionOptions}, as the NATS client reads them. */
+export interface NatsTlsOptions {
+  /** A CA certificate file (PEM) to verify the server with. */
+  caFile?: string;
+  /** A client certificate file (PEM), for servers that verify clients. */
+  certFile?: string;
+  /** The client certificate's key file (PEM). */
+  keyFile?: string;
+  /** The CA certificate itself (PEM text). */
+  ca?: string;
+  /** The client certificate itself (PEM text). */
+  cert?: string;
+  /** Its key itself (PEM text). */
+  key?: string;
+  /** Start with the TLS handshake (servers with `handshake_first`). */
+  handshakeFirst?: boolean;
+}
+
 /**
- * Connection options passed as they are to the official NATS client
- * (`user`/`pass`, `token`, `authenticator` for nkeys and creds files, `tls`,
- * `name`, reconnect settings, ...): see the `ConnectionOptions` of
- * `@nats-io/nats-core`. `servers` is given apart.
+ * Connection options, passed as they are to the official NATS client
+ * (`ConnectionOptions` of `@nats-io/nats-core`, with Node's TLS options of
+ * `@nats-io/transport-node`); the common ones are listed. `servers` is
+ * given apart. Reconnection defaults to trying forever, every 0.5 s.
+ *
+ * @example Credentials
+ * ```ts
+ * import type { NatsConnectionOptions } from "@x/pool/cluster";
+ *
+ * const options: NatsConnectionOptions = { user: "pool", pass: "secret" };
+ * console.log(options.user); // pool
+ * ```
  */
-export type NatsConnectionOptions = Omit<NodeConnectionOptions, "servers">;
+export interface NatsConnectionOptions {
+  /** User name (with `pass`). */
+  user?: string;
+  /** Password. */
+  pass?: string;
+  /** Authentication token. */
+  token?: string;
+  /**
+   * An authenticator of the NATS client: `credsAuthenticator(bytes)`,
+   * `nkeyAuthenticator(seed)`, `jwtAuthenticator(...)` from
+   * `@nats-io/nats-core`, or a list of them.
+   */
+  authenticator?: unknown;
+  /** TLS; `null` for none. */
+  tls?: NatsTlsOptions | null;
+  /** Reconnection attempts (-1: forever, the default here). */
+  maxReconnectAttempts?: number;
+  /** Milliseconds between reconnection attempts (default 500 here). */
+  reconnectTimeWait?: number;
+  /** Milliseconds to wait for the first connection. */
+  timeout?: number;
+  /** Any other `ConnectionOptions` field, passed as it is. */
+  [option: string]: unknown;
+}
 
 /** What the caller and the hosts agree on: the queue's names and limits. */
 export interface QueueOptions {
@@ -156,7 +205,7 @@ export function settings(what: string, options: unknown): Settings {
     reconnectTimeWait: 500,
   };
   for (const [key, value] of Object.entries(o)) {
-    if (!OWN.has(key)) connection[key] = value;
+    if (!OWN.has(key) && value !== undefined) connection[key] = value;
   }
   connection.servers = servers;
   return {

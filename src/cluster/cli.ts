@@ -19,7 +19,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { credsAuthenticator } from "@nats-io/nats-core";
-import { serveWorkers, type ServeWorkersOptions } from "./_host.ts";
+import { serveWorkers, type ServeWorkersOptions } from "./_serve.ts";
 import type { Context } from "../types.ts";
 
 const USAGE =

@@ -26,9 +26,13 @@
  */
 
 export { natsCluster, type NatsClusterOptions } from "./_caller.ts";
-export type { NatsConnectionOptions, QueueOptions } from "./_settings.ts";
+export type {
+  NatsConnectionOptions,
+  NatsTlsOptions,
+  QueueOptions,
+} from "./_settings.ts";
 export {
   serveWorkers,
   type ServeWorkersOptions,
   type WorkerHost,
-} from "./_host.ts";
+} from "./_serve.ts";

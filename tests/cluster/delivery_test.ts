@@ -1,239 +1,219 @@
 /**
- * Delivery on a cluster pool (CLUSTER_SPEC.md "Semantics"), with worker
- * hosts as separate processes: tasks wait in the stream for a host, a long
- * task keeps its lease past ackWait, a task that takes its host down every
- * time rejects with WorkerLostError after maxDeliver deliveries, and
- * terminate() purges queued tasks and stops running ones on the host.
+ * At-least-once underneath, exactly once for the caller (issue 13): a
+ * duplicate task message runs twice and settles once; a task whose
+ * deliveries run out rejects with WorkerLostError; terminate() purges the
+ * queue and stops running tasks; tasks wait for a host; no server, no loop.
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WorkerLostError } from "../../mod.ts";
-import { noNatsServer, startNats } from "./_nats.ts";
-import {
-  availableRuntimes,
-  callerRuntime,
-  type Host,
-  type HostOptions,
-  startHost,
-} from "./_hosts.ts";
+import { connect } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Pool, WorkerLostError } from "../../mod.ts";
+import { natsCluster } from "../../src/cluster/mod.ts";
+import { until } from "./_cluster.ts";
+import { freePort } from "./_nats.ts";
 import {
   bounded,
-  clusterPool,
-  incTask,
-  killHostTask,
+  noNatsServer,
   recordTask,
   runLog,
-  Stage,
-  until,
-} from "./_cluster.ts";
-import { sleep } from "./_proc.ts";
+  withCluster,
+} from "./_setup.ts";
 
-const T = { timeout: 90_000, skip: noNatsServer };
+const T = { timeout: 120_000, skip: noNatsServer };
 
-/** Host runtimes other than the caller's first, rotated by `seed`. */
-function runtimes(count: number, seed: number) {
-  const all = availableRuntimes();
-  const start = (all.indexOf(callerRuntime) + 1 + seed) % all.length;
-  return Array.from({ length: count }, (_, i) => all[(start + i) % all.length]);
+/** A plain NATS client for the test's own look at the stream. */
+async function raw(url: string) {
+  const nc = await connect({ servers: url });
+  const jsm = await jetstreamManager(nc);
+  return { nc, jsm, js: jetstream(nc) };
 }
 
-async function host(
-  stage: Stage,
-  options: Omit<HostOptions, "runtime"> & { runtime: HostOptions["runtime"] },
-): Promise<Host> {
-  const h = await startHost(options);
-  stage.watch(h.name, h);
-  stage.defer(() => h.stop(10));
-  return h;
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test(
-  "no host serving: tasks wait in the stream; a host started later runs them",
+  "a task message published twice runs twice and settles once",
   T,
   async () => {
-    const stage = new Stage();
-    await stage.run(async () => {
-      const server = await startNats();
-      stage.watch("nats-server", server);
-      stage.defer(() => server.close());
-      const pool = clusterPool(stage, { servers: server.url });
-      let settled = false;
-      const result = pool.map(incTask, [1, 2, 3]);
-      result.then(() => settled = true, () => settled = true);
-      await sleep(1000);
-      assert.equal(settled, false, "settled with no host serving");
-      const [runtime] = runtimes(1, 0);
-      await host(stage, { runtime, name: "late", servers: server.url });
-      assert.deepEqual(await bounded(result, 30, "map after a host came"), [
-        2,
-        3,
-        4,
-      ]);
-    });
-  },
-);
-
-test(
-  "a task longer than ackWait keeps its lease (in-progress acks): it runs once",
-  T,
-  async () => {
-    const stage = new Stage();
-    await stage.run(async () => {
-      const server = await startNats();
-      stage.watch("nats-server", server);
-      stage.defer(() => server.close());
+    await withCluster(async (c) => {
       const log = runLog();
-      stage.defer(() => log.remove());
-      // Two hosts: a redelivery would find the idle one.
-      for (const [i, runtime] of runtimes(2, 1).entries()) {
-        await host(stage, {
-          runtime,
-          name: `lease-${i + 1}`,
-          servers: server.url,
-          processes: 1,
-          args: ["--ack-wait", "1"],
+      const client = await raw(c.url);
+      try {
+        const pool = c.pool();
+        const result = pool.apply_async(recordTask, [{
+          x: 7,
+          file: log.file,
+          ms: 1500,
+        }]);
+        await until(() => log.runs().length > 0, 30, "the task started");
+        const info = await client.jsm.streams.info("XPOOL");
+        const stored = await client.jsm.streams.getMessage("XPOOL", {
+          seq: info.state.last_seq,
         });
+        assert.ok(stored, "the running task is still in the stream");
+        await client.js.publish(stored.subject, stored.data); // a duplicate
+        assert.deepEqual(
+          await bounded(result.get(30), 31, "the result"),
+          { x: 7, y: 49, by: (await result.get()).by },
+        );
+        await until(
+          () => log.runs().filter((r) => r.phase === "end").length === 2,
+          30,
+          "both runs ended",
+        );
+        // The second result was dropped: the pool goes on, in order.
+        assert.deepEqual(
+          await bounded(
+            pool.map((x: number) => x + 1, [1, 2, 3], 1),
+            30,
+            "map",
+          ),
+          [2, 3, 4],
+        );
+        await until(
+          () => log.runs().filter((r) => r.phase === "end").length === 2,
+          5,
+          "no third run",
+        );
+      } finally {
+        await client.nc.close();
+        log.remove();
       }
-      const pool = clusterPool(stage, { servers: server.url, ackWait: 1 });
-      const r = await bounded(
-        pool.apply(recordTask, [{ x: 5, file: log.file, ms: 4000 }]),
-        30,
-        "a 4 s task with ackWait 1 s",
-      );
-      assert.equal(r.y, 25);
-      const starts = log.runs().filter((run) => run.phase === "start");
-      assert.equal(starts.length, 1, `runs: ${JSON.stringify(log.runs())}`);
     });
   },
 );
 
 test(
-  "a task that kills its host every time rejects with WorkerLostError after maxDeliver deliveries (once a host asks for work)",
+  "a task delivered maxDeliver times without a result rejects with WorkerLostError",
   T,
   async () => {
-    const stage = new Stage();
-    await stage.run(async () => {
-      const server = await startNats();
-      stage.watch("nats-server", server);
-      stage.defer(() => server.close());
-      const log = runLog();
-      stage.defer(() => log.remove());
-      const flags = ["--ack-wait", "1", "--max-deliver", "2"];
-      const victims: Host[] = [];
-      for (const [i, runtime] of runtimes(2, 2).entries()) {
-        victims.push(
-          await host(stage, {
-            runtime,
-            name: `doomed-${i + 1}`,
-            servers: server.url,
-            processes: 1,
-            args: flags,
-          }),
-        );
-      }
-      const pool = clusterPool(stage, {
-        servers: server.url,
+    await withCluster(async (c) => {
+      const pool = c.pool({
         ackWait: 1,
         maxDeliver: 2,
+        stream: "XPOOL_MD",
+        subjectPrefix: "xmd",
       });
-      const lost = pool.apply(killHostTask, [{ x: 7, file: log.file }]).then(
-        () => undefined,
-        (e) => e,
-      );
-      for (const v of victims) {
-        const exit = await bounded(
-          v.exited,
-          30,
-          `${v.name} killed by the task`,
-        );
-        assert.equal(exit.signal, "SIGKILL", v.name);
+      const result = pool.apply((x: number) => x, [1]).catch((e) => e);
+      const client = await raw(c.url);
+      let stop = false;
+      const hole = (async () => {
+        // A "host" that takes tasks and never answers nor acks.
+        let consumer;
+        for (let i = 0; i < 100 && !consumer && !stop; i++) {
+          consumer = await client.js.consumers.get("XPOOL_MD", "hosts")
+            .catch(() => undefined);
+          if (!consumer) await sleep(100);
+        }
+        let taken = 0;
+        while (!stop && consumer) {
+          const batch = await consumer.fetch({
+            max_messages: 1,
+            expires: 1000,
+          });
+          for await (const _ of batch) taken++;
+        }
+        return taken;
+      })();
+      try {
+        const error = await bounded(result, 30, "the lost task");
+        assert.ok(error instanceof WorkerLostError, String(error));
+        assert.match(error.message, /delivered 2 times/);
+        stop = true;
+        assert.ok((await bounded(hole, 10, "the black hole")) >= 2);
+        // The pool removes the lost task from the stream (just after).
+        let messages = -1;
+        for (let i = 0; i < 50 && messages !== 0; i++) {
+          const info = await client.jsm.streams.info("XPOOL_MD");
+          messages = info.state.messages;
+          if (messages !== 0) await sleep(100);
+        }
+        assert.equal(messages, 0, "the lost task left the stream");
+      } finally {
+        stop = true;
+        await hole.catch(() => {});
+        await client.nc.close();
       }
-      // JetStream finds the deliveries used up (and sends the advisory the
-      // pool listens to) when a consumer next asks for work: a host that
-      // comes later.
-      const [runtime] = runtimes(1, 0);
-      await host(stage, {
-        runtime,
-        name: "survivor",
-        servers: server.url,
-        args: flags,
-      });
-      const error = await bounded(lost, 30, "the task's WorkerLostError");
-      assert.ok(error instanceof WorkerLostError, String(error));
-      assert.match(error.message, /deliver/i);
-      assert.match(error.message, /\b2\b/, "says how many deliveries");
-      const starts = log.runs().filter((r) => r.phase === "start");
-      assert.equal(starts.length, 2, `runs: ${JSON.stringify(log.runs())}`);
-      // The task is gone from the stream: the survivor runs the next task,
-      // not it.
-      assert.equal(await bounded(pool.apply(incTask, [1]), 30, "apply"), 2);
-      await sleep(1500);
-      assert.equal(log.runs().filter((r) => r.phase === "start").length, 2);
-    });
+    }, 0);
   },
 );
 
 test(
-  "terminate(): results reject at once, queued tasks are purged, running ones stopped; the host serves on",
+  "terminate() purges queued tasks and stops running ones on the host",
   T,
   async () => {
-    const stage = new Stage();
-    await stage.run(async () => {
-      const server = await startNats();
-      stage.watch("nats-server", server);
-      stage.defer(() => server.close());
+    await withCluster(async (c) => {
       const log = runLog();
-      stage.defer(() => log.remove());
-      const [runtime] = runtimes(1, 1);
-      const h = await host(stage, {
-        runtime,
-        name: "term",
-        servers: server.url,
-        processes: 2,
-      });
-      const pool = clusterPool(stage, { servers: server.url });
-      const results = Array.from(
-        { length: 8 },
-        (_, x) =>
-          pool.apply_async(recordTask, [{ x, file: log.file, ms: 3000 }]),
-      );
-      const settled = results.map((r) =>
-        r.get().then(() => "fulfilled", () => "rejected")
-      );
-      await until(
-        () => log.runs().filter((r) => r.phase === "start").length >= 2,
-        30,
-        "two tasks running",
-      );
-      await bounded(pool.terminate(), 10, "terminate()");
-      assert.deepEqual(
-        await bounded(Promise.all(settled), 5, "results after terminate()"),
-        Array(8).fill("rejected"),
-      );
-      const before = log.runs();
-      // The running tasks would end 3 s after they started: they were stopped.
-      await sleep(3500);
-      const after = log.runs();
-      assert.equal(
-        after.filter((r) => r.phase === "end").length,
-        0,
-        `runs: ${JSON.stringify(after)}`,
-      );
-      assert.equal(
-        after.filter((r) => r.phase === "start").length,
-        before.filter((r) => r.phase === "start").length,
-        "a purged task started after terminate()",
-      );
-      // The host serves the next pool (and the purged tasks stay gone).
-      const next = clusterPool(stage, { servers: server.url });
-      assert.equal(await bounded(next.apply(incTask, [1]), 30, "apply"), 2);
-      assert.equal(h.proc.running, true);
-      await sleep(500);
-      assert.equal(
-        log.runs().filter((r) => r.phase === "start").length,
-        before.filter((r) => r.phase === "start").length,
-      );
+      const client = await raw(c.url);
+      try {
+        const pool = c.pool({}, { processes: 4 });
+        const results = Array.from(
+          { length: 24 },
+          (_, x) =>
+            pool.apply_async(recordTask, [{ x, file: log.file, ms: 3000 }]),
+        );
+        const settled = results.map((r) => r.get().then(() => "ok", (e) => e));
+        await until(() => log.runs().length >= 2, 30, "two tasks started");
+        const before = await client.jsm.streams.info("XPOOL");
+        // Each of the 4 slots holds one slow task (its window): two run on
+        // the host, the others wait in the stream.
+        assert.ok(
+          before.state.messages >= 3,
+          `${before.state.messages} queued`,
+        );
+        await bounded(pool.terminate(), 20, "terminate()");
+        for (const outcome of await Promise.all(settled)) {
+          assert.equal((outcome as Error).name, "AbortError");
+        }
+        const after = await client.jsm.streams.info("XPOOL");
+        assert.equal(after.state.messages, 0, "purged");
+        await sleep(3500);
+        const ended = log.runs().filter((r) => r.phase === "end");
+        assert.deepEqual(ended, [], "the running tasks were stopped");
+        assert.equal(log.runs().length, 2, "nothing else started");
+      } finally {
+        await client.nc.close();
+        log.remove();
+      }
     });
+  },
+);
+
+test("tasks wait in the stream until a host serves", T, async () => {
+  await withCluster(async (c) => {
+    const pool = c.pool();
+    let settled = false;
+    const result = pool.map((x: number) => x * 2, [1, 2, 3]);
+    result.then(() => settled = true, () => settled = true);
+    await sleep(1000);
+    assert.equal(settled, false);
+    await c.host();
+    assert.deepEqual(await bounded(result, 30, "map"), [2, 4, 6]);
+  }, 0);
+});
+
+test(
+  "no server: every task rejects with the connection error, once",
+  T,
+  async () => {
+    const url = `nats://127.0.0.1:${await freePort()}`;
+    const pool = new Pool({ context: natsCluster({ servers: url }) });
+    try {
+      const first = await bounded(
+        pool.apply(() => 1).catch((e) => e),
+        30,
+        "apply",
+      );
+      assert.match(String(first?.message), /cannot connect to nats:\/\/127/);
+      const second = await bounded(
+        pool.apply(() => 1).catch((e) => e),
+        30,
+        "apply again",
+      );
+      assert.match(String(second?.message), /cannot connect/);
+    } finally {
+      await bounded(pool.terminate(), 20, "terminate()");
+    }
   },
 );
