@@ -46,7 +46,6 @@ import {
   until,
 } from "./_cluster.ts";
 import { sleep } from "./_proc.ts";
-import { readEnv } from "../_util.ts";
 
 const T = { timeout: 120_000, skip: noNatsServer };
 /** Seconds a host holds a task before redelivery (short, so faults heal fast). */
@@ -329,20 +328,9 @@ async function streamLeader(
   return undefined;
 }
 
-/**
- * Known bug (cluster branch, 2026-11-30): src/cluster/_epoch.ts counts the
- * 503 "no responders" status JetStream answers while a stream elects a
- * leader (headers only, empty body) as a stored-task confirmation, so the
- * tasks published in those seconds are never sent again: lost, the pool
- * waits forever. Set XPOOL_CLUSTER_R3=1 to run the test anyway.
- */
-const R3_BUG = readEnv("XPOOL_CLUSTER_R3") === "1"
-  ? false
-  : "known bug: a publish answered 503 (no stream leader) is taken as stored, so tasks sent during the election are lost (src/cluster/_epoch.ts stored callback)";
-
 test(
   "a three-server NATS cluster with an R3 stream loses the stream leader mid-map: nothing lost",
-  { ...T, skip: noNatsServer || R3_BUG },
+  T,
   async () => {
     const stage = new Stage();
     await stage.run(async () => {
