@@ -20,6 +20,11 @@ const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
 export const recordTask = moduleTask<typeof Tasks.record>(TASKS, "record");
 /** `nap(ms)` on a host: returns the worker's name. */
 export const napTask = moduleTask<typeof Tasks.nap>(TASKS, "nap");
+/** `killHost({ x, file })` on a host: logs its start, then SIGKILLs the host. */
+export const killHostTask = moduleTask<typeof Tasks.killHost>(
+  TASKS,
+  "killHost",
+);
 /** `inc(x)` on a host: x + 1. */
 export const incTask = moduleTask<typeof Tasks.inc>(TASKS, "inc");
 

@@ -136,6 +136,9 @@ export function removeStale(): string[] {
 }
 
 function probe(): string | false {
+  if (process.env.XPOOL_NO_NETNS === "1") {
+    return "XPOOL_NO_NETNS=1 (loopback processes instead)";
+  }
   if (!IP) return "iproute2 is not installed (apt-get install iproute2)";
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
     return "network namespaces need root (ip netns add)";
