@@ -29,6 +29,11 @@ def double(x):
     return x * 2
 
 
+def nap(ms):
+    time.sleep(ms / 1000)
+    return ms
+
+
 def spin(n):
     x = 1
     for _ in range(n):
@@ -151,6 +156,18 @@ def w_imap(P):
     return {"ms": ms, "growthMiB": (max_rss - idle) / MiB, "idleMiB": idle / MiB}
 
 
+def w_sleep(P):
+    """sleepTasks tasks of sleepMs each, chunksize 1 (bench/cluster.mjs's scale-out anchor)."""
+    n, ms = P["sleepTasks"], P["sleepMs"]
+    with mp.Pool(P["processes"]) as pool:
+        pool.map(tiny, range(P["processes"] * 2), chunksize=1)
+        t0 = now_ms()
+        out = pool.map(nap, [ms] * n, chunksize=1)
+        ms_total = now_ms() - t0
+    check(len(out) == n, "sleep")
+    return {"ms": ms_total}
+
+
 def main():
     who, workload = sys.argv[1], sys.argv[2]
     P = {
@@ -161,6 +178,8 @@ def main():
         "seqCount": 2_000,
         "imapItems": 10_000_000,
         "imapChunksize": 1_000,
+        "sleepTasks": 40,
+        "sleepMs": 50,
     }
     P.update(json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
     try:
@@ -169,7 +188,7 @@ def main():
         elif who == "serial":
             raise RuntimeError("serial runs only the cpu workload")
         else:
-            res = {"tiny": w_tiny, "map": w_map, "seq": w_seq, "startup": w_startup, "imap": w_imap}[workload](P)
+            res = {"tiny": w_tiny, "map": w_map, "seq": w_seq, "startup": w_startup, "imap": w_imap, "sleep": w_sleep}[workload](P)
         print("@@RESULT " + json.dumps(res), flush=True)
     except Exception:
         print("@@ERROR " + " | ".join(traceback.format_exc().strip().splitlines()[-3:]), flush=True)

@@ -109,6 +109,19 @@ function verify(dir, exportsMap) {
   }
 }
 
+/**
+ * `{ name: version }` of the `npm:` specifiers of an import map
+ * (`"npm:cbor-x@1.6.9/encode"` -> `cbor-x: "1.6.9"`).
+ */
+export function npmDependencies(imports) {
+  const deps = {};
+  for (const target of Object.values(imports)) {
+    const m = /^npm:((?:@[^/@]+\/)?[^/@]+)@([^/]+)/.exec(target);
+    if (m) deps[m[1]] = m[2];
+  }
+  return deps;
+}
+
 /** Builds and packs; returns the tarball's absolute path. */
 export function buildNpm() {
   const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
@@ -145,7 +158,8 @@ export function buildNpm() {
     // process.getBuiltinModule (22.3). src/_features.ts says the same at
     // `new Pool` on an older one.
     engines: { node: ">=22.3.0" },
-    dependencies: {},
+    // The npm packages deno.json maps bare specifiers to (the cluster's).
+    dependencies: npmDependencies(deno.imports ?? {}),
     exports: exportsMap,
     _jsr_revision: 0,
   };

@@ -4,6 +4,7 @@
 //
 //   npm test                         everything
 //   npm test -- deno bun:web         only cells whose id contains a filter
+//   npm test -- cluster              only the cluster cells (tests/cluster/)
 //   npm test -- --list               list the cells
 //   npm test -- --verbose            stream every runner's output
 //
@@ -64,6 +65,18 @@ const NPM_EXCLUDED = {
     "reads deno.json's publish list; the npm build checks the package's own README links",
 };
 
+/**
+ * The cluster suite (tests/cluster/: a Pool over NATS JetStream against real
+ * nats-server processes and worker hosts on every runtime) runs in its own
+ * cells, one per calling runtime; the main cells list tests/*_test.ts only
+ * (no recursion into tests/cluster/). Its hosts run on Deno, Bun and Node 24
+ * whatever the caller: the cell passes their paths (XPOOL_DENO, XPOOL_BUN,
+ * XPOOL_NODE24).
+ */
+const CLUSTER_RUNTIMES = ["deno", "bun", "node24"];
+/** A cluster cell taking longer than this is killed and counted as failed. */
+const CLUSTER_CELL_TIMEOUT_S = 5 * 60;
+
 /** The browser suite's own runner (see tests/browser/). */
 const BROWSER_RUNNER = join(root, "tests", "browser", "run.mjs");
 
@@ -111,6 +124,11 @@ for (const source of ["src", "npm"]) {
     cells.push({ id: "tsc:types:npm", kind: "types" });
     // An unsupported Node: a clear error at `new Pool`, and `engines`.
     cells.push({ id: "node20:unsupported:npm", kind: "unsupported" });
+  }
+  if (source === "src") {
+    for (const runtime of CLUSTER_RUNTIMES) {
+      cells.push({ id: `${runtime}:cluster:${source}`, kind: "cluster" });
+    }
   }
   if (source === "src" && existsSync(BROWSER_RUNNER)) {
     // tests/browser/run.mjs: headless Chromium against dist/esm (its own
@@ -608,12 +626,17 @@ function parseSummary(runtime, output) {
 
 // ------------------------------------------------------------ test cells
 
-function testFiles(dir, source) {
-  return readdirSync(join(dir, "tests"))
+/**
+ * The test files of a cell: tests/*_test.ts (not recursive: tests/cluster/
+ * has its own cells), or tests/cluster/*_test.ts for a cluster cell.
+ */
+function testFiles(dir, source, kind = "tests") {
+  const sub = kind === "cluster" ? "tests/cluster" : "tests";
+  return readdirSync(join(dir, sub))
     .filter((f) => f.endsWith("_test.ts"))
     .filter((f) => source !== "npm" || !(f in NPM_EXCLUDED))
     .sort()
-    .map((f) => `./tests/${f}`);
+    .map((f) => `./${sub}/${f}`);
 }
 
 /**
@@ -669,12 +692,20 @@ async function runTestCell(cell, cwd) {
   const base = join(logDir, cell.id.replaceAll(":", "-"));
   const junit = base + ".xml";
   rmSync(junit, { force: true });
-  const files = testFiles(cwd, cell.source);
+  const cluster = cell.kind === "cluster";
+  const files = testFiles(cwd, cell.source, cell.kind);
   const [cmd, argv] = testCommand(rt, cell.runtime, files, junit);
+  const timeout = cluster ? CLUSTER_CELL_TIMEOUT_S : CELL_TIMEOUT_S;
   const result = await run(cmd, argv, {
     cwd,
-    env: baseEnv(cell.isDefault ? {} : { XPOOL_TEST_CONTEXT: cell.context }),
-    timeout: CELL_TIMEOUT_S,
+    env: baseEnv(
+      cluster
+        ? clusterEnv()
+        : cell.isDefault
+        ? {}
+        : { XPOOL_TEST_CONTEXT: cell.context },
+    ),
+    timeout,
     logFile: base + ".log",
     echo: verbose,
     progress: progressCounter(),
@@ -700,14 +731,14 @@ async function runTestCell(cell, cwd) {
   } else {
     for (const c of cases) counts[c.status]++;
   }
-  const reasons = skipReasons(join(cwd, "tests"));
+  const reasons = skipReasons(join(cwd, cluster ? "tests/cluster" : "tests"));
   const notes = [];
   if (cell.source === "npm") {
     for (const [file, why] of Object.entries(NPM_EXCLUDED)) {
       notes.push(`not run against the package: tests/${file} (${why})`);
     }
   }
-  if (result.timedOut) notes.push(`killed after ${CELL_TIMEOUT_S}s`);
+  if (result.timedOut) notes.push(`killed after ${timeout}s`);
   if (result.code !== 0 && counts.failed === 0) {
     counts.failed = 1;
     notes.push(
@@ -734,6 +765,21 @@ async function runTestCell(cell, cwd) {
     output: result.output,
     log: base + ".log",
   };
+}
+
+/** The host runtimes of a cluster cell (resolved like the cells' own). */
+function clusterEnv() {
+  const env = {};
+  for (
+    const [name, key] of [
+      ["deno", "XPOOL_DENO"],
+      ["bun", "XPOOL_BUN"],
+      ["node24", "XPOOL_NODE24"],
+    ]
+  ) {
+    if (runtimes[name]?.path) env[key] = runtimes[name].path;
+  }
+  return env;
 }
 
 // --------------------------------------------------------- example cells
@@ -1007,6 +1053,8 @@ function label(cell) {
     ? ".d.ts"
     : cell.kind === "unsupported"
     ? "unsupported"
+    : cell.kind === "cluster"
+    ? "cluster"
     : cell.isDefault
     ? `${cell.context} (default)`
     : cell.context;
@@ -1029,7 +1077,13 @@ if (selected.length === 0) {
 
 mkdirSync(logDir, { recursive: true });
 const started = Date.now();
-resolveRuntimes([...new Set(selected.map((c) => c.runtime))]);
+resolveRuntimes([
+  ...new Set([
+    ...selected.map((c) => c.runtime),
+    // Cluster cells run hosts on every runtime, whatever the caller.
+    ...(selected.some((c) => c.kind === "cluster") ? CLUSTER_RUNTIMES : []),
+  ]),
+]);
 
 let npmProject;
 let npmError;
@@ -1067,7 +1121,7 @@ for (const cell of selected) {
     };
   } else {
     const cwd = cell.source === "npm" ? npmProject.dir : root;
-    result = cell.kind === "tests"
+    result = cell.kind === "tests" || cell.kind === "cluster"
       ? await runTestCell(cell, cwd)
       : cell.kind === "browser"
       ? await runBrowserCell(cell)

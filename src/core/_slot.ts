@@ -244,6 +244,8 @@ export interface SlotInit {
   initargs: unknown[];
   /** Limits passed to `spawn`, when the pool has some. */
   resourceLimits?: ResourceLimits;
+  /** Tasks per worker; passed to `spawn` when finite. */
+  maxTasks?: number;
 }
 
 /**
@@ -261,12 +263,16 @@ export function openSlot(
   const name = `PoolWorker-${id}`;
   const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
   try {
-    const handle = adapter.spawn(
-      init.resourceLimits
-        ? { name, id, resourceLimits: init.resourceLimits }
-        : { name, id },
-      listen(slot),
-    );
+    const options: {
+      name: string;
+      id: number;
+      resourceLimits?: ResourceLimits;
+      maxTasks?: number;
+    } = { name, id };
+    if (init.resourceLimits) options.resourceLimits = init.resourceLimits;
+    const max = init.maxTasks;
+    if (max !== undefined && max !== Infinity) options.maxTasks = max;
+    const handle = adapter.spawn(options, listen(slot));
     if (
       handle === null || typeof handle !== "object" ||
       typeof handle.post !== "function" ||

@@ -119,6 +119,13 @@ export interface SpawnOptions {
    * adapter must apply them to the worker it starts.
    */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * The pool's `maxtasksperchild`, only when it has one. The pool replaces
+   * each worker after that many tasks itself; a transport whose slots are
+   * not the processes that run the tasks (a cluster, whose hosts run them
+   * in threads of their own) applies it to those.
+   */
+  readonly maxTasks?: number;
 }
 
 /**

@@ -1,0 +1,211 @@
+/**
+ * One connection of a cluster adapter, from the first slot that needs it
+ * to the last slot's end: the pool id its slots go by, the stream and
+ * consumer it made sure of, and the subscriptions every slot shares (the
+ * results of the pool, the server's confirmations of stored tasks, and
+ * JetStream's max-deliveries advisory). When the last slot ends it tells
+ * the hosts the pool is gone and closes; a later slot opens a new epoch
+ * with a new pool id.
+ *
+ * @module
+ */
+
+import { headers, nuid } from "@nats-io/nats-core";
+import type { NatsConnection, Subscription } from "@nats-io/nats-core";
+import { bounded, openQueue, type Queue } from "./_queue.ts";
+import { packCancel, packGone, readTask, unpack } from "./_protocol.ts";
+import type { RemoteSlot } from "./_remote_slot.ts";
+import { errorText, type Settings, subjects, taskOwner } from "./_settings.ts";
+
+/** The NATS server's default max_payload, until the server says. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** How often unconfirmed tasks are looked at (ms). */
+const RETRY_EVERY_MS = 1000;
+/** Bound on each request made while stopping (ms). */
+const STOP_MS = 3000;
+
+const text = new TextDecoder();
+
+/** See the module doc. */
+export class Epoch {
+  /** The settings. */
+  readonly s: Settings;
+  /** This pool's id: the token after the subject prefix's kind. */
+  readonly poolId: string = nuid.next();
+  /** Resolves once connected with the stream there; rejects if that fails. */
+  readonly opened: Promise<Queue>;
+  /** The largest message the server takes. */
+  maxPayload = DEFAULT_MAX_PAYLOAD;
+  /** Set once it closes (or failed): slots then need a new epoch. */
+  ending = false;
+  readonly #slots = new Map<string, RemoteSlot>();
+  #queue: Queue | undefined;
+  #subs: Subscription[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed: Promise<void> | undefined;
+  #storedPrefix: string;
+
+  /** @param s Settings. */
+  constructor(s: Settings) {
+    this.s = s;
+    this.#storedPrefix = `${subjects.stored(s, this.poolId)}.`;
+    this.opened = (async () => {
+      const queue = await openQueue(s);
+      if (this.ending) {
+        await queue.nc.close().catch(() => {});
+        throw new Error("the pool stopped while connecting");
+      }
+      this.#listen(queue);
+      return queue;
+    })();
+    this.opened.catch(() => {
+      this.ending = true;
+    });
+  }
+
+  /** Adds a slot. */
+  add(slot: RemoteSlot): void {
+    this.#slots.set(slot.key, slot);
+  }
+
+  #listen(queue: Queue): void {
+    this.#queue = queue;
+    const { nc } = queue;
+    const s = this.s;
+    this.maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.#subs.push(
+      nc.subscribe(`${subjects.results(s, this.poolId, "*")}`, {
+        callback: (_error, msg) => {
+          const key = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
+          let body: unknown;
+          try {
+            body = unpack(msg.data);
+          } catch {
+            return; // not ours to read: drop it
+          }
+          this.#slots.get(key)?.receive(body);
+          if (msg.reply) msg.respond();
+        },
+      }),
+      nc.subscribe(`${this.#storedPrefix}>`, {
+        callback: (_error, msg) => {
+          const [key, seq] = taskOwner(msg.subject);
+          // A PubAck; an error, or an empty status message (no
+          // responders: no stream leader just now), means not stored.
+          const ok = msg.data.length > 0 &&
+            !text.decode(msg.data).includes('"error"');
+          this.#slots.get(key)?.stored(Number(seq), ok);
+        },
+      }),
+      nc.subscribe(subjects.maxDeliveries(s), {
+        callback: (_error, msg) => void this.#advisory(msg.data),
+      }),
+    );
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      for (const slot of this.#slots.values()) slot.retry(now);
+    }, RETRY_EVERY_MS);
+    nc.closed().then((error) => {
+      if (this.ending) return;
+      this.#end();
+      const why = new Error(
+        `lost the connection to ${s.servers.join(",")}${
+          error ? `: ${errorText(error)}` : ""
+        }`,
+        { cause: error },
+      );
+      for (const slot of [...this.#slots.values()]) slot.fail(why);
+    });
+  }
+
+  /** Publishes task `seq` of slot `key`; the server confirms on `stored`. */
+  publishTask(subject: string, key: string, seq: number, bytes: Uint8Array) {
+    const nc = this.#queue?.nc;
+    if (nc === undefined || nc.isClosed()) return; // sent again on retry
+    const h = headers();
+    h.set("Nats-Msg-Id", `${this.poolId}.${key}.${seq}`);
+    try {
+      nc.publish(subject, bytes, {
+        reply: `${this.#storedPrefix}${key}.${seq}`,
+        headers: h,
+      });
+    } catch {
+      // draining or reconnecting: sent again on retry
+    }
+  }
+
+  /** A task used its last delivery: answer it lost and remove it. */
+  async #advisory(data: Uint8Array): Promise<void> {
+    const queue = this.#queue;
+    if (queue === undefined) return;
+    try {
+      const event = JSON.parse(text.decode(data)) as {
+        stream_seq: number;
+        deliveries: number;
+      };
+      const stored = await queue.jsm.streams.getMessage(this.s.stream, {
+        seq: event.stream_seq,
+      });
+      if (stored === null) return;
+      const [pool, key] = taskOwner(stored.subject);
+      if (pool !== this.poolId) return; // another pool's task
+      const task = readTask(stored.data);
+      this.#slots.get(key)?.lost(task.seq, event.deliveries);
+      await queue.jsm.streams.deleteMessage(this.s.stream, event.stream_seq);
+    } catch {
+      // gone meanwhile (purged, or deleted by a retry of this)
+    }
+  }
+
+  /** Stops the tasks of slot `key`: purged from the stream, stopped on hosts. */
+  async cancel(key: string, subject: string): Promise<void> {
+    const queue = this.#queue;
+    if (queue === undefined || queue.nc.isClosed()) return;
+    try {
+      queue.nc.publish(subjects.cancel(this.s, this.poolId), packCancel(key));
+    } catch {
+      // closed meanwhile
+    }
+    await bounded(
+      queue.jsm.streams.purge(this.s.stream, { filter: subject }),
+      STOP_MS,
+    );
+  }
+
+  /**
+   * Takes out a slot that ended; after the last one (looked at on the next
+   * turn, so that a slot replacing it keeps the epoch), closes. Resolves
+   * when closed, or at once when other slots remain.
+   */
+  release(slot: RemoteSlot): Promise<void> {
+    if (this.#slots.get(slot.key) === slot) this.#slots.delete(slot.key);
+    return new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() =>
+      this.#slots.size === 0 ? this.close() : undefined
+    );
+  }
+
+  /** Tells the hosts the pool is gone and closes the connection. */
+  close(): Promise<void> {
+    return this.#closed ??= (async () => {
+      this.#end();
+      const queue = await bounded(this.opened, STOP_MS);
+      if (queue === undefined || queue.nc.isClosed()) return;
+      const nc: NatsConnection = queue.nc;
+      try {
+        nc.publish(subjects.cancel(this.s, this.poolId), packGone());
+      } catch {
+        // closed meanwhile
+      }
+      await bounded(nc.flush(), STOP_MS);
+      await nc.close().catch(() => {});
+    })();
+  }
+
+  #end(): void {
+    this.ending = true;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs = [];
+  }
+}

@@ -1,0 +1,408 @@
+/**
+ * A worker host (see `serveWorkers`). It pulls tasks from the shared durable
+ * consumer only while it has room (`processes` at once), runs each in the
+ * local pool of its caller pool (`_local.ts`), sends the result to the
+ * caller and acks the task once the caller confirmed it (else naks it, to
+ * be delivered again; the caller drops duplicates). Long tasks keep their
+ * lease with in-progress acks; a caller's cancel notice stops its tasks.
+ *
+ * @module
+ */
+
+import { nuid, type Subscription } from "@nats-io/nats-core";
+import { jetstream, type JsMsg } from "@nats-io/jetstream";
+import type { WorkerAdapter } from "../core/adapter.ts";
+import { CallGroup } from "../core/_cancel.ts";
+import {
+  type ErrorRecord,
+  NOTE_STARTED,
+  STATUS_ERROR,
+  TASK_STARTED,
+} from "../core/_wire.ts";
+import {
+  answerBytes,
+  NOTICE_CANCEL,
+  NOTICE_GONE,
+  packInitError,
+  packNote,
+  packResult,
+  readInit,
+  readTask,
+  type TaskBody,
+  unpack,
+} from "./_protocol.ts";
+import { type Answers, LocalPool } from "./_local.ts";
+import { bounded, type Queue } from "./_queue.ts";
+import { Puller } from "./_puller.ts";
+import type { WorkerHost } from "./_serve.ts";
+import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
+
+/** A task on this host, from delivery to ack. */
+interface Job {
+  readonly no: number;
+  readonly msg: JsMsg;
+  readonly seq: number;
+  readonly reply: string;
+  /** `<poolId>.<slotKey>`. */
+  readonly owner: string;
+  readonly pool: LocalPool | undefined;
+  readonly group: CallGroup;
+  readonly t0: number;
+  /** 0 running, 1 waiting for the caller's confirmation, 2 over. */
+  phase: number;
+  /** When it was last kept alive (ms). */
+  at: number;
+  /** When to give up waiting for the caller's confirmation (ms). */
+  deadline: number;
+  /** When a local worker started it (ms); NaN until then. */
+  started: number;
+}
+
+const RUNNING = 0;
+const ANSWERED = 1;
+const OVER = 2;
+/** The caller confirms a result within this, or the task is nak'ed (ms). */
+const CONFIRM_MS = 10_000;
+/** Delay of the redelivery of an unconfirmed task (ms). */
+const NAK_DELAY_MS = 500;
+/** Work held per thread when tasks are short (ms); see `Host.#room`. */
+const DEPTH_MS = 4;
+/** Tasks held per thread at most. */
+const MAX_DEPTH = 64;
+/** A local pool without tasks this long is closed (ms). */
+const IDLE_MS = 60_000;
+/** Cancel and gone notices are remembered this long (ms). */
+const REMEMBER_MS = 10 * 60_000;
+
+/** A running host: see the module doc. */
+export class Host implements WorkerHost, Answers {
+  readonly name: string;
+  readonly processes: number;
+  readonly closed: Promise<void>;
+  adapter!: WorkerAdapter;
+  readonly #s: ReturnType<typeof settings>;
+  readonly #q: Queue;
+  readonly #processes: number;
+  readonly #allowSource: boolean;
+  readonly #confirmPrefix: string;
+  #done = Promise.withResolvers<void>();
+  #pools = new Map<string, LocalPool>();
+  #jobs = new Map<number, Job>();
+  #byOwner = new Map<string, Set<Job>>();
+  #cancelled = new Map<string, number>();
+  #running = 0;
+  /** Run time of a task, moving average (ms). */
+  #runMs = 1000;
+  #nextJob = 0;
+  #puller: Puller | undefined;
+  /** Called when the last job ends while closing. */
+  #drained: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #subs: Subscription[] = [];
+
+  constructor(
+    s: ReturnType<typeof settings>,
+    q: Queue,
+    name: string,
+    processes: number,
+    allowSource: boolean,
+  ) {
+    this.#s = s;
+    this.#q = q;
+    this.name = name;
+    this.#processes = this.processes = processes;
+    this.#allowSource = allowSource;
+    this.#confirmPrefix = `${subjects.confirm(s, `${name}-${nuid.next()}`)}.`;
+    this.closed = this.#done.promise;
+    this.closed.catch(() => {});
+  }
+
+  async start(): Promise<void> {
+    const { nc } = this.#q;
+    const consumer = await jetstream(nc).consumers.get(
+      this.#s.stream,
+      this.#s.consumer,
+    );
+    this.#subs.push(
+      nc.subscribe(`${this.#confirmPrefix}*`, {
+        callback: (_e, msg) => this.#confirmed(msg.subject),
+      }),
+      nc.subscribe(subjects.cancel(this.#s, "*"), {
+        callback: (_e, msg) => this.#notice(msg.subject, msg.data),
+      }),
+    );
+    const every = Math.max(50, Math.min(1000, this.#q.ackWaitMs / 3));
+    this.#timer = setInterval(() => this.#tick(), every);
+    nc.closed().then((error) => {
+      if (this.#closing) return;
+      this.#closing = this.#stop();
+      this.#closing.then(() =>
+        this.#done.reject(
+          new Error(
+            `lost the connection to ${this.#s.servers.join(",")}${
+              error ? `: ${errorText(error)}` : ""
+            }`,
+          ),
+        )
+      );
+    });
+    this.#puller = new Puller(
+      nc,
+      consumer,
+      () => this.#room() - this.#running,
+      () => this.#room() >> 2,
+      (msg) => this.#take(msg),
+    );
+  }
+
+  #take(msg: JsMsg): void {
+    if (this.#closing) return msg.nak();
+    let task: TaskBody;
+    try {
+      task = readTask(msg.data);
+    } catch (error) {
+      return msg.term(errorText(error));
+    }
+    const [poolId, slot] = taskOwner(msg.subject);
+    const owner = `${poolId}.${slot}`;
+    if (this.#cancelled.has(owner) || this.#cancelled.has(poolId)) {
+      return msg.term("cancelled");
+    }
+    let pool: LocalPool | undefined;
+    let refusal: string | undefined;
+    try {
+      const init = readInit(task.init);
+      if (!this.#allowSource) {
+        if (init.initializer?.kind === "source") refusal = "initializers";
+        else if (task.spec.kind === "source") refusal = "functions";
+      }
+      if (refusal === undefined) pool = this.#pool(poolId, task.initKey, init);
+    } catch (error) {
+      return msg.term(errorText(error));
+    }
+    const job: Job = {
+      no: ++this.#nextJob,
+      msg,
+      seq: task.seq,
+      reply: task.reply,
+      owner,
+      pool,
+      group: new CallGroup(),
+      t0: performance.now(),
+      phase: RUNNING,
+      at: performance.now(),
+      deadline: Infinity,
+      started: NaN,
+    };
+    this.#jobs.set(job.no, job);
+    let set = this.#byOwner.get(owner);
+    if (set === undefined) this.#byOwner.set(owner, set = new Set());
+    set.add(job);
+    this.#running++;
+    if (pool === undefined) {
+      const record: ErrorRecord = {
+        name: "Error",
+        message:
+          `Host '${this.name}' does not run source ${refusal} (that would run any code sent to it): start it with --allow-source (serveWorkers({ allowSource: true })) on a network you trust, or use moduleTask(url, name)`,
+      };
+      return this.answer(job, STATUS_ERROR, record);
+    }
+    // Always told when it starts (run time, for the caller's window and
+    // this host's depth); the caller is told when it asked.
+    const tell = (task.mode & TASK_STARTED) !== 0;
+    job.group.onStart = () => {
+      job.started = performance.now();
+      if (tell) this.note(job, NOTE_STARTED, undefined);
+    };
+    pool.run(
+      job,
+      task.spec,
+      task.mode | TASK_STARTED,
+      task.payload,
+      job.group,
+    );
+  }
+
+  #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
+    const key = `${poolId}/${initKey}`;
+    let pool = this.#pools.get(key);
+    if (pool === undefined || pool.engine.broken !== undefined) {
+      if (pool) void pool.engine.terminate();
+      pool = new LocalPool(
+        key,
+        poolId,
+        init,
+        this.adapter,
+        this.#processes,
+        this,
+      );
+      this.#pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Answers.answer: sends the outcome; acks once the caller confirms. */
+  answer(job: unknown, status: number, payload: unknown): void {
+    const seq = (job as Job).seq;
+    this.#send(job as Job, (busy) => packResult(seq, status, payload, busy));
+  }
+
+  /** Answers.initFailed. */
+  initFailed(job: unknown, record: ErrorRecord): void {
+    this.#send(job as Job, () => packInitError((job as Job).seq, record));
+  }
+
+  #send(job: Job, make: (busy: number) => Uint8Array): void {
+    if (job.phase !== RUNNING) return;
+    job.phase = ANSWERED;
+    this.#ran(job);
+    const now = performance.now();
+    const ran = now - job.started;
+    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    const busy = ran >= 0 ? ran : now - job.t0;
+    const bytes = answerBytes(
+      job.seq,
+      () => make(busy),
+      busy,
+      this.#q.nc.info?.max_payload ?? 1024 * 1024,
+      this.name,
+    );
+    job.deadline = performance.now() + CONFIRM_MS;
+    try {
+      this.#q.nc.publish(job.reply, bytes, {
+        reply: `${this.#confirmPrefix}${job.no}`,
+      });
+    } catch {
+      // disconnected: the confirmation times out, the task is delivered again
+    }
+  }
+
+  /** Answers.note: a started or progress note, before the result. */
+  note(job: unknown, kind: number, value: unknown): void {
+    const j = job as Job;
+    if (j.phase !== RUNNING) return;
+    try {
+      this.#q.nc.publish(j.reply, packNote(j.seq, kind, value));
+    } catch {
+      // a value that cannot be carried, or disconnected: notes are best effort
+    }
+  }
+
+  /**
+   * Tasks held at once: one per thread for tasks of a few ms or more; for
+   * shorter ones a few ms of work per thread, so that the next task is
+   * here when a thread frees (a pull costs a round trip to the server).
+   */
+  #room(): number {
+    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
+    return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
+  }
+
+  /** A job stopped running: its room frees. */
+  #ran(job: Job): void {
+    this.#running--;
+    job.pool?.ended();
+    this.#puller?.wake();
+  }
+
+  #confirmed(subject: string): void {
+    const no = Number(subject.slice(this.#confirmPrefix.length));
+    const job = this.#jobs.get(no);
+    if (job === undefined || job.phase !== ANSWERED) return;
+    job.msg.ack();
+    this.#over(job);
+  }
+
+  #over(job: Job): void {
+    job.phase = OVER;
+    this.#jobs.delete(job.no);
+    const set = this.#byOwner.get(job.owner);
+    set?.delete(job);
+    if (set?.size === 0) this.#byOwner.delete(job.owner);
+    if (this.#jobs.size === 0) this.#drained?.();
+  }
+
+  /** A caller's notice: stop a slot's tasks, or close a gone pool. */
+  #notice(subject: string, data: Uint8Array): void {
+    const poolId = subject.slice(subject.lastIndexOf(".") + 1);
+    let body: unknown[];
+    try {
+      body = unpack(data) as unknown[];
+    } catch {
+      return;
+    }
+    if (body?.[0] === NOTICE_CANCEL) {
+      const owner = `${poolId}.${body[1]}`;
+      this.#cancelled.set(owner, performance.now());
+      for (const job of [...this.#byOwner.get(owner) ?? []]) this.#cancel(job);
+    } else if (body?.[0] === NOTICE_GONE) {
+      this.#cancelled.set(poolId, performance.now());
+      for (const job of [...this.#jobs.values()]) {
+        if (job.owner.startsWith(`${poolId}.`)) this.#cancel(job);
+      }
+      for (const [key, pool] of this.#pools) {
+        if (pool.poolId !== poolId) continue;
+        this.#pools.delete(key);
+        void pool.engine.terminate();
+      }
+    }
+  }
+
+  #cancel(job: Job): void {
+    if (job.phase === OVER) return;
+    if (job.phase === RUNNING) {
+      job.pool?.engine.abort(job.group);
+      this.#ran(job);
+    }
+    job.msg.term("cancelled by its pool");
+    this.#over(job);
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    const lease = this.#q.ackWaitMs / 3;
+    for (const job of this.#jobs.values()) {
+      if (job.phase === ANSWERED && now >= job.deadline) {
+        job.msg.nak(NAK_DELAY_MS); // no confirmation: run again
+        this.#over(job);
+      } else if (now - job.at >= lease) {
+        job.at = now; // running, or waiting for the caller: keep the lease
+        job.msg.working();
+      }
+    }
+    for (const [key, pool] of this.#pools) {
+      if (pool.running === 0 && now - pool.idleSince >= IDLE_MS) {
+        this.#pools.delete(key);
+        void pool.engine.terminate();
+      }
+    }
+    for (const [key, at] of this.#cancelled) {
+      if (now - at >= REMEMBER_MS) this.#cancelled.delete(key);
+    }
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#stop().then(() => this.#done.resolve());
+    return this.closed;
+  }
+
+  async #stop(): Promise<void> {
+    this.#puller?.stop();
+    if (this.#jobs.size > 0 && !this.#q.nc.isClosed()) {
+      // Drain: the running tasks finish and are answered (or given back).
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        this.#q.nc.closed().then(() => resolve());
+      });
+    }
+    clearInterval(this.#timer);
+    await Promise.all(
+      [...this.#pools.values()].map((p) => p.engine.terminate()),
+    );
+    this.#pools.clear();
+    for (const sub of this.#subs) sub.unsubscribe();
+    await bounded(this.#q.nc.flush(), 3000); // the last acks
+    await this.#q.nc.close().catch(() => {});
+  }
+}

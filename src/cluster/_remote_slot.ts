@@ -1,0 +1,307 @@
+/**
+ * One slot of a cluster pool, as the engine sees a worker: a
+ * {@linkcode WorkerHandle} that speaks the worker side of the wire protocol
+ * itself. It keeps the init message and the define/forget tables, turns
+ * each task of a `tasks` message into one self-contained JetStream message,
+ * and hands the results back in the order the tasks were posted (buffering
+ * the ones that come early), each once: a duplicate (a task run twice) is
+ * dropped, and a task whose deliveries ran out is answered `STATUS_LOST`.
+ *
+ * @module
+ */
+
+import type {
+  SpawnOptions,
+  WorkerEvents,
+  WorkerHandle,
+} from "../core/adapter.ts";
+import {
+  type FnSpec,
+  type InitMessage,
+  type LostRecord,
+  type MainMessage,
+  putResult,
+  readDefines,
+  STATUS_LOST,
+  TASK_STRIDE,
+  WireError,
+} from "../core/_wire.ts";
+import {
+  KIND_INIT_ERROR,
+  KIND_NOTES,
+  KIND_RESULT,
+  packInit,
+  packTask,
+} from "./_protocol.ts";
+import type { Epoch } from "./_epoch.ts";
+import { errorText, subjects } from "./_settings.ts";
+
+/** A task sent and not answered (or answered early, waiting its turn). */
+interface Entry {
+  /** The message body, until the server stored it. */
+  bytes: Uint8Array | undefined;
+  /** When it was last published (ms). */
+  sentAt: number;
+  /** Answered (result kept until its turn). */
+  done: boolean;
+  status: number;
+  payload: unknown;
+  busy: number;
+}
+
+/** Republish a task the server did not confirm storing after this long (ms). */
+const STORE_RETRY_MS = 2000;
+
+/** A cluster slot: see the module doc. */
+export class RemoteSlot implements WorkerHandle {
+  /** Its key within the pool (the last token of its subjects). */
+  readonly key: string;
+  /** The engine's name for it, like `"PoolWorker-3"`. */
+  readonly name: string;
+  readonly #epoch: Epoch;
+  readonly #events: WorkerEvents;
+  readonly #maxTasks: number;
+  readonly #subject: string;
+  readonly #reply: string;
+  #init: { bytes: Uint8Array; key: string } | undefined;
+  #fns = new Map<number, FnSpec>();
+  /** Sequence numbers in the order posted; answered ones leave from the head. */
+  #order: number[] = [];
+  #head = 0;
+  #pending = new Map<number, Entry>();
+  #unstored = 0;
+  #ready = false;
+  #dead = false;
+
+  /**
+   * @param epoch The connection (and pool id) it belongs to.
+   * @param key Its key.
+   * @param options The engine's spawn options.
+   * @param events Where it reports.
+   */
+  constructor(
+    epoch: Epoch,
+    key: string,
+    options: SpawnOptions,
+    events: WorkerEvents,
+  ) {
+    this.#epoch = epoch;
+    this.key = key;
+    this.name = options.name;
+    this.#events = events;
+    this.#maxTasks = options.maxTasks ?? 0;
+    this.#subject = subjects.tasks(epoch.s, epoch.poolId, key);
+    this.#reply = subjects.results(epoch.s, epoch.poolId, key);
+  }
+
+  /** Takes a message of the engine (see `MainMessage`). */
+  post(data: unknown): void {
+    if (this.#dead) return;
+    const msg = data as MainMessage;
+    switch (msg.type) {
+      case "tasks":
+        return this.#tasks(msg.tasks);
+      case "define":
+        return readDefines(msg.defs, (fid, spec) => this.#fns.set(fid, spec));
+      case "forget":
+        for (const fid of msg.fids) this.#fns.delete(fid);
+        return;
+      case "init":
+        return this.#start(msg);
+      default:
+        throw new WireError(
+          `a cluster slot cannot carry a '${
+            (msg as { type: string }).type
+          }' message`,
+        );
+    }
+  }
+
+  #start(msg: InitMessage): void {
+    this.#init = packInit({
+      initializer: msg.initializer,
+      initargs: msg.initargs,
+      maxTasks: this.#maxTasks,
+    });
+    this.#epoch.opened.then(
+      () => {
+        if (this.#dead) return;
+        this.#ready = true;
+        for (const [seq, entry] of this.#pending) this.#publish(seq, entry);
+        this.#events.message({ type: "ready" });
+      },
+      (error) => this.#exit(error),
+    );
+  }
+
+  #tasks(flat: unknown[]): void {
+    const init = this.#init!;
+    const n = flat.length / TASK_STRIDE;
+    const limit = this.#epoch.maxPayload;
+    const made: [number, Uint8Array][] = [];
+    // Encode every task before sending any: a task that cannot be carried
+    // throws here, and the engine sends the batch again one by one.
+    for (let j = 0; j < n * TASK_STRIDE; j += TASK_STRIDE) {
+      const seq = flat[j] as number;
+      const fid = flat[j + 1] as number;
+      const spec = this.#fns.get(fid);
+      if (spec === undefined) {
+        throw new WireError(`task ${seq} uses function ${fid}, never defined`);
+      }
+      const bytes = packTask(
+        seq,
+        spec,
+        flat[j + 2] as number,
+        flat[j + 3],
+        init.key,
+        init.bytes,
+        this.#reply,
+      );
+      if (bytes.length > limit) {
+        throw new RangeError(
+          `a task of ${bytes.length} bytes is over the NATS server's max_payload (${limit} bytes): send smaller arguments or chunks, or raise max_payload in the server's configuration`,
+        );
+      }
+      made.push([seq, bytes]);
+    }
+    for (const [seq, bytes] of made) {
+      const entry: Entry = {
+        bytes,
+        sentAt: 0,
+        done: false,
+        status: 0,
+        payload: undefined,
+        busy: 0,
+      };
+      this.#order.push(seq);
+      this.#pending.set(seq, entry);
+      this.#unstored++;
+      if (this.#ready) this.#publish(seq, entry);
+    }
+  }
+
+  #publish(seq: number, entry: Entry): void {
+    if (entry.bytes === undefined) return;
+    entry.sentAt = performance.now();
+    this.#epoch.publishTask(this.#subject, this.key, seq, entry.bytes);
+  }
+
+  /** The server stored task `seq` (or refused it: then it is sent again). */
+  stored(seq: number, ok: boolean): void {
+    const entry = this.#pending.get(seq);
+    if (entry === undefined || entry.bytes === undefined) return;
+    if (ok) {
+      entry.bytes = undefined;
+      this.#unstored--;
+    } else entry.sentAt = -Infinity; // again on the next retry
+  }
+
+  /** Sends again the tasks the server did not confirm storing in time. */
+  retry(now: number): void {
+    if (!this.#ready || this.#unstored === 0) return;
+    for (const [seq, entry] of this.#pending) {
+      if (entry.bytes !== undefined && now - entry.sentAt >= STORE_RETRY_MS) {
+        this.#publish(seq, entry);
+      }
+    }
+  }
+
+  /** A message on the slot's results subject (body unpacked). */
+  receive(body: unknown): void {
+    if (this.#dead || !Array.isArray(body)) return;
+    const seq = body[1] as number;
+    const entry = this.#pending.get(seq);
+    if (entry === undefined || entry.done) return; // a duplicate, or too late
+    switch (body[0]) {
+      case KIND_RESULT:
+        this.#answer(entry, body[2] as number, body[3], body[4] as number);
+        return;
+      case KIND_NOTES:
+        this.#events.message({ type: "notes", notes: body.slice(1) });
+        return;
+      case KIND_INIT_ERROR:
+        this.#events.message({ type: "initError", error: body[2] });
+        return;
+    }
+  }
+
+  /** Task `seq` used its last delivery without a result. */
+  lost(seq: number, deliveries: number): void {
+    const entry = this.#pending.get(seq);
+    if (this.#dead || entry === undefined || entry.done) return;
+    const record: LostRecord = {
+      message:
+        `Task delivered ${deliveries} times without a result (JetStream max_deliver): each host that took it died, lost its connection or held it past ackWait`,
+      workerName: this.name,
+    };
+    this.#answer(entry, STATUS_LOST, record, 0);
+  }
+
+  #answer(entry: Entry, status: number, payload: unknown, busy: number): void {
+    entry.done = true;
+    entry.status = status;
+    entry.payload = payload;
+    entry.busy = typeof busy === "number" ? busy : 0;
+    if (entry.bytes !== undefined) {
+      entry.bytes = undefined;
+      this.#unstored--;
+    }
+    this.#flush();
+  }
+
+  /** Hands over the answered tasks at the head, in order. */
+  #flush(): void {
+    const order = this.#order;
+    const out: unknown[] = [];
+    let busy = 0;
+    while (this.#head < order.length) {
+      const seq = order[this.#head];
+      const entry = this.#pending.get(seq)!;
+      if (!entry.done) break;
+      putResult(out, seq, entry.status, entry.payload);
+      busy += entry.busy;
+      this.#pending.delete(seq);
+      this.#head++;
+    }
+    if (this.#head > 1024 && this.#head * 2 > order.length) {
+      this.#order = order.slice(this.#head);
+      this.#head = 0;
+    }
+    if (out.length > 0) {
+      this.#events.message({ type: "results", results: out, busy });
+    }
+  }
+
+  /** The connection failed or ended for good: the slot is gone. */
+  fail(error: unknown): void {
+    this.#exit(error);
+  }
+
+  #exit(error: unknown): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.#epoch.release(this);
+    this.#events.exit({
+      error: error instanceof Error ? error : new Error(errorText(error)),
+    });
+  }
+
+  /** Whether it has tasks not answered. */
+  get busy(): boolean {
+    return this.#pending.size > 0;
+  }
+
+  /**
+   * Stops the slot: its queued tasks are purged from the stream, the hosts
+   * running its tasks stop them, and, when it was the last slot of its
+   * pool, the hosts close their local pools of it and the connection ends.
+   */
+  async terminate(): Promise<void> {
+    if (this.#dead) return;
+    this.#dead = true;
+    const busy = this.#pending.size > 0;
+    this.#pending.clear();
+    if (busy && this.#ready) await this.#epoch.cancel(this.key, this.#subject);
+    await this.#epoch.release(this);
+  }
+}
