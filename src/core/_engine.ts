@@ -188,8 +188,8 @@ export class Engine {
       sink,
       ctx,
       transfer,
+      group,
     );
-    if (group !== undefined) task.group = group;
     queue.push(task);
     if (
       queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
