@@ -67,6 +67,9 @@ export class SignalWatch extends CallGroup {
   /** Calls on it not settled (time-limited ones not counted). */
   #live = 0;
   #listener = (): void => this.#fire();
+  /** Listed in `IDLE`, to stop listening unless used again soon. */
+  #idle = false;
+  #fired = false;
   /**
    * The sink of its `apply` tasks: the context is the result; the outcome
    * counts the call settled, then settles it as `APPLY_SINK` does.
@@ -138,13 +141,28 @@ export class SignalWatch extends CallGroup {
     this.#maybeDetach();
   }
 
+  /**
+   * No call uses it: it stops listening on the next timer turn, unless a
+   * call uses it again by then (one call after another on one signal would
+   * otherwise make a watch and add and remove a listener per call).
+   */
   #maybeDetach(): void {
-    if (this.#live > 0 || this.head !== undefined) return;
+    if (this.#idle || this.#live > 0 || this.head !== undefined) return;
+    this.#idle = true;
+    IDLE.push(this);
+    sweepSoon();
+  }
+
+  /** Stops listening if still unused (see `#maybeDetach`). */
+  detachIfIdle(): void {
+    this.#idle = false;
+    if (this.#fired || this.#live > 0 || this.head !== undefined) return;
     forget(this);
     this.signal.removeEventListener("abort", this.#listener);
   }
 
   #fire(): void {
+    this.#fired = true;
     forget(this);
     const reason = this.signal.reason;
     let each = this.head;
@@ -165,6 +183,19 @@ export class SignalWatch extends CallGroup {
     }
     this.engine.abort(this);
   }
+}
+
+/** Watches no call used lately: they stop listening on the next sweep. */
+let IDLE: SignalWatch[] = [];
+let sweepTimer: ReturnType<typeof setTimeout> | undefined;
+
+function sweepSoon(): void {
+  sweepTimer ??= setTimeout(() => {
+    sweepTimer = undefined;
+    const idle = IDLE;
+    IDLE = [];
+    for (const watch of idle) watch.detachIfIdle();
+  }, 0);
 }
 
 /** Each signal's first watch (others chain through `nextWatch`). */
@@ -249,6 +280,8 @@ export class CallStop extends CallGroup implements Watched {
   #watch: SignalWatch | undefined;
   #cancelTimer: CancelTimer | undefined;
   #done = false;
+  #what: string;
+  #seconds: number | undefined;
 
   /**
    * Starts watching. An already-aborted signal settles the call at once
@@ -275,6 +308,8 @@ export class CallStop extends CallGroup implements Watched {
     super();
     this.#engine = engine;
     this.target = target;
+    this.#what = what;
+    this.#seconds = seconds;
     if (signal?.aborted) {
       this.abort(signal.reason);
       return;
@@ -283,23 +318,31 @@ export class CallStop extends CallGroup implements Watched {
       this.#watch = watchSignal(signal, engine);
       this.#watch.link(this);
     }
-    if (seconds !== undefined) {
-      const arm = () => {
-        this.#cancelTimer ??= startTimer(
-          () =>
-            this.abort(
-              new TimeoutError(
-                fromStart
-                  ? `${what} did not finish within ${seconds} seconds of starting (timeout); it was stopped`
-                  : `${what} did not finish within ${seconds} seconds (timeout); its unfinished tasks were stopped`,
-              ),
+    if (seconds === undefined) return;
+    if (fromStart) {
+      // Watched by the engine with one timer for every such call.
+      this.startLimitMs = seconds * 1000;
+      engine.limits.add(this.startLimitMs);
+    } else {
+      this.#cancelTimer = startTimer(
+        () =>
+          this.abort(
+            new TimeoutError(
+              `${what} did not finish within ${seconds} seconds (timeout); its unfinished tasks were stopped`,
             ),
-          seconds * 1000,
-        );
-      };
-      if (fromStart) this.onStart = arm;
-      else arm();
+          ),
+        seconds * 1000,
+      );
     }
+  }
+
+  /** Its task ran past its limit from its start: rejects with `TimeoutError`. */
+  override expire(): void {
+    this.abort(
+      new TimeoutError(
+        `${this.#what} did not finish within ${this.#seconds} seconds of starting (timeout); it was stopped`,
+      ),
+    );
   }
 
   /** This: its own group. */
@@ -321,7 +364,7 @@ export class CallStop extends CallGroup implements Watched {
   finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.onStart = undefined;
+    if (this.startLimitMs !== undefined) this.#engine.limits.remove();
     this.#watch?.unlink(this);
     this.#watch = undefined;
     this.#cancelTimer?.();

@@ -61,10 +61,8 @@ export function routeResults(
     inflight.shift(); // slot.answered(), its unref once the batch is done
     slot.done++;
     registry.release(task.fid);
-    const group = task.group;
-    if (group !== undefined) {
-      group.answered(task);
-      if (group.cancelled) continue; // its call was aborted: drop the result
+    if (task.group !== undefined && task.group.cancelled) {
+      continue; // its call was aborted: drop the result
     }
     if (results[j + 1] === STATUS_OK && task.rare === undefined) {
       tally.completed++;

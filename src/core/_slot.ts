@@ -63,8 +63,6 @@ export class TaskRecord {
   declare ordinal: number;
   /** The call it belongs to, when that call can be stopped (`signal`, `timeout`). */
   declare group: CallGroup | undefined;
-  /** The worker it was sent to last (only for tasks with a group). */
-  declare slot: Slot | undefined;
   /** See {@linkcode TaskRare}; `undefined` for most tasks. */
   declare rare: TaskRare | undefined;
 
@@ -97,7 +95,6 @@ export class TaskRecord {
     this.transfer = transfer;
     this.ordinal = -1;
     this.group = group;
-    this.slot = undefined;
     this.rare = undefined;
   }
 
@@ -169,6 +166,10 @@ export class Slot {
   since = 0;
   /** Its unstarted tasks were taken back while it runs one: send nothing until it answers. */
   stalled = false;
+  /** The task it was last seen running (see `StartLimits`). */
+  runTask: TaskRecord | undefined = undefined;
+  /** When `runTask` was first seen running (ms, `performance.now()`). */
+  runSince = 0;
 
   /**
    * @param id Worker number.
@@ -208,11 +209,7 @@ export class Slot {
     }
     task.ordinal = this.sent++;
     this.inflight.push(task);
-    const group = task.group;
-    if (group !== undefined) {
-      task.slot = this;
-      group.sent(task);
-    }
+    if (task.group !== undefined) task.group.sent(task, this);
     this.assigned++;
   }
 
@@ -233,11 +230,7 @@ export class Slot {
       const task = batch[k];
       task.ordinal = ordinal++;
       inflight.push(task);
-      const group = task.group;
-      if (group !== undefined) {
-        task.slot = this;
-        group.sent(task);
-      }
+      if (task.group !== undefined) task.group.sent(task, this);
     }
     this.sent = ordinal;
     this.assigned += n;
