@@ -83,15 +83,8 @@ export class CallGroup {
       this.lastOrdinal = task.ordinal;
       return;
     }
-    let slots = this.slots;
-    let last = this.lastOrdinals!;
-    if (slots === undefined) {
-      slots =
-        this.slots =
-        last =
-        this.lastOrdinals =
-          [];
-    }
+    const slots = this.slots ??= [];
+    const last = this.lastOrdinals ??= [];
     let i = slots.indexOf(slot);
     if (i < 0) {
       if (slots.length >= 16) {
