@@ -7,10 +7,7 @@
  * - A call with a time limit gets a {@linkcode CallStop}: its timer and its
  *   own group of tasks.
  * - Calls with a signal and no time limit share the {@linkcode SignalWatch}
- *   of their signal (in their pool) as their group: such a call allocates
- *   nothing of its own (its result, or a small entry for a map, is listed).
- * - One `abort` listener per signal and pool, removed when no call uses it:
- *   a long-lived signal shared by many calls gathers nothing.
+ *   of their signal (in their pool) as their group (`_signal_watch.ts`).
  *
  * Calls with neither option pay nothing.
  *
@@ -23,6 +20,14 @@ import { type AsyncResult, settleResult } from "./async_result.ts";
 import { APPLY_SINK } from "./_result_sinks.ts";
 import { type CancelTimer, startTimer } from "./core/_timer.ts";
 import { TimeoutError } from "./core/errors.ts";
+import {
+  type SignalWatch,
+  type Watched,
+  watchEntry,
+  watchSignal,
+} from "./_signal_watch.ts";
+
+export { SignalWatch, type Watched, watchSignal } from "./_signal_watch.ts";
 
 /** The time limit that applies: the call's `timeout`, else the pool's `taskTimeout`. */
 export function limitSeconds(
@@ -31,208 +36,6 @@ export function limitSeconds(
 ): number | undefined {
   const seconds = timeout ?? taskTimeout;
   return seconds === undefined || seconds === Infinity ? undefined : seconds;
-}
-
-/**
- * What an aborted signal settles, besides its {@linkcode CallStop}s: the
- * result of a signal-only `apply`, or a map or `imap` call.
- */
-interface Entry {
-  /** Settles the call with the rejection (idempotent). */
-  settle(reason: unknown): void;
-  /** The call settled: nothing to do. */
-  done: boolean;
-}
-
-/**
- * The watch of one signal in one pool: the signal's one `abort` listener,
- * the calls on it, and (as a `CallGroup`) the tasks of its calls that have
- * no time limit: they share this group, so such a call allocates nothing
- * of its own. Its calls that have a time limit (a {@linkcode CallStop}
- * each, with its own group) hang from it in a doubly linked list. An
- * `EventTarget` adds and removes listeners in time linear in their number
- * (100,000 calls on one signal, a listener each, took minutes); and no
- * set: hashing each call cost a fifth of a tiny task (Node 24).
- */
-export class SignalWatch extends CallGroup {
-  /** The signal. */
-  readonly signal: AbortSignal;
-  /** The pool's engine. */
-  readonly engine: Engine;
-  /** The watch of the same signal in another pool. */
-  nextWatch: SignalWatch | undefined = undefined;
-  /** The first of its calls with a time limit. */
-  head: CallStop | undefined = undefined;
-  /** Results and entries of its calls without one; settled ones linger until compacted. */
-  #calls: (AsyncResult<unknown> | Entry)[] = [];
-  /** Calls on it not settled (time-limited ones not counted). */
-  #live = 0;
-  #listener = (): void => this.#fire();
-  /**
-   * The sink of its `apply` tasks: the context is the result; the outcome
-   * counts the call settled, then settles it as `APPLY_SINK` does.
-   */
-  readonly applySink: TaskSink;
-
-  /**
-   * @param signal The signal.
-   * @param engine The pool's engine.
-   */
-  constructor(signal: AbortSignal, engine: Engine) {
-    super();
-    this.signal = signal;
-    this.engine = engine;
-    const settled = () => this.settled();
-    this.applySink = {
-      ok(ctx, value) {
-        settled();
-        APPLY_SINK.ok(ctx, value);
-      },
-      fail(ctx, error) {
-        settled();
-        APPLY_SINK.fail(ctx, error);
-      },
-      partial(ctx, values, errors) {
-        settled();
-        APPLY_SINK.partial(ctx, values, errors);
-      },
-    };
-    signal.addEventListener("abort", this.#listener, { once: true });
-  }
-
-  /** A call without a time limit starts watching (`settled()` when it ends). */
-  add(call: AsyncResult<unknown> | Entry): void {
-    const calls = this.#calls;
-    calls.push(call);
-    if (++this.#live * 2 + 64 < calls.length) {
-      // Mostly settled: keep the others (amortised constant time).
-      this.#calls = calls.filter((c) =>
-        "done" in c ? !c.done : !(c as AsyncResult<unknown>).ready()
-      );
-    }
-  }
-
-  /** A call added by {@linkcode SignalWatch.add} settled. */
-  settled(): void {
-    if (--this.#live === 0) {
-      this.#calls = [];
-      this.#maybeDetach();
-    }
-  }
-
-  /** Links a time-limited call. */
-  link(call: CallStop): void {
-    const head = this.head;
-    call.nextCall = head;
-    if (head !== undefined) head.prevCall = call;
-    this.head = call;
-  }
-
-  /** Unlinks a time-limited call that settled. */
-  unlink(call: CallStop): void {
-    const { prevCall, nextCall } = call;
-    if (prevCall !== undefined) prevCall.nextCall = nextCall;
-    else if (this.head === call) this.head = nextCall;
-    else return; // not linked (the signal fired)
-    if (nextCall !== undefined) nextCall.prevCall = prevCall;
-    call.prevCall = call.nextCall = undefined;
-    this.#maybeDetach();
-  }
-
-  #maybeDetach(): void {
-    if (this.#live > 0 || this.head !== undefined) return;
-    forget(this);
-    this.signal.removeEventListener("abort", this.#listener);
-  }
-
-  #fire(): void {
-    forget(this);
-    const reason = this.signal.reason;
-    let each = this.head;
-    this.head = undefined;
-    while (each !== undefined) {
-      const next = each.nextCall;
-      each.prevCall = each.nextCall = undefined;
-      each.abort(reason);
-      each = next;
-    }
-    const calls = this.#calls;
-    this.#calls = [];
-    this.#live = 0;
-    for (const call of calls) {
-      if ("done" in call) {
-        if (!call.done) call.settle(reason);
-      } else settleResult(call, false, reason);
-    }
-    this.engine.abort(this);
-  }
-}
-
-/** Each signal's first watch (others chain through `nextWatch`). */
-const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
-/** The watch found last: most programs pass one signal to many calls. */
-let lastWatch: SignalWatch | undefined;
-
-/** The watch of `signal` (not aborted) in `engine`'s pool, made if need be. */
-export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
-  const last = lastWatch;
-  if (last !== undefined && last.signal === signal && last.engine === engine) {
-    return last;
-  }
-  const first = WATCHES.get(signal);
-  let watch = first;
-  while (watch !== undefined && watch.engine !== engine) {
-    watch = watch.nextWatch;
-  }
-  if (watch === undefined) {
-    watch = new SignalWatch(signal, engine);
-    watch.nextWatch = first;
-    WATCHES.set(signal, watch);
-  }
-  return lastWatch = watch;
-}
-
-/** `watch` is done (its signal fired, or no call uses it now). */
-function forget(watch: SignalWatch): void {
-  if (lastWatch === watch) lastWatch = undefined;
-  const signal = watch.signal;
-  let first = WATCHES.get(signal);
-  if (first === watch) {
-    first = watch.nextWatch;
-    if (first === undefined) WATCHES.delete(signal);
-    else WATCHES.set(signal, first);
-  } else {
-    for (let w = first; w !== undefined; w = w.nextWatch) {
-      if (w.nextWatch === watch) {
-        w.nextWatch = watch.nextWatch;
-        break;
-      }
-    }
-  }
-  watch.nextWatch = undefined;
-}
-
-/**
- * Watches a map or `imap` call without a time limit on `signal`: `settle`
- * runs if it fires first. Returns the group for the call's tasks and the
- * function to call once the call's work is over.
- */
-export function watchEntry(
-  signal: AbortSignal,
-  engine: Engine,
-  settle: (reason: unknown) => void,
-): Watched {
-  const watch = watchSignal(signal, engine);
-  const entry: Entry = { settle, done: false };
-  watch.add(entry);
-  return {
-    group: watch,
-    finish: () => {
-      if (entry.done) return;
-      entry.done = true;
-      watch.settled();
-    },
-  };
 }
 
 /**
@@ -250,6 +53,8 @@ export class CallStop extends CallGroup implements Watched {
   #watch: SignalWatch | undefined;
   #cancelTimer: CancelTimer | undefined;
   #done = false;
+  #what: string;
+  #seconds: number | undefined;
 
   /**
    * Starts watching. An already-aborted signal settles the call at once
@@ -276,6 +81,8 @@ export class CallStop extends CallGroup implements Watched {
     super();
     this.#engine = engine;
     this.target = target;
+    this.#what = what;
+    this.#seconds = seconds;
     if (signal?.aborted) {
       this.abort(signal.reason);
       return;
@@ -284,23 +91,31 @@ export class CallStop extends CallGroup implements Watched {
       this.#watch = watchSignal(signal, engine);
       this.#watch.link(this);
     }
-    if (seconds !== undefined) {
-      const arm = () => {
-        this.#cancelTimer ??= startTimer(
-          () =>
-            this.abort(
-              new TimeoutError(
-                fromStart
-                  ? `${what} did not finish within ${seconds} seconds of starting (timeout); it was stopped`
-                  : `${what} did not finish within ${seconds} seconds (timeout); its unfinished tasks were stopped`,
-              ),
+    if (seconds === undefined) return;
+    if (fromStart) {
+      // Watched by the engine with one timer for every such call.
+      this.startLimitMs = seconds * 1000;
+      engine.limits.add(this.startLimitMs);
+    } else {
+      this.#cancelTimer = startTimer(
+        () =>
+          this.abort(
+            new TimeoutError(
+              `${what} did not finish within ${seconds} seconds (timeout); its unfinished tasks were stopped`,
             ),
-          seconds * 1000,
-        );
-      };
-      if (fromStart) this.onStart = arm;
-      else arm();
+          ),
+        seconds * 1000,
+      );
     }
+  }
+
+  /** Its task ran past its limit from its start: rejects with `TimeoutError`. */
+  override expire(): void {
+    this.abort(
+      new TimeoutError(
+        `${this.#what} did not finish within ${this.#seconds} seconds of starting (timeout); it was stopped`,
+      ),
+    );
   }
 
   /** This: its own group. */
@@ -322,20 +137,12 @@ export class CallStop extends CallGroup implements Watched {
   finish(): void {
     if (this.#done) return;
     this.#done = true;
-    this.onStart = undefined;
+    if (this.startLimitMs !== undefined) this.#engine.limits.remove();
     this.#watch?.unlink(this);
     this.#watch = undefined;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
   }
-}
-
-/** How the tasks of a call that can be stopped are submitted. */
-export interface Watched {
-  /** The group its tasks carry (`cancelled` when its signal was aborted already). */
-  readonly group: CallGroup;
-  /** The call's work is over: stop watching. */
-  finish(): void;
 }
 
 /** A group that takes no task: for a call whose signal was aborted already. */

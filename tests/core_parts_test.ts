@@ -19,6 +19,9 @@ import { MAX_WINDOW, Window } from "../src/core/_window.ts";
 import { Registry } from "../src/core/_registry.ts";
 import type { FnSpec } from "../src/core/_wire.ts";
 import { WorkerLostError } from "../mod.ts";
+import { CallGroup, slotsToVisit } from "../src/core/_cancel.ts";
+import { Slot, TaskRecord } from "../src/core/_slot.ts";
+import { runningTask } from "../src/core/_deadline.ts";
 
 const T = { timeout: 30_000 };
 
@@ -200,3 +203,35 @@ test(
     assert.equal(busy.size, 1000);
   },
 );
+
+/** A task record of `group` for the tests below. */
+function groupTask(seq: number, group?: CallGroup): TaskRecord {
+  const sink = { ok() {}, fail() {}, partial() {} };
+  return new TaskRecord(seq, 0, 0, seq, sink, undefined, undefined, group);
+}
+
+test("a call group visits every worker where its last task is unanswered", () => {
+  const group = new CallGroup();
+  const slots = [1, 2, 3].map((id) =>
+    new Slot(id, `PoolWorker-${id}`, undefined)
+  );
+  for (const slot of slots) slot.state = "ready";
+  // Worker 1: a task of the group, then another call's; worker 2: two of
+  // the group; worker 3: one of the group, already answered.
+  slots[0].trackAll([groupTask(1, group), groupTask(2)]);
+  slots[1].trackAll([groupTask(3, group), groupTask(4, group)]);
+  slots[2].trackAll([groupTask(5, group)]);
+  slots[2].inflight.shift(); // answered
+  const visit = slotsToVisit(group);
+  assert.deepEqual([...visit].map((s) => s.id).sort(), [1, 2]);
+  assert.equal(slotsToVisit(group).size, 0, "forgotten once visited");
+});
+
+test("the running task: the oldest unanswered without a gate, once ready", () => {
+  const slot = new Slot(1, "PoolWorker-1", undefined);
+  const first = groupTask(1);
+  slot.trackAll([first, groupTask(2)]);
+  assert.equal(runningTask(slot), undefined, "not ready: nothing runs");
+  slot.state = "ready";
+  assert.equal(runningTask(slot), first);
+});

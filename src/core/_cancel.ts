@@ -42,46 +42,74 @@ import { CONTROL_GATE, gateNext } from "./_wire.ts";
  */
 export class CallGroup {
   /** Set once by `Engine.abort`: its tasks are dropped wherever they are. */
-  cancelled = false;
+  declare cancelled: boolean;
   /**
-   * Its tasks sent to a worker, answered ones included until the list is
-   * compacted (an answered task has no `slot`); a task taken back and sent
-   * again may be listed twice. No set: hashing each task cost more than
-   * the rest of a tiny task's bookkeeping.
+   * The first worker it sent tasks to, and the ordinal of the last task it
+   * sent there (the others in {@linkcode CallGroup.slots} and
+   * {@linkcode CallGroup.lastOrdinals}). Workers, not tasks: a task sent
+   * costs a comparison, and aborting visits a worker only if that ordinal
+   * is still unanswered there (and, with a gate, not finished).
    */
-  sentTasks: TaskRecord[] | undefined = undefined;
-  /** Entries of `sentTasks` not known to be answered. */
-  unanswered = 0;
+  declare slot: Slot | undefined;
+  /** See {@linkcode CallGroup.slot}. */
+  declare lastOrdinal: number;
+  /** Other workers it sent tasks to (rarely more than the pool's size). */
+  declare slots: Slot[] | undefined;
+  /** The ordinal of the last task sent to each of `slots`. */
+  declare lastOrdinals: number[] | undefined;
   /**
-   * Called when a worker says one of its tasks started (tasks flagged
-   * `TASK_STARTED`): where a task's own time limit starts.
+   * For a call whose task's time limit runs from when it starts (`apply`'s
+   * `timeout`): the limit in ms, watched by the engine (`StartLimits`),
+   * which calls {@linkcode CallGroup.expire} when it is past.
    */
-  onStart: ((task: TaskRecord) => void) | undefined = undefined;
+  declare startLimitMs: number | undefined;
 
-  /** `task` was sent to a worker (its `slot` is set). */
-  sent(task: TaskRecord): void {
-    const tasks = this.sentTasks ??= [];
-    tasks.push(task);
-    if (++this.unanswered * 2 + 64 < tasks.length) {
-      // Mostly answered: keep the others (amortised constant time).
-      const kept = tasks.filter((t) => t.slot !== undefined);
-      this.sentTasks = kept;
-      this.unanswered = kept.length;
-    }
+  constructor() {
+    this.cancelled = false;
+    this.slot = undefined;
+    this.lastOrdinal = -1;
+    this.slots = undefined;
+    this.lastOrdinals = undefined;
+    this.startLimitMs = undefined;
   }
 
-  /** `task` was answered. */
-  answered(task: TaskRecord): void {
-    task.slot = undefined;
-    this.unanswered--;
+  /** Its running task has run past `startLimitMs`: stop the call. */
+  expire(): void {}
+
+  /** `task` of this group was sent to `slot` (its ordinal is set). */
+  sent(task: TaskRecord, slot: Slot): void {
+    if (this.slot === slot || this.slot === undefined) {
+      this.slot = slot;
+      this.lastOrdinal = task.ordinal;
+      return;
+    }
+    const slots = this.slots ??= [];
+    const last = this.lastOrdinals ??= [];
+    let i = slots.indexOf(slot);
+    if (i < 0) {
+      if (slots.length >= 16) {
+        // A long-lived group outlives workers: forget the dead ones.
+        let k = 0;
+        for (let j = 0; j < slots.length; j++) {
+          if (slots[j].live) {
+            slots[k] = slots[j];
+            last[k++] = last[j];
+          }
+        }
+        slots.length = last.length = k;
+      }
+      i = slots.length;
+      slots.push(slot);
+    }
+    last[i] = task.ordinal;
   }
 }
 
 /**
  * The live workers holding tasks of `group` (just cancelled) that aborting
- * must visit: every one, but a worker with a gate whose tasks of the group
- * all finished (their results on the way). Forgets the group's tasks; never
- * scans a worker's queue.
+ * must visit: those where the last task of the group sent there is still
+ * unanswered, but a worker with a gate where it has finished (its result on
+ * the way). Forgets the group's workers; never scans a worker's queue.
  *
  * @example Usage
  * ```ts
@@ -92,20 +120,26 @@ export class CallGroup {
  */
 export function slotsToVisit(group: CallGroup): Set<Slot> {
   const visit = new Set<Slot>();
-  const tasks = group.sentTasks ?? [];
-  group.sentTasks = undefined;
-  group.unanswered = 0;
-  for (const task of tasks) {
-    const slot = task.slot;
-    if (slot === undefined || !slot.live || visit.has(slot)) continue;
-    const gate = slot.gate;
-    if (gate !== undefined && Atomics.load(gate, CONTROL_GATE) >= 0) {
-      // A finished task is left alone; its result is dropped on arrival.
-      if (task.ordinal < gateNext(gate) - 1) continue;
-    }
-    visit.add(slot);
-  }
+  if (group.slot !== undefined) consider(visit, group.slot, group.lastOrdinal);
+  const slots = group.slots ?? [];
+  const last = group.lastOrdinals ?? [];
+  for (let i = 0; i < slots.length; i++) consider(visit, slots[i], last[i]);
+  group.slot = group.slots = group.lastOrdinals = undefined;
+  group.lastOrdinal = -1;
   return visit;
+}
+
+/** Adds `slot` to `visit` if its task of ordinal `last` may be unfinished. */
+function consider(visit: Set<Slot>, slot: Slot, last: number): void {
+  if (!slot.live) return;
+  const head = slot.inflight.peek();
+  if (head === undefined || last < head.ordinal) return; // all answered
+  const gate = slot.gate;
+  if (gate !== undefined && Atomics.load(gate, CONTROL_GATE) >= 0) {
+    // A finished task is left alone; its result is dropped on arrival.
+    if (last < gateNext(gate) - 1) return;
+  }
+  visit.add(slot);
 }
 
 /** What aborting does at one worker: see {@linkcode abortAt}. */

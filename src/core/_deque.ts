@@ -120,9 +120,12 @@ export class Deque<T> {
     return out;
   }
 
-  /** Copies the items, front first, into a buffer with room for `need`. */
+  /**
+   * Copies the items, front first, into a buffer with room for `need`:
+   * the next power of two (the capacity doubles when one more is pushed).
+   */
   #grow(need: number): void {
-    const cap = roundUp(need * 2);
+    const cap = roundUp(need);
     const next = new Array<T | undefined>(cap).fill(undefined);
     const buf = this.#buf;
     const mask = this.#mask;

@@ -22,6 +22,7 @@ import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
   RESULT_STRIDE,
+  TASK_STARTED,
   type TaskSink,
   WireError,
   type WorkerMessage,
@@ -41,6 +42,7 @@ import {
   replaceSlot,
 } from "./_cancel.ts";
 import { Window } from "./_window.ts";
+import { StartLimits } from "./_deadline.ts";
 import {
   abortError,
   initializerError,
@@ -97,8 +99,8 @@ export class Engine {
   #stopped = false;
   #inputs = new Inputs();
   #tally: Tally = { completed: 0, failed: 0 };
-  /** Routes a `started` note (see {@linkcode Engine.onStarted}). */
-  #started = (task: TaskRecord, slot: Slot): void => this.onStarted(task, slot);
+  /** Time limits from a task's start (`apply`'s `timeout`). */
+  readonly limits: StartLimits = new StartLimits(() => this.#slots);
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -128,15 +130,6 @@ export class Engine {
   /** Workers started so far, replacements included. */
   get spawned(): number {
     return this.#nextId;
-  }
-
-  /**
-   * Called when a worker says a task flagged `TASK_STARTED` has started
-   * (a `started` note, before any progress or result of the task). Does
-   * nothing by default; time limits plug in here.
-   */
-  onStarted(task: TaskRecord, _slot: Slot): void {
-    task.group?.onStart?.(task);
   }
 
   /** The pool's state in numbers (see {@linkcode PoolStats}); O(workers). */
@@ -183,13 +176,14 @@ export class Engine {
     const task = new TaskRecord(
       ++this.#seq,
       fid,
-      mode,
+      // Starts are seen from here (StartLimits): no `started` note per task.
+      mode & ~TASK_STARTED,
       payload,
       sink,
       ctx,
       transfer,
+      group,
     );
-    if (group !== undefined) task.group = group;
     queue.push(task);
     if (
       queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
@@ -226,7 +220,6 @@ export class Engine {
   abort(group: CallGroup): void {
     if (group.cancelled) return;
     group.cancelled = true;
-    group.onStart = undefined;
     if (this.#state === "terminate" || this.#broken !== undefined) return;
     const replaced = abortGroup(group, this.#queue, this.registry, (slot) => {
       this.#remove(slot);
@@ -335,7 +328,7 @@ export class Engine {
       case "results":
         return this.#onResults(slot, msg.results, msg.busy);
       case "notes":
-        return routeNotes(slot, msg.notes, this.#seq, this.#started);
+        return routeNotes(slot, msg.notes, this.#seq, ignoreStarted);
       case "ready":
         slot.state = "ready";
         slot.since = performance.now();
@@ -364,12 +357,14 @@ export class Engine {
     }
     const n = routeResults(slot, results, this.registry, this.#tally);
     if (!slot.live) return;
+    const t = performance.now();
     if (n > 0) {
       // Prefer the worker's own measure: wall time here includes transport.
-      const t = performance.now();
       this.#window.observe(busy ?? t - slot.since, n);
       slot.since = t;
     }
+    this.limits.observe(slot, t); // its next task may have started
+    if (!slot.live) return; // it ran past its limit: stopped
     slot.stalled = false;
     if (slot.inflight.size === 0 && slot.done >= this.#opts.maxTasks) {
       this.#retire(slot);
@@ -492,6 +487,7 @@ export class Engine {
   }
 
   #stopWorkers(): Promise<void> {
+    this.limits.stop();
     clearTimeout(this.#balanceTimer);
     clearTimeout(this.#spawnTimer);
     clearTimeout(this.#respawnTimer);
@@ -514,3 +510,6 @@ export class Engine {
     if (this.#stopped && this.#state !== "run") this.#joined.resolve();
   }
 }
+
+/** `started` notes need nothing: starts are seen by {@linkcode StartLimits}. */
+function ignoreStarted(): void {}

@@ -9,19 +9,18 @@
  */
 
 import type { TransferListItem } from "./adapter.ts";
-import { pickVictim, planDispatch } from "./_balance.ts";
+import { pickVictim, planDispatch, type SlotLoad } from "./_balance.ts";
 import type { Deque } from "./_deque.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import {
   MODE_MAP,
+  MODE_MASK,
   MODE_STARMAP,
   oneTask,
   putDefine,
   putTask,
-  taskMode,
 } from "./_wire.ts";
-import { isCancelled } from "./_cancel.ts";
 import { errorText } from "./_messages.ts";
 
 /** A worker silent this long with unstarted tasks has them taken back (ms). */
@@ -43,14 +42,21 @@ export function dispatch(
   maxTasks: number,
   registry: Registry,
 ): unknown[] | undefined {
-  const slots = all.filter((s) => s.handle !== undefined && !s.stalled);
-  const shares = planDispatch(
-    queue.size,
-    slots.map((s) => ({
-      inflight: s.inflight.size,
-      room: Math.min(window - s.inflight.size, maxTasks - s.assigned),
-    })),
-  );
+  // Only the slots with room: during a burst of submissions every worker
+  // is usually full, and this returns before allocating anything.
+  let slots: Slot[] | undefined;
+  let loads: SlotLoad[] | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const s = all[i];
+    if (s.handle === undefined || s.stalled) continue;
+    const inflight = s.inflight.size;
+    const room = Math.min(window - inflight, maxTasks - s.assigned);
+    if (room <= 0) continue;
+    (slots ??= []).push(s);
+    (loads ??= []).push({ inflight, room });
+  }
+  if (slots === undefined) return undefined;
+  const shares = planDispatch(queue.size, loads!);
   let refused: unknown[] | undefined;
   let more = shares.length > 0;
   while (more && queue.size > 0) {
@@ -93,13 +99,13 @@ export function send(
     const task = queue.shift();
     if (task === undefined) break;
     taken++;
-    if (task.group !== undefined && isCancelled(task)) {
+    if (task.group !== undefined && task.group.cancelled) {
       // Its call was aborted while it waited: drop it here, not by a scan.
       registry.release(task.fid);
       continue;
     }
     const { fid, mode } = task;
-    const m = taskMode(mode);
+    const m = mode & MODE_MASK; // taskMode(mode), inline: once per task
     items += m === MODE_MAP || m === MODE_STARMAP
       ? (task.payload as unknown[]).length
       : 1;
@@ -171,7 +177,7 @@ export function send(
     }
     return { count: taken, refused };
   }
-  for (let k = 0; k < batch.length; k++) slot.track(batch[k]);
+  slot.trackAll(batch);
   return taken;
 }
 
@@ -186,12 +192,18 @@ export function planSteal(
   slots: readonly Slot[],
   maxTasks: number,
 ): { victim?: Slot; waitMs: number } {
-  const idle = slots.some((s) =>
-    !s.stalled && s.inflight.size === 0 && s.assigned < maxTasks
-  );
-  if (!idle) return { waitMs: Infinity };
+  let idle = false;
+  for (let i = 0; i < slots.length && !idle; i++) {
+    const s = slots[i];
+    idle = !s.stalled && s.inflight.size === 0 && s.assigned < maxTasks;
+  }
+  if (!idle) return NO_STEAL;
+  let busy: Slot[] | undefined;
+  for (let i = 0; i < slots.length; i++) {
+    if (slots[i].unstarted() > 0) (busy ??= []).push(slots[i]);
+  }
+  if (busy === undefined) return NO_STEAL;
   const t = performance.now();
-  const busy = slots.filter((s) => s.unstarted() > 0);
   const plan = pickVictim(
     busy.map((s) => ({ unstarted: s.unstarted(), silentMs: t - s.since })),
     STEAL_AFTER_MS,
@@ -200,3 +212,8 @@ export function planSteal(
     ? { victim: busy[plan.victim], waitMs: Infinity }
     : { waitMs: plan.waitMs };
 }
+
+/** The plan of {@linkcode planSteal} when there is nothing to take back. */
+const NO_STEAL: { victim?: Slot; waitMs: number } = Object.freeze({
+  waitMs: Infinity,
+});

@@ -27,37 +27,44 @@ import {
   type TaskSink,
 } from "./_wire.ts";
 
-/** One submitted task; a class so every record has the same shape. */
+/**
+ * What few tasks need (a re-run after a worker died, a failed `progress`
+ * callback): kept out of {@linkcode TaskRecord} so that the common record
+ * stays small (100,000 queued tiny tasks are 100,000 records).
+ */
+interface TaskRare {
+  rerun: boolean;
+  progressFailed: boolean;
+  progressError: unknown;
+}
+
+/**
+ * One submitted task; a class so every record has the same shape. Its
+ * fields are assigned in the constructor only (`declare`d: no class-field
+ * definitions, which cost more per record than assignments on every
+ * engine), and the rare ones live in one lazily made object.
+ */
 export class TaskRecord {
   /** The pool's sequence number (results name it). */
-  seq: number;
+  declare seq: number;
   /** Function id (see `Registry`). */
-  fid: number;
+  declare fid: number;
   /** The mode field: `TaskMode` (read with `taskMode()`) and `TASK_*` flags. */
-  mode: number;
+  declare mode: number;
   /** Arguments, item chunk, or the single argument. */
-  payload: unknown;
+  declare payload: unknown;
   /** Where the outcome goes. */
-  sink: TaskSink;
+  declare sink: TaskSink;
   /** What the sink gets back with the outcome. */
-  ctx: unknown;
+  declare ctx: unknown;
   /** Objects to move rather than copy. */
-  transfer: TransferListItem[] | undefined;
+  declare transfer: TransferListItem[] | undefined;
   /** Position in the stream of tasks sent to its worker; -1 until sent. */
-  ordinal = -1;
-  /** Run again once already: a worker died before posting its result. */
-  rerun = false;
-  /**
-   * Set when the sink's `progress` threw: the task fails with
-   * {@linkcode TaskRecord.progressError} instead of its outcome.
-   */
-  progressFailed = false;
-  /** What the sink's `progress` threw (see `progressFailed`). */
-  progressError: unknown = undefined;
+  declare ordinal: number;
   /** The call it belongs to, when that call can be stopped (`signal`, `timeout`). */
-  group: CallGroup | undefined = undefined;
-  /** The worker it was sent to last (only for tasks with a group). */
-  slot: Slot | undefined = undefined;
+  declare group: CallGroup | undefined;
+  /** See {@linkcode TaskRare}; `undefined` for most tasks. */
+  declare rare: TaskRare | undefined;
 
   /**
    * @param seq Sequence number.
@@ -67,6 +74,7 @@ export class TaskRecord {
    * @param sink Outcome sink.
    * @param ctx Sink context.
    * @param transfer Transfer list.
+   * @param group Its call's group, if the call can be stopped.
    */
   constructor(
     seq: number,
@@ -76,6 +84,7 @@ export class TaskRecord {
     sink: TaskSink,
     ctx: unknown,
     transfer: TransferListItem[] | undefined,
+    group?: CallGroup,
   ) {
     this.seq = seq;
     this.fid = fid;
@@ -84,7 +93,46 @@ export class TaskRecord {
     this.sink = sink;
     this.ctx = ctx;
     this.transfer = transfer;
+    this.ordinal = -1;
+    this.group = group;
+    this.rare = undefined;
   }
+
+  /** Run again once already: a worker died before posting its result. */
+  get rerun(): boolean {
+    return this.rare !== undefined && this.rare.rerun;
+  }
+  set rerun(value: boolean) {
+    rareOf(this).rerun = value;
+  }
+
+  /**
+   * Set when the sink's `progress` threw: the task fails with
+   * {@linkcode TaskRecord.progressError} instead of its outcome.
+   */
+  get progressFailed(): boolean {
+    return this.rare !== undefined && this.rare.progressFailed;
+  }
+  set progressFailed(value: boolean) {
+    rareOf(this).progressFailed = value;
+  }
+
+  /** What the sink's `progress` threw (see `progressFailed`). */
+  get progressError(): unknown {
+    return this.rare?.progressError;
+  }
+  set progressError(value: unknown) {
+    rareOf(this).progressError = value;
+  }
+}
+
+/** The rare part of `task`, made on first use (no private method: a brand per record). */
+function rareOf(task: TaskRecord): TaskRare {
+  return task.rare ??= {
+    rerun: false,
+    progressFailed: false,
+    progressError: undefined,
+  };
 }
 
 /** Life of a slot: starting until its worker says "ready"; dead at the end. */
@@ -118,6 +166,10 @@ export class Slot {
   since = 0;
   /** Its unstarted tasks were taken back while it runs one: send nothing until it answers. */
   stalled = false;
+  /** The task it was last seen running (see `StartLimits`). */
+  runTask: TaskRecord | undefined = undefined;
+  /** When `runTask` was first seen running (ms, `performance.now()`). */
+  runSince = 0;
 
   /**
    * @param id Worker number.
@@ -157,12 +209,31 @@ export class Slot {
     }
     task.ordinal = this.sent++;
     this.inflight.push(task);
-    const group = task.group;
-    if (group !== undefined) {
-      task.slot = this;
-      group.sent(task);
-    }
+    if (task.group !== undefined) task.group.sent(task, this);
     this.assigned++;
+  }
+
+  /**
+   * {@linkcode Slot.track} for every task of `batch`, sent in one message:
+   * one loop, one `ref`.
+   */
+  trackAll(batch: readonly TaskRecord[]): void {
+    const n = batch.length;
+    if (n === 0) return;
+    const inflight = this.inflight;
+    if (inflight.size === 0) {
+      this.handle?.ref?.();
+      this.since = performance.now();
+    }
+    let ordinal = this.sent;
+    for (let k = 0; k < n; k++) {
+      const task = batch[k];
+      task.ordinal = ordinal++;
+      inflight.push(task);
+      if (task.group !== undefined) task.group.sent(task, this);
+    }
+    this.sent = ordinal;
+    this.assigned += n;
   }
 
   /**

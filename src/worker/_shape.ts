@@ -96,20 +96,18 @@ export class ShapeTable {
   shapeOf(fid: number, mode: number, payload: unknown): number {
     this.sizes = 0;
     let h = mix(fid, mode);
-    if (mode === MODE_CALL1) h = mix(h, this.sizeOf(payload, 1));
+    if (mode === MODE_CALL1) h = mix(h, this.sizeOf(payload));
     else {
       const list = payload as unknown[];
       const n = list.length;
       if (mode === MODE_CALL) {
         h = mix(h, n);
-        for (let i = 0; i < n && i < 8; i++) {
-          h = mix(h, this.sizeOf(list[i], 1));
-        }
+        for (let i = 0; i < n && i < 8; i++) h = mix(h, this.sizeOf(list[i]));
       } else {
         h = mix(h, this.sized(0, bucket(n))); // a chunk's length is a size
         if (n > 0) {
-          h = mix(h, this.sizeOf(list[0], 1));
-          if (n > 1) h = mix(h, this.sizeOf(list[n - 1], 1));
+          h = mix(h, this.sizeOf(list[0]));
+          if (n > 1) h = mix(h, this.sizeOf(list[n - 1]));
         }
       }
     }
@@ -122,8 +120,48 @@ export class ShapeTable {
     return tag + size;
   }
 
-  /** A number standing for the type and size of a (cloned) value. */
-  private sizeOf(v: unknown, depth: number): number {
+  /**
+   * A number standing for the type and size of an argument (or item): a
+   * scalar's, or a container's and that of its first and last elements
+   * (one level: {@linkcode ShapeTable.leafSize}). No recursion: an engine
+   * that inlines a recursive function into its callers compiled this
+   * table's hot path for hundreds of milliseconds (JavaScriptCore's FTL,
+   * in every worker).
+   */
+  private sizeOf(v: unknown): number {
+    if (typeof v !== "object" || v === null) return this.scalarSize(v);
+    if (Array.isArray(v)) {
+      let h = this.sized(5000, bucket(v.length));
+      if (v.length > 0) {
+        h = mix(h, this.leafSize(v[0]));
+        if (v.length > 1) h = mix(h, this.leafSize(v[v.length - 1]));
+      }
+      return h;
+    }
+    const other = this.objectSize(v);
+    if (other >= 0) return other;
+    let h = 9000;
+    let keys = 0;
+    for (const key in v) {
+      if (++keys > 16) break;
+      h = mix(h, this.leafSize((v as Record<string, unknown>)[key]));
+    }
+    return mix(h, keys);
+  }
+
+  /** The size of an element inside an argument: its own, not its elements'. */
+  private leafSize(v: unknown): number {
+    if (typeof v !== "object" || v === null) return this.scalarSize(v);
+    if (Array.isArray(v)) return this.sized(5000, bucket(v.length));
+    const other = this.objectSize(v);
+    if (other >= 0) return other;
+    let keys = 0;
+    for (const _ in v) if (++keys > 16) break;
+    return mix(9000, keys);
+  }
+
+  /** The size of anything but an object (`null` included). */
+  private scalarSize(v: unknown): number {
     switch (typeof v) {
       case "number":
         if (v !== v) return 1; // NaN
@@ -136,43 +174,21 @@ export class ShapeTable {
         return 4;
       case "bigint":
         return this.sized(4000, bucket(v < 0n ? -Number(v) : Number(v)));
-      case "object": {
-        if (v === null) return 5;
-        if (Array.isArray(v)) {
-          let h = this.sized(5000, bucket(v.length));
-          if (depth > 0 && v.length > 0) {
-            h = mix(h, this.sizeOf(v[0], depth - 1));
-            if (v.length > 1) {
-              h = mix(h, this.sizeOf(v[v.length - 1], depth - 1));
-            }
-          }
-          return h;
-        }
-        if (ArrayBuffer.isView(v)) {
-          return this.sized(6000, bucket(v.byteLength));
-        }
-        if (v instanceof ArrayBuffer) {
-          return this.sized(7000, bucket(v.byteLength));
-        }
-        if (v instanceof Map || v instanceof Set) {
-          return this.sized(8000, bucket(v.size));
-        }
-        let h = 9000;
-        let keys = 0;
-        for (const key in v) {
-          if (++keys > 16) break;
-          if (depth > 0) {
-            h = mix(
-              h,
-              this.sizeOf((v as Record<string, unknown>)[key], depth - 1),
-            );
-          }
-        }
-        return mix(h, keys);
-      }
+      case "object":
+        return 5; // null
       default:
         return 6;
     }
+  }
+
+  /** The size of a typed array, buffer, map or set; -1 for another object. */
+  private objectSize(v: object): number {
+    if (ArrayBuffer.isView(v)) return this.sized(6000, bucket(v.byteLength));
+    if (v instanceof ArrayBuffer) return this.sized(7000, bucket(v.byteLength));
+    if (v instanceof Map || v instanceof Set) {
+      return this.sized(8000, bucket(v.size));
+    }
+    return -1;
   }
 }
 
