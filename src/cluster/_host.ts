@@ -15,9 +15,7 @@ import type { WorkerAdapter } from "../core/adapter.ts";
 import { CallGroup } from "../core/_cancel.ts";
 import {
   type ErrorRecord,
-  NOTE_STARTED,
   STATUS_ERROR,
-  TASK_STARTED,
 } from "../core/_wire.ts";
 import {
   answerBytes,
@@ -208,17 +206,13 @@ export class Host implements WorkerHost, Answers {
       };
       return this.answer(job, STATUS_ERROR, record);
     }
-    // Always told when it starts (run time, for the caller's window and
-    // this host's depth); the caller is told when it asked.
-    const tell = (task.mode & TASK_STARTED) !== 0;
-    job.group.onStart = () => {
-      job.started = performance.now();
-      if (tell) this.note(job, NOTE_STARTED, undefined);
-    };
+    // A host pulls only what it has room for, so a task starts about when
+    // it is handed to the local pool: its run time counts from here.
+    job.started = performance.now();
     pool.run(
       job,
       task.spec,
-      task.mode | TASK_STARTED,
+      task.mode,
       task.payload,
       job.group,
     );
