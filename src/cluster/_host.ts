@@ -13,10 +13,7 @@ import { nuid, type Subscription } from "@nats-io/nats-core";
 import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
 import { CallGroup } from "../core/_cancel.ts";
-import {
-  type ErrorRecord,
-  STATUS_ERROR,
-} from "../core/_wire.ts";
+import { type ErrorRecord, STATUS_ERROR } from "../core/_wire.ts";
 import {
   answerBytes,
   NOTICE_CANCEL,
@@ -124,7 +121,10 @@ export class Host implements WorkerHost, Answers {
     );
     this.#subs.push(
       nc.subscribe(`${this.#confirmPrefix}*`, {
-        callback: (_e, msg) => this.#confirmed(msg.subject),
+        // A status message (503 "no responders": the caller's connection
+        // is down) comes to the same subject: it is no confirmation.
+        callback: (_e, msg) =>
+          this.#confirmed(msg.subject, msg.headers?.hasError === true),
       }),
       nc.subscribe(subjects.cancel(this.#s, "*"), {
         callback: (_e, msg) => this.#notice(msg.subject, msg.data),
@@ -300,11 +300,14 @@ export class Host implements WorkerHost, Answers {
     this.#puller?.wake();
   }
 
-  #confirmed(subject: string): void {
+  #confirmed(subject: string, refused: boolean): void {
     const no = Number(subject.slice(this.#confirmPrefix.length));
     const job = this.#jobs.get(no);
     if (job === undefined || job.phase !== ANSWERED) return;
-    job.msg.ack();
+    // Nobody took the result: run the task again (its caller drops a
+    // duplicate should the first answer have reached it after all).
+    if (refused) job.msg.nak(NAK_DELAY_MS);
+    else job.msg.ack();
     this.#over(job);
   }
 
