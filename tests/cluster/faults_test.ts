@@ -99,6 +99,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const runtimes = pick(3, 0);
       const [a, b, victim] = await hosts(stage, "kill", runtimes, server.url);
       const pool = clusterPool(stage, {
@@ -110,7 +111,7 @@ test(
         collect(
           pool.imap_unordered(recordTask, recordArgs(n, log.file, 250), 1),
         ),
-        90,
+        60,
         "imap_unordered over the hosts",
       );
       results.catch(() => {});
@@ -180,6 +181,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const [other, victim] = await hosts(
         stage,
         "cut",
@@ -220,7 +222,7 @@ test(
       );
       const all = bounded(
         Promise.all(pending.map((r) => r.get())),
-        90,
+        60,
         "results with a host cut off",
       );
       all.catch(() => {});
@@ -274,6 +276,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       await hosts(stage, "restart", pick(2, 2), server.url);
       const pool = clusterPool(stage, {
         servers: server.url,
@@ -284,7 +287,7 @@ test(
         collect(
           pool.imap_unordered(recordTask, recordArgs(n, log.file, 150), 1),
         ),
-        90,
+        60,
         "imap_unordered across a server restart",
       );
       results.catch(() => {});
@@ -339,6 +342,7 @@ test(
       stage.defer(() => cluster.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const stream = "XPOOL";
       // The pool makes the stream (R3) before any host connects.
       const pool = clusterPool(stage, {
@@ -366,7 +370,7 @@ test(
         collect(
           pool.imap_unordered(recordTask, recordArgs(n, log.file, 150), 1),
         ),
-        90,
+        60,
         "imap_unordered while a server dies",
       );
       results.catch(() => {});
