@@ -62,6 +62,7 @@ const DEFAULT_SLOTS = 16;
 export function natsCluster(options: NatsClusterOptions): WorkerAdapter {
   const what = "create natsCluster()";
   const s = settings(what, options);
+  if (typeof options.name === "string") s.connection.name = options.name;
   const processes = integerOption(
     what,
     "processes",

@@ -61,8 +61,9 @@ function get(): Encoder {
 }
 
 /**
- * Encodes `value` (anything structured clone copies, but errors keep only
- * their name and message) to bytes.
+ * Encodes `value` to bytes: anything structured clone copies, but errors
+ * keep only their name and message, holes of sparse arrays arrive as
+ * `undefined`, and a typed array arrives with a buffer of its own size.
  *
  * @throws {Error} For a value that cannot be carried (a function, a symbol).
  */

@@ -151,6 +151,7 @@ export class Host implements WorkerHost, Answers {
       nc,
       consumer,
       () => this.#room() - this.#running,
+      () => this.#room() >> 2,
       (msg) => this.#take(msg),
     );
   }

@@ -20,6 +20,7 @@ export class Puller {
   readonly #nc: NatsConnection;
   readonly #consumer: Consumer;
   readonly #free: () => number;
+  readonly #batch: () => number;
   readonly #take: (msg: JsMsg) => void;
   /** Tasks asked for and not received yet. */
   #credit = 0;
@@ -31,17 +32,21 @@ export class Puller {
    * @param nc The connection.
    * @param consumer The durable consumer.
    * @param free How many more tasks the host can take now.
+   * @param batch The fewest tasks worth a pull request now (each pull is a
+   *   request and a subscription: tiny tasks are pulled by the dozen).
    * @param take Takes each task pulled.
    */
   constructor(
     nc: NatsConnection,
     consumer: Consumer,
     free: () => number,
+    batch: () => number,
     take: (msg: JsMsg) => void,
   ) {
     this.#nc = nc;
     this.#consumer = consumer;
     this.#free = free;
+    this.#batch = batch;
     this.#take = take;
     void this.#loop();
     void this.#watch();
@@ -62,7 +67,7 @@ export class Puller {
   async #loop(): Promise<void> {
     while (!this.#stopped) {
       const want = this.#free() - this.#credit;
-      if (want > 0) {
+      if (want > 0 && (want >= this.#batch() || this.#credit === 0)) {
         this.#credit += want;
         void this.#fetch(want);
       }

@@ -92,6 +92,7 @@ export async function serveWorkers(
       }`,
     );
   }
+  s.connection.name ??= `@x/pool host ${name}`;
   const adapter = selectAdapter(options.context);
   if (adapter instanceof Promise) throw new Error("unreachable");
   const queue = await openQueue(s);

@@ -54,6 +54,11 @@ export interface NatsConnectionOptions {
   authenticator?: unknown;
   /** TLS; `null` for none. */
   tls?: NatsTlsOptions | null;
+  /**
+   * The connection's name, as the server shows it (a host's `name` is its
+   * host name, and names its connection `"@x/pool host <name>"`).
+   */
+  name?: string;
   /** Reconnection attempts (-1: forever, the default here). */
   maxReconnectAttempts?: number;
   /** Milliseconds between reconnection attempts (default 500 here). */

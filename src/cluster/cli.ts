@@ -15,19 +15,40 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
-import process from "node:process";
-import { parseArgs } from "node:util";
 import { credsAuthenticator } from "@nats-io/nats-core";
-import { serveWorkers, type ServeWorkersOptions } from "./_serve.ts";
+import { builtin } from "../adapters/_env.ts";
+import {
+  serveWorkers,
+  type ServeWorkersOptions,
+  type WorkerHost,
+} from "./_serve.ts";
 import type { Context } from "../types.ts";
+
+/** What the command uses of `process` (typed here: no Node types needed). */
+interface Proc {
+  argv: string[];
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  exit(code: number): never;
+  on(signal: string, listener: () => void): unknown;
+}
+
+type ParseArgs = (config: {
+  args: string[];
+  strict: boolean;
+  allowPositionals: boolean;
+  options: Record<string, { type: "string" | "boolean" }>;
+}) => { values: Record<string, string | boolean | undefined> };
+
+const process: Proc = (globalThis as unknown as { process: Proc }).process;
 
 const USAGE =
   "usage: cli.ts --servers nats://host:4222[,...] [--processes N] [--allow-source] [--name NAME] [--context web|bun|node] [--user U --pass P | --token T | --creds FILE] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--stream NAME] [--subject-prefix P] [--ack-wait SECONDS] [--max-deliver N]";
 
 /** Reads the flags into serveWorkers options; throws a one-line error. */
-export function parseFlags(args: string[]): ServeWorkersOptions {
-  const { values: v } = parseArgs({
+function parseFlags(args: string[]): ServeWorkersOptions {
+  const { parseArgs } = builtin<{ parseArgs: ParseArgs }>("node:util")!;
+  const { values } = parseArgs({
     args,
     strict: true,
     allowPositionals: false,
@@ -51,6 +72,10 @@ export function parseFlags(args: string[]): ServeWorkersOptions {
       help: { type: "boolean" },
     },
   });
+  const v = values as Record<string, string | undefined> & {
+    "allow-source"?: boolean;
+    help?: boolean;
+  };
   if (v.help) throw new Error(USAGE);
   if (v.servers === undefined) {
     throw new Error(`--servers is required; ${USAGE}`);
@@ -82,7 +107,8 @@ export function parseFlags(args: string[]): ServeWorkersOptions {
   set("ackWait", number("ack-wait", v["ack-wait"]));
   set("maxDeliver", number("max-deliver", v["max-deliver"]));
   if (v.creds !== undefined) {
-    options.authenticator = credsAuthenticator(readFileSync(v.creds));
+    const fs = builtin<{ readFileSync(path: string): Uint8Array }>("node:fs")!;
+    options.authenticator = credsAuthenticator(fs.readFileSync(v.creds));
   }
   if (v["tls-ca"] || v["tls-cert"] || v["tls-key"]) {
     const tls: Record<string, string> = {};
@@ -107,7 +133,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${oneLine(error)}\n`);
     process.exit(2);
   }
-  let host;
+  let host: WorkerHost;
   try {
     host = await serveWorkers(options);
   } catch (error) {
@@ -133,7 +159,7 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.main ?? isMain()) await main();
+if ((import.meta as { main?: boolean }).main ?? isMain()) await main();
 
 /** Whether this module is the program (Node has no `import.meta.main`). */
 function isMain(): boolean {

@@ -5,7 +5,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { currentProcess, RemoteError, reportProgress } from "../../mod.ts";
+import {
+  currentProcess,
+  RemoteError,
+  reportProgress,
+  WorkerLostError,
+} from "../../mod.ts";
 import { bounded, incTask, noNatsServer, withCluster } from "./_setup.ts";
 
 const T = { timeout: 120_000, skip: noNatsServer };
@@ -308,3 +313,28 @@ test("a host without allowSource refuses source functions", T, async () => {
     assert.equal(await bounded(pool.apply(incTask, [1]), 30, "moduleTask"), 2);
   }, 0);
 });
+
+test(
+  "a task that kills its host-local worker rejects with WorkerLostError; the host lives on",
+  T,
+  async () => {
+    await withCluster(async (c) => {
+      const pool = c.pool();
+      const error = await bounded(
+        pool.apply(() => {
+          // deno-lint-ignore no-explicit-any
+          (globalThis as any).process.exit(3);
+        }).catch((e) => e),
+        30,
+        "a task that exits its worker",
+      );
+      assert.ok(error instanceof WorkerLostError, String(error));
+      assert.match(error.message, /fn-a/, "names the host");
+      assert.match(error.workerName, /^fn-a\/PoolWorker-\d+$/);
+      assert.deepEqual(
+        await bounded(pool.map((x: number) => x + 1, [1, 2, 3]), 30, "after"),
+        [2, 3, 4],
+      );
+    });
+  },
+);
