@@ -46,6 +46,7 @@ import {
   until,
 } from "./_cluster.ts";
 import { sleep } from "./_proc.ts";
+import { readEnv } from "../_util.ts";
 
 const T = { timeout: 120_000, skip: noNatsServer };
 /** Seconds a host holds a task before redelivery (short, so faults heal fast). */
@@ -382,6 +383,72 @@ test(
       await cluster.servers[leader.index].kill();
       checkResults(await results, n);
       assert.equal(await bounded(pool.apply(incTask, [9]), 30, "apply"), 10);
+    });
+  },
+);
+
+/**
+ * Known bug (cluster branch, 2026-11-30 08:40): src/cluster/_host.ts takes
+ * any message on its confirm subject as the caller's confirmation, also the
+ * 503 "no responders" status the server sends back when the caller's
+ * results subscription exists nowhere (the caller's server down): the host
+ * acks, the result is lost, the pool waits forever. This test fails about
+ * one run in two on every runtime (the task ran once and ended; the pool
+ * shows it running; no redelivery). Set XPOOL_CLUSTER_CONFIRM=1 to run it.
+ */
+const CONFIRM_BUG = readEnv("XPOOL_CLUSTER_CONFIRM") === "1"
+  ? false
+  : "known bug: the host takes the server's 503 no-responders answer as the caller's confirmation (src/cluster/_host.ts confirm subscription): the result is lost";
+
+test(
+  "the caller's server dies while a host answers (the answer meets no subscriber): the result is not lost",
+  { ...T, skip: noNatsServer || CONFIRM_BUG },
+  async () => {
+    const stage = new Stage();
+    await stage.run(async () => {
+      const cluster = await startNatsCluster();
+      stage.watch("nats cluster", cluster);
+      stage.defer(() => cluster.close());
+      const log = runLog();
+      stage.defer(() => log.remove());
+      stage.watch("runs", log);
+      const [a, b] = cluster.servers;
+      // The caller knows server A only (and must not move to another): while
+      // A is down, its results subscription exists nowhere in the cluster.
+      const pool = clusterPool(stage, {
+        servers: a.url,
+        ignoreClusterUpdates: true,
+        reconnectTimeWait: 300,
+        ackWait: ACK_WAIT,
+        replicas: 3,
+      });
+      const first = pool.apply_async(incTask, [0]);
+      const [runtime] = pick(1, 1);
+      await hosts(stage, "answer", [runtime], b.url);
+      assert.equal(await bounded(first.get(), 30, "first task"), 1);
+      const result = pool.apply(recordTask, [{
+        x: 3,
+        file: log.file,
+        ms: 2000,
+      }]);
+      result.catch(() => {});
+      await until(
+        () => log.runs().some((r) => r.phase === "start"),
+        30,
+        "the task running",
+      );
+      await a.kill();
+      // The host answers while the caller is away: the server has no one
+      // to deliver the result to.
+      await until(
+        () => log.runs().some((r) => r.phase === "end"),
+        30,
+        "the task done",
+      );
+      await sleep(1000);
+      await a.start();
+      const r = await bounded(result, 45, "the result after A came back");
+      assert.equal(r.y, 9);
     });
   },
 );
