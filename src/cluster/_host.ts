@@ -13,7 +13,6 @@ import { nuid, type Subscription } from "@nats-io/nats-core";
 import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
 import { CallGroup } from "../core/_cancel.ts";
-import { toRecord } from "../core/_error_record.ts";
 import {
   type ErrorRecord,
   NOTE_STARTED,
@@ -21,6 +20,7 @@ import {
   TASK_STARTED,
 } from "../core/_wire.ts";
 import {
+  answerBytes,
   NOTICE_CANCEL,
   NOTICE_GONE,
   packInitError,
@@ -261,36 +261,13 @@ export class Host implements WorkerHost, Answers {
     const ran = now - job.started;
     if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
     const busy = ran >= 0 ? ran : now - job.t0;
-    let bytes: Uint8Array;
-    try {
-      bytes = make(busy);
-    } catch (error) {
-      bytes = packResult(
-        job.seq,
-        STATUS_ERROR,
-        toRecord(
-          new Error(
-            `Host '${this.name}' cannot send this result back: ${
-              errorText(error)
-            }`,
-          ),
-        ),
-        busy,
-      );
-    }
-    const limit = this.#q.nc.info?.max_payload ?? 1024 * 1024;
-    if (bytes.length > limit) {
-      bytes = packResult(
-        job.seq,
-        STATUS_ERROR,
-        toRecord(
-          new RangeError(
-            `The result of ${bytes.length} bytes is over the NATS server's max_payload (${limit} bytes): return less per task (smaller chunks), or raise max_payload`,
-          ),
-        ),
-        busy,
-      );
-    }
+    const bytes = answerBytes(
+      job.seq,
+      () => make(busy),
+      busy,
+      this.#q.nc.info?.max_payload ?? 1024 * 1024,
+      this.name,
+    );
     job.deadline = performance.now() + CONFIRM_MS;
     try {
       this.#q.nc.publish(job.reply, bytes, {

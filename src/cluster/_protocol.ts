@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { ErrorRecord, FnSpec } from "../core/_wire.ts";
+import { toRecord } from "../core/_error_record.ts";
+import { type ErrorRecord, type FnSpec, STATUS_ERROR } from "../core/_wire.ts";
 import { pack, unpack } from "./_codec.ts";
 
 export { pack, unpack };
@@ -133,6 +134,44 @@ export function packResult(
   busy: number,
 ): Uint8Array {
   return pack([KIND_RESULT, seq, status, payload, busy]);
+}
+
+/**
+ * The body `make` packs, or, when it cannot be packed or is over the
+ * server's `limit`, an error result that says so (naming host `host`).
+ */
+export function answerBytes(
+  seq: number,
+  make: () => Uint8Array,
+  busy: number,
+  limit: number,
+  host: string,
+): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = make();
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    return packResult(
+      seq,
+      STATUS_ERROR,
+      toRecord(
+        new Error(`Host '${host}' cannot send this result back: ${why}`),
+      ),
+      busy,
+    );
+  }
+  if (bytes.length <= limit) return bytes;
+  return packResult(
+    seq,
+    STATUS_ERROR,
+    toRecord(
+      new RangeError(
+        `The result of ${bytes.length} bytes is over the NATS server's max_payload (${limit} bytes): return less per task (smaller chunks), or raise max_payload`,
+      ),
+    ),
+    busy,
+  );
 }
 
 /** A notes message body: one note. */
