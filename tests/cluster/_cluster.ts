@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { moduleTask, Pool } from "../../mod.ts";
 import { natsCluster, type NatsClusterOptions } from "../../src/cluster/mod.ts";
 import type * as Tasks from "./fixtures/tasks.ts";
-import { tail } from "./_proc.ts";
+import { forgetDir, removeAtExit, tail } from "./_proc.ts";
 
 const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
 
@@ -57,6 +57,7 @@ export interface RunLog {
 /** A new, empty run log. */
 export function runLog(): RunLog {
   const dir = mkdtempSync(join(tmpdir(), "xpool-runs-"));
+  removeAtExit(dir);
   const file = join(dir, "runs.log");
   const runs = (): Run[] => {
     let text = "";
@@ -89,6 +90,7 @@ export function runLog(): RunLog {
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
+      forgetDir(dir);
     },
     output() {
       const all = runs();
