@@ -203,8 +203,22 @@ try {
   };
 
   // --------------------------------------------------------------- scale
-  for (const h of HOSTS) {
-    await addHosts(h - hosts.length, 1);
+  // One slot per host process (hosts added as the count grows), then the
+  // largest slot count again on fewer processes with more threads each.
+  const max = Math.max(...HOSTS);
+  const configs = [
+    ...HOSTS.map((h) => ({ hosts: h, processes: 1 })),
+    ...[4, 2].filter((p) => max % p === 0 && max / p > 1).map((p) => ({
+      hosts: max / p,
+      processes: p,
+    })),
+  ];
+  for (const { hosts: count, processes } of configs) {
+    if (processes > 1 || hosts.some((x) => x.slots !== 1)) {
+      await stopAllHosts();
+    }
+    await addHosts(count - hosts.length, processes);
+    const h = count * processes; // slots
     const tasks = TASKS_PER_SLOT * h;
     const ideal = TASKS_PER_SLOT * SLEEP_MS;
     const pool = new Pool({
@@ -226,20 +240,26 @@ try {
     } finally {
       await pool.terminate();
     }
-    const pyms = python("sleep", {
-      processes: h,
-      sleepTasks: tasks,
-      sleepMs: SLEEP_MS,
-    })?.ms;
-    const row = { hosts: h, tasks, ideal, ms: median(ms), python: pyms };
+    // CPython once per slot count.
+    const pyms = results.scale.find((r) => r.slots === h)?.python ??
+      python("sleep", { processes: h, sleepTasks: tasks, sleepMs: SLEEP_MS })
+        ?.ms;
+    const row = {
+      hosts: count,
+      processes,
+      slots: h,
+      tasks,
+      ideal,
+      ms: median(ms),
+      python: pyms,
+    };
     results.scale.push(row);
     log(
-      `scale: ${h} hosts, ${tasks} × ${SLEEP_MS} ms: ${
+      `scale: ${count} hosts × ${processes}, ${tasks} × ${SLEEP_MS} ms: ${
         f(row.ms)
-      } ms (ideal ${ideal}), ` +
-        `efficiency ${f((ideal / row.ms) * 100, 1)}%; CPython Pool(${h}) ${
-          f(pyms)
-        } ms`,
+      } ms (ideal ${ideal}), efficiency ${
+        f((ideal / row.ms) * 100, 1)
+      }%; CPython Pool(${h}) ${f(pyms)} ms`,
     );
   }
 } finally {
@@ -292,16 +312,19 @@ lines.push(
   "",
   `## Scale-out: ${SLEEP_MS} ms sleeps, ${TASKS_PER_SLOT} per slot, chunksize 1`,
   "",
-  "Each host is its own process with processes=1 (one slot per host).",
+  "Each host is its own process; first with processes=1 (one slot per host",
+  "process: the most messages per unit of work), then the largest slot count",
+  "again on fewer processes with more threads each. CPython's Pool(N) has N",
+  "processes (N = slots).",
   "",
-  "| hosts | tasks | ideal | cluster | efficiency | CPython Pool(N), same tasks | CPython efficiency |",
-  "|---:|---:|---:|---:|---:|---:|---:|",
+  "| host processes × threads = slots | tasks | ideal | cluster | efficiency | CPython Pool(N), same tasks | CPython efficiency |",
+  "|---|---:|---:|---:|---:|---:|---:|",
 );
 for (const r of results.scale) {
   lines.push(
-    `| ${r.hosts} | ${r.tasks} | ${r.ideal} ms | ${f(r.ms)} ms | ${
-      f(r.ideal / r.ms * 100, 1)
-    }% | ${f(r.python)} ms | ${
+    `| ${r.hosts} × ${r.processes} = ${r.slots} | ${r.tasks} | ${r.ideal} ms | ${
+      f(r.ms)
+    } ms | ${f(r.ideal / r.ms * 100, 1)}% | ${f(r.python)} ms | ${
       r.python ? f(r.ideal / r.python * 100, 1) : "–"
     }% |`,
   );

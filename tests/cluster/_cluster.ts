@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { moduleTask, Pool } from "../../mod.ts";
 import { natsCluster, type NatsClusterOptions } from "../../src/cluster/mod.ts";
 import type * as Tasks from "./fixtures/tasks.ts";
-import { tail } from "./_proc.ts";
+import { forgetDir, removeAtExit, tail } from "./_proc.ts";
 
 const TASKS = new URL("./fixtures/tasks.ts", import.meta.url);
 
@@ -50,11 +50,14 @@ export interface RunLog {
   unfinishedOn(host: string): number[];
   /** Removes the file. */
   remove(): void;
+  /** A summary for failure reports (counts and the last runs). */
+  output(): string;
 }
 
 /** A new, empty run log. */
 export function runLog(): RunLog {
   const dir = mkdtempSync(join(tmpdir(), "xpool-runs-"));
+  removeAtExit(dir);
   const file = join(dir, "runs.log");
   const runs = (): Run[] => {
     let text = "";
@@ -87,9 +90,22 @@ export function runLog(): RunLog {
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });
+      forgetDir(dir);
+    },
+    output() {
+      const all = runs();
+      const count = (phase: string) =>
+        all.filter((r) => r.phase === phase).length;
+      return `${count("start")} started, ${count("end")} ended; last: ${
+        all.slice(-8).map((r) => `${r.phase} ${r.x} ${r.by}`).join(", ")
+      }`;
     },
   };
 }
+
+/** Server log lines left out of failure reports. */
+const NOISE =
+  /Error trying to connect to route|Route connection created|Duplicate Route|\[INF\] {2}|_ ___|\|_|\\__|jetstream$|-{10}/;
 
 /** Something with output to add to a failure message. */
 export interface HasOutput {
@@ -114,11 +130,22 @@ export class Stage {
     this.#outputs.push([label, p]);
   }
 
-  /** The outputs so far (last lines of each). */
+  /**
+   * The outputs so far (last lines of each, without the routine lines of a
+   * NATS cluster reconnecting routes).
+   */
   report(lines = 40): string {
-    return this.#outputs.map(([label, p]) =>
-      `--- ${label} ---\n${tail(p.output(), lines)}`
-    ).join("\n");
+    return this.#outputs.map(([label, p]) => {
+      let text: string;
+      try {
+        text = p.output().split("\n").filter((l) => !NOISE.test(l)).join(
+          "\n",
+        );
+      } catch (error) {
+        text = `(no output: ${(error as Error)?.message})`;
+      }
+      return `--- ${label} ---\n${tail(text, lines)}`;
+    }).join("\n");
   }
 
   /** Runs `fn`, then the cleanup; a failure carries the outputs. */
@@ -187,6 +214,9 @@ export function clusterPool(
     ...(processes === undefined ? {} : { processes }),
   });
   stage.defer(() => bounded(pool.terminate(), 20, "pool.terminate()"));
+  stage.watch("pool stats", {
+    output: () => JSON.stringify(pool.stats()),
+  });
   return pool;
 }
 

@@ -27,7 +27,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Proc, sleep, startProc, tail } from "./_proc.ts";
+import {
+  forgetDir,
+  type Proc,
+  removeAtExit,
+  sleep,
+  startProc,
+  tail,
+} from "./_proc.ts";
 
 /** Where nats-server is looked for (XPOOL_NATS_SERVER overrides). */
 const CANDIDATES = ["/usr/sbin/nats-server", "/usr/bin/nats-server"];
@@ -142,6 +149,7 @@ export async function startNats(
   const port = options.port ?? await freePort(host);
   const monitorPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "xpool-nats-"));
+  removeAtExit(dir);
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const serverName = options.serverName ?? `xpool-${port}`;
@@ -233,6 +241,7 @@ export async function startNats(
       closed = true;
       await proc?.stop();
       rmSync(dir, { recursive: true, force: true });
+      forgetDir(dir);
     },
     [Symbol.asyncDispose]() {
       return server.close();

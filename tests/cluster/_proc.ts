@@ -12,6 +12,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import process from "node:process";
 
 /** How a process ended. */
@@ -56,6 +57,22 @@ export interface Proc {
 }
 
 const live = new Set<Proc>();
+const dirs = new Set<string>();
+
+/**
+ * Removes `dir` (recursively) when the test process exits, if it is still
+ * there: the last resort for a temp directory whose test never reached its
+ * cleanup. {@linkcode forgetDir} once the test removed it itself.
+ */
+export function removeAtExit(dir: string): void {
+  hookExit();
+  dirs.add(dir);
+}
+
+/** The test removed `dir` itself. */
+export function forgetDir(dir: string): void {
+  dirs.delete(dir);
+}
 
 let hooked = false;
 function hookExit(): void {
@@ -69,6 +86,13 @@ function hookExit(): void {
         process.kill(p.pid, "SIGKILL");
       } catch {
         // already gone
+      }
+    }
+    for (const dir of dirs) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // leave it
       }
     }
   });

@@ -177,7 +177,7 @@ test(
     try {
       const nc = await connect({ servers: server.url, reconnectTimeWait: 100 });
       try {
-        const jsm = await jetstreamManager(nc);
+        const jsm = await jetstreamManager(nc, { timeout: 1000 });
         await jsm.streams.add({
           name: "HARNESS",
           subjects: ["harness.>"],

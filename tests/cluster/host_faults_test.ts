@@ -60,6 +60,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       // Two hosts: a redelivery would find the idle one.
       for (const [i, runtime] of runtimes(2, 1).entries()) {
         await host(stage, {
@@ -94,6 +95,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const flags = ["--ack-wait", "1", "--max-deliver", "2"];
       const victims: Host[] = [];
       for (const [i, runtime] of runtimes(2, 2).entries()) {
@@ -160,6 +162,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const [runtime] = runtimes(1, 1);
       const h = await host(stage, {
         runtime,

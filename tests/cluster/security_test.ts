@@ -86,6 +86,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       // A host with the right password serves (and would run anything sent).
       const good = await startHost({
         runtime: otherRuntime(1),
@@ -174,6 +175,7 @@ test(
       stage.defer(() => server.close());
       const log = runLog();
       stage.defer(() => log.remove());
+      stage.watch("runs", log);
       const host = await startHost({
         runtime: otherRuntime(2),
         name: "token-host",
