@@ -47,7 +47,6 @@ import {
   until,
 } from "./_cluster.ts";
 import { sleep } from "./_proc.ts";
-import { readEnv } from "../_util.ts";
 
 const T = { timeout: 120_000, skip: noNatsServer };
 /** Seconds a host holds a task before redelivery (short, so faults heal fast). */
@@ -399,21 +398,14 @@ test(
 );
 
 /**
- * Known bug (cluster branch, 2026-11-30 08:40): src/cluster/_host.ts takes
- * any message on its confirm subject as the caller's confirmation, also the
- * 503 "no responders" status the server sends back when the caller's
- * results subscription exists nowhere (the caller's server down): the host
- * acks, the result is lost, the pool waits forever. This test fails about
- * one run in two on every runtime (the task ran once and ended; the pool
- * shows it running; no redelivery). Set XPOOL_CLUSTER_CONFIRM=1 to run it.
+ * The caller's server dies while a host answers: the server answers the
+ * host's result with a 503 "no responders" status on the confirmation
+ * subject; before the fix the host took it as the caller's confirmation,
+ * acked, and the result was lost (1 run in 2). Now the task runs again.
  */
-const CONFIRM_BUG = readEnv("XPOOL_CLUSTER_CONFIRM") === "1"
-  ? false
-  : "known bug: the host takes the server's 503 no-responders answer as the caller's confirmation (src/cluster/_host.ts confirm subscription): the result is lost";
-
 test(
   "the caller's server dies while a host answers (the answer meets no subscriber): the result is not lost",
-  { ...T, skip: noNatsServer || CONFIRM_BUG },
+  { ...T, skip: noNatsServer },
   async () => {
     const stage = new Stage();
     await stage.run(async () => {
