@@ -25,7 +25,8 @@
 // Options (flag or environment): --rounds N (ROUNDS, default 3), --tiny N
 // (TINY, 100000), --hosts 1,2,4,8,16 (HOSTS), --host-runtime node|bun|deno
 // (HOST_RUNTIME, default the caller's runtime), --tasks-per-slot N
-// (TASKS_PER_SLOT, 20), --out FILE (default bench/results/cluster-<date>.md,
+// (TASKS_PER_SLOT, 20), --slots-per-thread N (SLOTS_PER_THREAD, 1: the
+// pool's processes per host thread in the scale-out), --out FILE (default bench/results/cluster-<date>.md,
 // with a .json beside it).
 import process from "node:process";
 import { execFileSync } from "node:child_process";
@@ -69,6 +70,10 @@ const TASKS_PER_SLOT = Number(
   args["tasks-per-slot"] ?? env.TASKS_PER_SLOT ?? 20,
 );
 const SLEEP_MS = 50;
+/** Pool slots per host thread in the scale-out (more than 1 keeps tasks waiting in the stream). */
+const SLOTS_PER_THREAD = Number(
+  args["slots-per-thread"] ?? env.SLOTS_PER_THREAD ?? 1,
+);
 const PYTHON = env.BENCH_PYTHON ?? "python3";
 /** Ray's published figures (release logs), for the notes. */
 const RAY_MANY_TASKS = [440, 600];
@@ -223,7 +228,7 @@ try {
     const ideal = TASKS_PER_SLOT * SLEEP_MS;
     const pool = new Pool({
       context: natsCluster({ servers: server.url }),
-      processes: h,
+      processes: h * SLOTS_PER_THREAD,
     });
     const ms = [];
     try {
@@ -248,6 +253,7 @@ try {
       hosts: count,
       processes,
       slots: h,
+      poolProcesses: h * SLOTS_PER_THREAD,
       tasks,
       ideal,
       ms: median(ms),
