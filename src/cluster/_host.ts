@@ -22,9 +22,9 @@ import {
   packNote,
   packResult,
   readInit,
+  readNotice,
   readTask,
   type TaskBody,
-  unpack,
 } from "./_protocol.ts";
 import { type Answers, LocalPool } from "./_local.ts";
 import { bounded, type Queue } from "./_queue.ts";
@@ -323,17 +323,12 @@ export class Host implements WorkerHost, Answers {
   /** A caller's notice: stop a slot's tasks, or close a gone pool. */
   #notice(subject: string, data: Uint8Array): void {
     const poolId = subject.slice(subject.lastIndexOf(".") + 1);
-    let body: unknown[];
-    try {
-      body = unpack(data) as unknown[];
-    } catch {
-      return;
-    }
-    if (body?.[0] === NOTICE_CANCEL) {
-      const owner = `${poolId}.${body[1]}`;
+    const notice = readNotice(data);
+    if (notice?.kind === NOTICE_CANCEL) {
+      const owner = `${poolId}.${notice.slot}`;
       this.#cancelled.set(owner, performance.now());
       for (const job of [...this.#byOwner.get(owner) ?? []]) this.#cancel(job);
-    } else if (body?.[0] === NOTICE_GONE) {
+    } else if (notice?.kind === NOTICE_GONE) {
       this.#cancelled.set(poolId, performance.now());
       for (const job of [...this.#jobs.values()]) {
         if (job.owner.startsWith(`${poolId}.`)) this.#cancel(job);

@@ -204,3 +204,22 @@ export function packCancel(slot: string): Uint8Array {
 export function packGone(): Uint8Array {
   return pack([NOTICE_GONE]);
 }
+
+/** A caller's notice, as a host reads it. */
+export type Notice =
+  | { kind: typeof NOTICE_CANCEL; slot: string }
+  | { kind: typeof NOTICE_GONE };
+
+/** Reads a notice body; `undefined` for one that is neither (ignored). */
+export function readNotice(bytes: Uint8Array): Notice | undefined {
+  let body: unknown[] | undefined;
+  try {
+    body = unpack(bytes) as unknown[] | undefined;
+  } catch {
+    return undefined;
+  }
+  if (body?.[0] === NOTICE_CANCEL) {
+    return { kind: NOTICE_CANCEL, slot: `${body[1]}` };
+  }
+  return body?.[0] === NOTICE_GONE ? { kind: NOTICE_GONE } : undefined;
+}

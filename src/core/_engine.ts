@@ -1,34 +1,22 @@
 // This module is browser compatible.
 /**
  * The engine: the orchestrator of the pool's parts. It takes submissions
- * into a queue ({@linkcode Deque}), starts workers ({@linkcode Slot}s)
- * through the {@linkcode WorkerAdapter} in slices, dispatches by the
- * balancer's plan ({@linkcode planDispatch}) within the adaptive
- * {@linkcode Window}, routes results to sinks through the wire codec, takes
- * back unstarted work from stuck workers ({@linkcode pickVictim}), blames
- * and replaces dead workers ({@linkcode blame}), and runs the lifecycle
- * (close, terminate, join, held inputs).
+ * into a queue ({@linkcode Deque}), has its {@linkcode Workers} start
+ * worker {@linkcode Slot}s, dispatches by the balancer's plan
+ * ({@linkcode planDispatch}) within the adaptive {@linkcode Window}, routes
+ * results to sinks through the wire codec, takes back unstarted work from
+ * stuck workers ({@linkcode pickVictim}), blames and replaces dead workers
+ * ({@linkcode blame}), and runs the lifecycle (close, terminate, join, held
+ * inputs).
  *
  * @module
  */
 
-import type {
-  ResourceLimits,
-  TransferListItem,
-  WorkerAdapter,
-  WorkerExit,
-} from "./adapter.ts";
-import { fromRecord } from "./_error_record.ts";
-import {
-  type FnSpec,
-  RESULT_STRIDE,
-  TASK_STARTED,
-  type TaskSink,
-  WireError,
-  type WorkerMessage,
-} from "./_wire.ts";
+import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
+import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
 import { Deque } from "./_deque.ts";
-import { openSlot, type Slot, TaskRecord } from "./_slot.ts";
+import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
+import { Workers } from "./_workers.ts";
 import { diedStarting, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
@@ -43,60 +31,45 @@ import {
 } from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
-import {
-  abortError,
-  initializerError,
-  startError,
-  startupDeath,
-} from "./_messages.ts";
+import { abortError, startError, startupDeath } from "./_messages.ts";
 import { type InputHold, Inputs } from "./_inputs.ts";
 
 export type { InputHold } from "./_inputs.ts";
 export { CallGroup } from "./_cancel.ts";
 
-/** Settings of an {@linkcode Engine}. */
-export interface EngineOptions {
+/**
+ * Settings of an {@linkcode Engine}: what every worker's init carries
+ * ({@linkcode SlotInit}: initializer, its arguments, resource limits), and:
+ */
+export interface EngineOptions extends SlotInit {
   /** Number of workers. */
   processes: number;
   /** The adapter (or a promise of it, when loading it is async). */
   adapter: WorkerAdapter | Promise<WorkerAdapter>;
-  /** Initializer, if any. */
-  initializer?: FnSpec;
-  /** Initializer arguments. */
-  initargs: unknown[];
   /** Tasks per worker before it is replaced; `Infinity` for never. */
   maxTasks: number;
-  /** Limits for every worker, passed to `spawn` (checked, frozen). */
-  resourceLimits?: ResourceLimits;
 }
 
 /** Dispatch without waiting for the microtask once this many are queued. */
 const EAGER_DISPATCH = 256;
-/** Start workers for about this long (ms) before letting the event loop run. */
-const SPAWN_SLICE_MS = 10;
 
 /** The pool engine. `Pool` validates arguments and delegates here. */
 export class Engine {
   /** The function registry (ids of task functions). */
   readonly registry: Registry = new Registry();
   #opts: EngineOptions;
-  #adapter: WorkerAdapter | undefined;
   #queue = new Deque<TaskRecord>();
-  #slots: Slot[] = [];
+  #workers: Workers;
+  /** The live slots: the array of `#workers`, read directly. */
+  #slots: Slot[];
   #window = new Window();
   #seq = 0;
-  #nextId = 0;
   #state: "run" | "close" | "terminate" = "run";
   #broken: Error | undefined;
   #dispatchQueued = false;
   #balanceTimer: ReturnType<typeof setTimeout> | undefined;
-  #spawnTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Workers stopped by an abort, to replace on the next turn. */
-  #respawn = 0;
-  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   #joined = Promise.withResolvers<void>();
   #stopping: Promise<void> | undefined;
-  #stopped = false;
   #inputs = new Inputs();
   #tally: Tally = { completed: 0, failed: 0 };
   /** Time limits from a task's start (`apply`'s `timeout`). */
@@ -105,6 +78,16 @@ export class Engine {
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
     this.#opts = options;
+    this.#workers = new Workers(options, {
+      results: (slot, results, busy) => this.#onResults(slot, results, busy),
+      notes: (slot, notes) => routeNotes(slot, notes, this.#seq, ignoreStarted),
+      exit: (slot, info) => this.#onExit(slot, info),
+      break: (error) => this.#break(error),
+      dispatch: () => this.#dispatch(),
+      broken: () => this.#broken !== undefined,
+      wanted: () => this.#state === "run" || this.#pending(),
+    });
+    this.#slots = this.#workers.slots;
     this.registry.onEvict = (fids) => {
       for (const slot of this.#slots) slot.unlearn(fids);
     };
@@ -129,7 +112,7 @@ export class Engine {
 
   /** Workers started so far, replacements included. */
   get spawned(): number {
-    return this.#nextId;
+    return this.#workers.spawned;
   }
 
   /** The pool's state in numbers (see {@linkcode PoolStats}); O(workers). */
@@ -221,22 +204,10 @@ export class Engine {
     if (group.cancelled) return;
     group.cancelled = true;
     if (this.#state === "terminate" || this.#broken !== undefined) return;
-    const replaced = abortGroup(group, this.#queue, this.registry, (slot) => {
-      this.#remove(slot);
-      this.#respawn++;
+    // A stopped worker is replaced on the next turn, not at once.
+    abortGroup(group, this.#queue, this.registry, (slot) => {
+      this.#workers.replaceLater(slot);
     });
-    // Not at once: a burst of aborts would send what was taken back again
-    // and again; and starting a worker blocks this thread (up to ~100 ms
-    // on Deno): the aborted call's rejection goes first.
-    if (replaced) {
-      this.#respawnTimer ??= setTimeout(() => {
-        this.#respawnTimer = undefined;
-        for (; this.#respawn > 0; this.#respawn--) {
-          if (this.#state === "run" || this.#pending()) this.#spawn();
-        }
-        this.#dispatch();
-      }, 0);
-    }
     if (this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
   }
@@ -266,95 +237,14 @@ export class Engine {
     return this.#joined.promise;
   }
 
-  // ---- workers -----------------------------------------------------------
+  // ---- workers ----------------------------------------------------------
 
   #start(adapter: WorkerAdapter): void {
     if (this.#state === "terminate") return;
-    this.#adapter = adapter;
-    if (this.#broken === undefined) this.#spawnSlice(this.#opts.processes);
-  }
-
-  /** Starts up to `left` workers for about SPAWN_SLICE_MS, the rest later. */
-  #spawnSlice(left: number): void {
-    this.#spawnTimer = undefined;
-    const start = performance.now();
-    while (left > 0 && this.#stopping === undefined && !this.#broken) {
-      this.#spawn();
-      if (--left > 0 && performance.now() - start >= SPAWN_SLICE_MS) {
-        this.#spawnTimer = setTimeout(() => this.#spawnSlice(left), 0);
-        break;
-      }
-    }
-    this.#dispatch();
-  }
-
-  #spawn(): void {
-    if (this.#stopping !== undefined || this.#broken !== undefined) return;
-    const id = ++this.#nextId;
-    try {
-      this.#slots.push(openSlot(this.#adapter!, id, this.#opts, (slot) => ({
-        message: (data) => this.#onMessage(slot, data as WorkerMessage),
-        exit: (info) => this.#onExit(slot, info),
-      })));
-    } catch (error) {
-      this.#break(startError(`worker 'PoolWorker-${id}'`, error));
-    }
-  }
-
-  #remove(slot: Slot): void {
-    slot.state = "dead";
-    const i = this.#slots.indexOf(slot);
-    if (i >= 0) this.#slots.splice(i, 1);
-  }
-
-  #onMessage(slot: Slot, msg: WorkerMessage): void {
-    if (!slot.live) return;
-    try {
-      this.#read(slot, msg);
-    } catch (error) {
-      // A malformed message from a transport: fail loudly, never hang.
-      this.#break(
-        error instanceof WireError ? error : new WireError(
-          `cannot read a message from worker '${slot.name}': ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-        ),
-      );
-    }
-  }
-
-  #read(slot: Slot, msg: WorkerMessage): void {
-    switch (msg?.type) {
-      case "results":
-        return this.#onResults(slot, msg.results, msg.busy);
-      case "notes":
-        return routeNotes(slot, msg.notes, this.#seq, ignoreStarted);
-      case "ready":
-        slot.state = "ready";
-        slot.since = performance.now();
-        return;
-      case "initError":
-        return this.#break(initializerError(slot.name, msg.error));
-      case "fatal":
-        if (typeof msg.started === "number") slot.reported = msg.started;
-        void slot.stop();
-        return this.#onExit(
-          slot,
-          msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },
-        );
-      default: {
-        const type = (msg as { type?: unknown }).type;
-        return this.#break(new WireError(`message type ${type} is not known`));
-      }
-    }
+    this.#workers.start(adapter, this.#opts.processes);
   }
 
   #onResults(slot: Slot, results: unknown[], busy: number | undefined): void {
-    if (!Array.isArray(results) || results.length % RESULT_STRIDE !== 0) {
-      throw new WireError(
-        `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
-      );
-    }
     const n = routeResults(slot, results, this.registry, this.#tally);
     if (!slot.live) return;
     const t = performance.now();
@@ -367,12 +257,12 @@ export class Engine {
     if (!slot.live) return; // it ran past its limit: stopped
     slot.stalled = false;
     if (slot.inflight.size === 0 && slot.done >= this.#opts.maxTasks) {
-      this.#retire(slot);
+      this.#workers.retire(slot);
     } else if (cancelledHead(slot)) {
       // It now runs a task of an aborted call.
-      this.#remove(slot);
+      this.#workers.remove(slot);
       replaceSlot(slot, this.#queue, this.registry);
-      if (this.#state === "run" || this.#pending()) this.#spawn();
+      this.#workers.replace();
     }
     if (this.#state === "terminate") return;
     this.#dispatch();
@@ -380,17 +270,11 @@ export class Engine {
     this.#maybeFinish();
   }
 
-  #retire(slot: Slot): void {
-    this.#remove(slot);
-    void slot.stop();
-    if (this.#state === "run" || this.#pending()) this.#spawn();
-  }
-
   #onExit(slot: Slot, info: WorkerExit): void {
     if (!slot.live) return;
     const started = slot.started();
     const starting = diedStarting(slot.state === "ready", started);
-    this.#remove(slot);
+    this.#workers.remove(slot);
     if (this.#state === "terminate") return;
     const tasks = slot.inflight.drain();
     if (starting) {
@@ -404,7 +288,7 @@ export class Engine {
     }
     this.#queue.prependAll(requeue);
     if (this.#broken === undefined) {
-      if (this.#state === "run" || this.#pending()) this.#spawn();
+      this.#workers.replace();
       this.#dispatch();
     }
     this.#maybeFinish();
@@ -489,25 +373,13 @@ export class Engine {
   #stopWorkers(): Promise<void> {
     this.limits.stop();
     clearTimeout(this.#balanceTimer);
-    clearTimeout(this.#spawnTimer);
-    clearTimeout(this.#respawnTimer);
-    this.#balanceTimer = this.#spawnTimer = this.#respawnTimer = undefined;
-    this.#stopping ??= (async () => {
-      const slots = this.#slots.splice(0);
-      const stopping: Promise<void>[] = [];
-      for (const slot of slots) {
-        slot.state = "dead";
-        stopping.push(slot.stop());
-      }
-      await Promise.all(stopping);
-      this.#stopped = true;
-      this.#resolveJoin();
-    })();
+    this.#balanceTimer = undefined;
+    this.#stopping ??= this.#workers.stop().then(() => this.#resolveJoin());
     return this.#stopping;
   }
 
   #resolveJoin(): void {
-    if (this.#stopped && this.#state !== "run") this.#joined.resolve();
+    if (this.#workers.stopped && this.#state !== "run") this.#joined.resolve();
   }
 }
 

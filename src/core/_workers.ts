@@ -1,0 +1,232 @@
+// This module is browser compatible.
+/**
+ * The engine's workers: the live {@linkcode Slot}s, started through the
+ * {@linkcode WorkerAdapter} in slices (starting a worker blocks this thread,
+ * up to ~100 ms on Deno), each one's messages read and handed to the engine
+ * by type, replaced when they end while the pool still wants them, and all
+ * stopped at once at the end.
+ *
+ * @module
+ */
+
+import type { WorkerAdapter, WorkerExit } from "./adapter.ts";
+import { fromRecord } from "./_error_record.ts";
+import { openSlot, type Slot, type SlotInit } from "./_slot.ts";
+import { RESULT_STRIDE, WireError, type WorkerMessage } from "./_wire.ts";
+import { initializerError, startError } from "./_messages.ts";
+
+/** Start workers for about this long (ms) before letting the event loop run. */
+const SPAWN_SLICE_MS = 10;
+
+/** What {@linkcode Workers} tells the engine, and asks it. */
+export interface WorkersHost {
+  /** A `results` message from `slot` (may throw a `WireError`). */
+  results(slot: Slot, results: unknown[], busy: number | undefined): void;
+  /** A `notes` message from `slot` (may throw a `WireError`). */
+  notes(slot: Slot, notes: unknown): void;
+  /** `slot`'s worker ended: it exited, or sent its last words (`fatal`). */
+  exit(slot: Slot, info: WorkerExit): void;
+  /** The pool cannot go on: a worker did not start or broke the protocol. */
+  break(error: Error): void;
+  /** A slice of workers was started: hand out work. */
+  dispatch(): void;
+  /** Whether the pool is broken (then no worker starts). */
+  broken(): boolean;
+  /** Whether to replace a worker that ended: running, or work pending. */
+  wanted(): boolean;
+}
+
+/**
+ * The set of workers.
+ *
+ * @example
+ * ```ts
+ * import { Workers } from "./_workers.ts";
+ *
+ * const workers = new Workers({ initargs: [] }, {
+ *   results() {},
+ *   notes() {},
+ *   exit() {},
+ *   break() {},
+ *   dispatch() {},
+ *   broken: () => false,
+ *   wanted: () => false,
+ * });
+ * await workers.stop(); // none started: stops at once
+ * if (workers.slots.length !== 0 || workers.spawned !== 0) throw new Error();
+ * ```
+ */
+export class Workers {
+  /** The live slots, in start order (the engine reads it directly). */
+  readonly slots: Slot[] = [];
+  #init: SlotInit;
+  #host: WorkersHost;
+  #adapter: WorkerAdapter | undefined;
+  #spawned = 0;
+  #spawnTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Workers stopped by an abort, to replace on the next turn. */
+  #respawn = 0;
+  #respawnTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopping: Promise<void> | undefined;
+  #stopped = false;
+
+  /**
+   * @param init What every worker's init message carries.
+   * @param host The engine.
+   */
+  constructor(init: SlotInit, host: WorkersHost) {
+    this.#init = init;
+    this.#host = host;
+  }
+
+  /** Workers started so far, replacements included. */
+  get spawned(): number {
+    return this.#spawned;
+  }
+
+  /** Every worker has exited after {@linkcode Workers.stop}. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Starts `count` workers through `adapter`, in slices. */
+  start(adapter: WorkerAdapter, count: number): void {
+    this.#adapter = adapter;
+    if (!this.#host.broken()) this.#spawnSlice(count);
+  }
+
+  /** Starts up to `left` workers for about SPAWN_SLICE_MS, the rest later. */
+  #spawnSlice(left: number): void {
+    this.#spawnTimer = undefined;
+    const start = performance.now();
+    while (left > 0 && this.#stopping === undefined && !this.#host.broken()) {
+      this.spawn();
+      if (--left > 0 && performance.now() - start >= SPAWN_SLICE_MS) {
+        this.#spawnTimer = setTimeout(() => this.#spawnSlice(left), 0);
+        break;
+      }
+    }
+    this.#host.dispatch();
+  }
+
+  /** Starts one worker (none once stopping or broken). */
+  spawn(): void {
+    if (this.#stopping !== undefined || this.#host.broken()) return;
+    const id = ++this.#spawned;
+    try {
+      this.slots.push(openSlot(this.#adapter!, id, this.#init, (slot) => ({
+        message: (data) => this.#onMessage(slot, data as WorkerMessage),
+        exit: (info) => this.#host.exit(slot, info),
+      })));
+    } catch (error) {
+      this.#host.break(startError(`worker 'PoolWorker-${id}'`, error));
+    }
+  }
+
+  /** Marks `slot` dead and drops it from the set. */
+  remove(slot: Slot): void {
+    slot.state = "dead";
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+  }
+
+  /** Starts a worker in place of one that ended, if the pool wants it. */
+  replace(): void {
+    if (this.#host.wanted()) this.spawn();
+  }
+
+  /** Removes and stops `slot` (it did its `maxTasks`), and replaces it. */
+  retire(slot: Slot): void {
+    this.remove(slot);
+    void slot.stop();
+    this.replace();
+  }
+
+  /**
+   * Removes `slot` (an abort stops it) and replaces it on the next turn,
+   * then hands out work. Not at once: a burst of aborts would send what
+   * was taken back again and again; and starting a worker blocks this
+   * thread: the aborted call's rejection goes first.
+   */
+  replaceLater(slot: Slot): void {
+    this.remove(slot);
+    this.#respawn++;
+    this.#respawnTimer ??= setTimeout(() => {
+      this.#respawnTimer = undefined;
+      for (; this.#respawn > 0; this.#respawn--) this.replace();
+      this.#host.dispatch();
+    }, 0);
+  }
+
+  #onMessage(slot: Slot, msg: WorkerMessage): void {
+    if (!slot.live) return;
+    try {
+      this.#read(slot, msg);
+    } catch (error) {
+      // A malformed message from a transport: fail loudly, never hang.
+      this.#host.break(
+        error instanceof WireError ? error : new WireError(
+          `cannot read a message from worker '${slot.name}': ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        ),
+      );
+    }
+  }
+
+  #read(slot: Slot, msg: WorkerMessage): void {
+    switch (msg?.type) {
+      case "results": {
+        const results = msg.results;
+        if (!Array.isArray(results) || results.length % RESULT_STRIDE !== 0) {
+          throw new WireError(
+            `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
+          );
+        }
+        return this.#host.results(slot, results, msg.busy);
+      }
+      case "notes":
+        return this.#host.notes(slot, msg.notes);
+      case "ready":
+        slot.state = "ready";
+        slot.since = performance.now();
+        return;
+      case "initError":
+        return this.#host.break(initializerError(slot.name, msg.error));
+      case "fatal":
+        if (typeof msg.started === "number") slot.reported = msg.started;
+        void slot.stop();
+        return this.#host.exit(
+          slot,
+          msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },
+        );
+      default: {
+        const type = (msg as { type?: unknown }).type;
+        return this.#host.break(
+          new WireError(`message type ${type} is not known`),
+        );
+      }
+    }
+  }
+
+  /**
+   * Stops every worker (once; later calls return the same promise), which
+   * resolves when all have exited. No worker starts after this.
+   */
+  stop(): Promise<void> {
+    clearTimeout(this.#spawnTimer);
+    clearTimeout(this.#respawnTimer);
+    this.#spawnTimer = this.#respawnTimer = undefined;
+    this.#stopping ??= (async () => {
+      const slots = this.slots.splice(0);
+      const stopping: Promise<void>[] = [];
+      for (const slot of slots) {
+        slot.state = "dead";
+        stopping.push(slot.stop());
+      }
+      await Promise.all(stopping);
+      this.#stopped = true;
+    })();
+    return this.#stopping;
+  }
+}
