@@ -12,7 +12,8 @@
 
 import { CallGroup, type Engine } from "./core/_engine.ts";
 import type { TaskSink } from "./core/_wire.ts";
-import { APPLY_SINK, type AsyncResult, settleResult } from "./async_result.ts";
+import { type AsyncResult, settleResult } from "./async_result.ts";
+import { APPLY_SINK } from "./_result_sinks.ts";
 import type { CallStop } from "./_stop.ts";
 
 /**
