@@ -1,7 +1,7 @@
 // This module is browser compatible.
 /**
  * The engine: the orchestrator of the pool's parts. It takes submissions
- * into a queue ({@linkcode Deque}), starts workers ({@linkcode Slot}s)
+ * into a queue ({@linkcode TaskQueue}), starts workers ({@linkcode Slot}s)
  * through the {@linkcode WorkerAdapter} in slices, dispatches by the
  * balancer's plan ({@linkcode planDispatch}) within the adaptive
  * {@linkcode Window}, routes results to sinks through the wire codec, takes
@@ -22,12 +22,10 @@ import { fromRecord } from "./_error_record.ts";
 import {
   type FnSpec,
   RESULT_STRIDE,
-  TASK_STARTED,
   type TaskSink,
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
-import { Deque } from "./_deque.ts";
 import { openSlot, type Slot, TaskRecord } from "./_slot.ts";
 import { diedStarting, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
@@ -40,6 +38,7 @@ import {
   type CallGroup,
   cancelledHead,
   replaceSlot,
+  TaskQueue,
 } from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
@@ -81,7 +80,7 @@ export class Engine {
   readonly registry: Registry = new Registry();
   #opts: EngineOptions;
   #adapter: WorkerAdapter | undefined;
-  #queue = new Deque<TaskRecord>();
+  #queue = new TaskQueue();
   #slots: Slot[] = [];
   #window = new Window();
   #seq = 0;
@@ -136,9 +135,10 @@ export class Engine {
   stats(): PoolStats {
     return countStats(
       this.#opts.processes,
-      this.#queue.size,
+      this.#queue.waiting, // aborted tasks still queued are not work
       this.#slots,
       this.#tally,
+      this.#queue.failed, // tasks of aborted calls
     );
   }
 
@@ -170,14 +170,16 @@ export class Engine {
         this.#state === "terminate" ? abortError() : this.#broken,
       );
     }
-    if (group !== undefined && group.cancelled) return;
+    if (group !== undefined && group.cancelled) {
+      this.#tally.failed++; // its call was aborted: settled so
+      return;
+    }
     this.registry.retain(fid);
     const queue = this.#queue;
     const task = new TaskRecord(
       ++this.#seq,
       fid,
-      // Starts are seen from here (StartLimits): no `started` note per task.
-      mode & ~TASK_STARTED,
+      mode,
       payload,
       sink,
       ctx,
@@ -328,7 +330,7 @@ export class Engine {
       case "results":
         return this.#onResults(slot, msg.results, msg.busy);
       case "notes":
-        return routeNotes(slot, msg.notes, this.#seq, ignoreStarted);
+        return routeNotes(slot, msg.notes, this.#seq, startedNote);
       case "ready":
         slot.state = "ready";
         slot.since = performance.now();
@@ -355,7 +357,7 @@ export class Engine {
         `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
       );
     }
-    const n = routeResults(slot, results, this.registry, this.#tally);
+    const n = routeResults(slot, results, this.registry, this.#tally, busy);
     if (!slot.live) return;
     const t = performance.now();
     if (n > 0) {
@@ -511,5 +513,10 @@ export class Engine {
   }
 }
 
-/** `started` notes need nothing: starts are seen by {@linkcode StartLimits}. */
-function ignoreStarted(): void {}
+/**
+ * A `started` note (only for tasks flagged `TASK_STARTED`, which the
+ * cluster host asks for; time limits see starts through StartLimits).
+ */
+function startedNote(task: TaskRecord): void {
+  task.group?.onStart?.(task);
+}
