@@ -232,3 +232,43 @@ describe("a result after its time ran out", () => {
     });
   });
 });
+
+describe("signals the pool cannot mark", () => {
+  test(
+    "a signal that takes no new property still stops its calls",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool: Pool) => {
+        const controller = new AbortController();
+        // Listened to once before freezing: Node's EventTarget adds its own
+        // fields on first use; and it cannot abort a frozen signal).
+        controller.signal.addEventListener("abort", () => {});
+        const signal = Object.preventExtensions(controller.signal);
+        const gate = latch();
+        try {
+          const a = observe(pool.apply(waitFor, [gate, 1], { signal }));
+          const b = observe(pool.apply((x: number) => x, [2], { signal }));
+          await until(() => pool.stats().running === 1, 20, "started");
+          controller.abort(new Error("stop"));
+          for (const r of [a, b]) {
+            assert.equal(
+              (await deadline(rejection(r), 20, "call")).message,
+              "stop",
+            );
+          }
+          assert.ok(
+            !Object.getOwnPropertySymbols(signal).some((k) =>
+              k.description?.startsWith("@x/pool")
+            ),
+          );
+          assert.equal(
+            await deadline(pool.apply((x: number) => x, [3]), 20, "next"),
+            3,
+          );
+        } finally {
+          release(gate);
+        }
+      });
+    },
+  );
+});
