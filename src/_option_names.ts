@@ -168,14 +168,18 @@ function unknownOption(method: string, key: string): TypeError {
  * spellings of one with different values.
  */
 export function checkKeys(method: string, options: object): void {
-  const { names, pairs } = ALLOWED.get(method)!;
+  const allowed = ALLOWED.get(method)!; // once per call: no destructuring
+  const names = allowed.names;
   for (const key in options) {
     if (!names.has(key) && Object.hasOwn(options, key)) {
       throw unknownOption(method, key);
     }
   }
   const record = options as Record<string, unknown>;
-  for (const [python, camel] of pairs) {
+  const pairs = allowed.pairs;
+  for (let i = 0; i < pairs.length; i++) {
+    const python = pairs[i][0];
+    const camel = pairs[i][1];
     if (
       record[camel] !== undefined && record[python] !== undefined &&
       record[python] !== record[camel]

@@ -271,8 +271,20 @@ export function applyOptions(
     }
     parsed.args = [...args, o.kwds];
   }
-  const { callback, errorCallback, onProgress } = callbackOptions(method, o);
-  parsed.onProgress = onProgress;
+  // callbackOptions() inline: no object per call.
+  checkFunction(method, "callback", o.callback);
+  checkFunction(method, "error_callback", o.error_callback);
+  checkFunction(method, "errorCallback", o.errorCallback);
+  checkFunction(method, "onProgress", o.onProgress);
+  parsed.onProgress = (o.onProgress ?? undefined) as
+    | ((value: unknown) => void)
+    | undefined;
+  const callback = (o.callback ?? undefined) as
+    | ((result: unknown) => void)
+    | undefined;
+  const errorCallback = (o.error_callback ?? o.errorCallback ?? undefined) as
+    | ((error: unknown) => void)
+    | undefined;
   if (callback !== undefined || errorCallback !== undefined) {
     parsed.callbacks = { callback, errorCallback };
   }

@@ -20,7 +20,6 @@ import {
   MODE_CALL1,
   MODE_MAP,
   TASK_PROGRESS,
-  TASK_STARTED,
   type TaskMode,
   type TaskSink,
 } from "./core/_wire.ts";
@@ -133,7 +132,6 @@ export function submitApply(
       result,
     );
     if (!stop.cancelled) { // else: its signal was aborted already
-      mode |= TASK_STARTED;
       engine.submit(
         fid,
         mode,

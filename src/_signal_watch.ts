@@ -46,21 +46,21 @@ export class SignalWatch extends CallGroup {
   nextWatch: SignalWatch | undefined = undefined;
   /** The first of its calls with a time limit. */
   head: CallStop | undefined = undefined;
-  /** Results and entries of its calls without one; settled ones linger until compacted. */
-  #calls: (AsyncResult<unknown> | Entry)[] = [];
+  /**
+   * Results and entries of its calls without one; settled ones linger
+   * until compacted. Made on first use.
+   */
+  #calls: (AsyncResult<unknown> | Entry)[] | undefined = undefined;
   /** Calls on it not settled (time-limited ones not counted). */
   #live = 0;
-  #listener = (): void => this.#fire();
   /** Listed in `IDLE`, to stop listening unless used again soon. */
   #idle = false;
   #fired = false;
-  /**
-   * The sink of its `apply` tasks: the context is the result; the outcome
-   * counts the call settled, then settles it as `APPLY_SINK` does.
-   */
-  readonly applySink: TaskSink;
 
   /**
+   * Nothing per watch but itself: it is its own `abort` listener (an
+   * `EventListener` object, no closure) and its own apply sink.
+   *
    * @param signal The signal.
    * @param engine The pool's engine.
    */
@@ -68,27 +68,43 @@ export class SignalWatch extends CallGroup {
     super();
     this.signal = signal;
     this.engine = engine;
-    const settled = () => this.settled();
-    this.applySink = {
-      ok(ctx, value) {
-        settled();
-        APPLY_SINK.ok(ctx, value);
-      },
-      fail(ctx, error) {
-        settled();
-        APPLY_SINK.fail(ctx, error);
-      },
-      partial(ctx, values, errors) {
-        settled();
-        APPLY_SINK.partial(ctx, values, errors);
-      },
-    };
-    signal.addEventListener("abort", this.#listener, { once: true });
+    signal.addEventListener("abort", this, { once: true });
+  }
+
+  /**
+   * The sink of its `apply` tasks: itself (the context is the result; the
+   * outcome counts the call settled, then settles it as `APPLY_SINK` does).
+   */
+  get applySink(): TaskSink {
+    return this;
+  }
+
+  /** Sink: an `apply` task's value. */
+  ok(ctx: unknown, value: unknown): void {
+    this.settled();
+    APPLY_SINK.ok(ctx, value);
+  }
+
+  /** Sink: an `apply` task's error. */
+  fail(ctx: unknown, error: unknown): void {
+    this.settled();
+    APPLY_SINK.fail(ctx, error);
+  }
+
+  /** Sink: an `apply` task's partial outcome. */
+  partial(ctx: unknown, values: unknown[], errors: [number, Error][]): void {
+    this.settled();
+    APPLY_SINK.partial(ctx, values, errors);
+  }
+
+  /** The signal's `abort` event (an `EventListener` object). */
+  handleEvent(): void {
+    this.#fire();
   }
 
   /** A call without a time limit starts watching (`settled()` when it ends). */
   add(call: AsyncResult<unknown> | Entry): void {
-    const calls = this.#calls;
+    const calls = this.#calls ??= [];
     calls.push(call);
     if (++this.#live * 2 + 64 < calls.length) {
       // Mostly settled: keep the others (amortised constant time).
@@ -101,7 +117,7 @@ export class SignalWatch extends CallGroup {
   /** A call added by {@linkcode SignalWatch.add} settled. */
   settled(): void {
     if (--this.#live === 0) {
-      this.#calls = [];
+      this.#calls = undefined;
       this.#maybeDetach();
     }
   }
@@ -142,7 +158,7 @@ export class SignalWatch extends CallGroup {
     this.#idle = false;
     if (this.#fired || this.#live > 0 || this.head !== undefined) return;
     forget(this);
-    this.signal.removeEventListener("abort", this.#listener);
+    this.signal.removeEventListener("abort", this);
   }
 
   #fire(): void {
@@ -157,8 +173,8 @@ export class SignalWatch extends CallGroup {
       each.abort(reason);
       each = next;
     }
-    const calls = this.#calls;
-    this.#calls = [];
+    const calls = this.#calls ?? [];
+    this.#calls = undefined;
     this.#live = 0;
     for (const call of calls) {
       if ("done" in call) {
@@ -182,10 +198,37 @@ function sweepSoon(): void {
   }, 0);
 }
 
-/** Each signal's first watch (others chain through `nextWatch`). */
-const WATCHES = new WeakMap<AbortSignal, SignalWatch>();
+/**
+ * Each signal's first watch (others chain through `nextWatch`), while in
+ * use: a watch leaves when its signal fires or no call uses it. Kept on the
+ * signal itself, under a symbol (an inline-cached property: with a signal
+ * per call, a `WeakMap` made the garbage collector's work per call several
+ * times the rest of it, and a `Map`'s hashing cost more than the call);
+ * in a `Map` for a signal that cannot take a property (frozen).
+ */
+const WATCH: unique symbol = Symbol("@x/pool signal watch");
+type Keyed = AbortSignal & { [WATCH]?: SignalWatch | undefined };
+let FROZEN: Map<AbortSignal, SignalWatch> | undefined;
 /** The watch found last: most programs pass one signal to many calls. */
 let lastWatch: SignalWatch | undefined;
+
+function firstOf(signal: AbortSignal): SignalWatch | undefined {
+  const first = (signal as Keyed)[WATCH];
+  return first !== undefined || FROZEN === undefined
+    ? first
+    : FROZEN.get(signal);
+}
+
+function setFirst(signal: AbortSignal, watch: SignalWatch | undefined): void {
+  try {
+    (signal as Keyed)[WATCH] = watch; // undefined, not deleted: same shape
+    return;
+  } catch {
+    // not extensible
+  }
+  if (watch !== undefined) (FROZEN ??= new Map()).set(signal, watch);
+  else FROZEN?.delete(signal);
+}
 
 /** The watch of `signal` (not aborted) in `engine`'s pool, made if need be. */
 export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
@@ -193,7 +236,7 @@ export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
   if (last !== undefined && last.signal === signal && last.engine === engine) {
     return last;
   }
-  const first = WATCHES.get(signal);
+  const first = firstOf(signal);
   let watch = first;
   while (watch !== undefined && watch.engine !== engine) {
     watch = watch.nextWatch;
@@ -201,7 +244,7 @@ export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
   if (watch === undefined) {
     watch = new SignalWatch(signal, engine);
     watch.nextWatch = first;
-    WATCHES.set(signal, watch);
+    setFirst(signal, watch);
   }
   return lastWatch = watch;
 }
@@ -210,12 +253,9 @@ export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
 function forget(watch: SignalWatch): void {
   if (lastWatch === watch) lastWatch = undefined;
   const signal = watch.signal;
-  let first = WATCHES.get(signal);
-  if (first === watch) {
-    first = watch.nextWatch;
-    if (first === undefined) WATCHES.delete(signal);
-    else WATCHES.set(signal, first);
-  } else {
+  const first = firstOf(signal);
+  if (first === watch) setFirst(signal, watch.nextWatch);
+  else {
     for (let w = first; w !== undefined; w = w.nextWatch) {
       if (w.nextWatch === watch) {
         w.nextWatch = watch.nextWatch;

@@ -97,23 +97,18 @@ export class CallStop extends CallGroup implements Watched {
       this.startLimitMs = seconds * 1000;
       engine.limits.add(this.startLimitMs);
     } else {
-      this.#cancelTimer = startTimer(
-        () =>
-          this.abort(
-            new TimeoutError(
-              `${what} did not finish within ${seconds} seconds (timeout); its unfinished tasks were stopped`,
-            ),
-          ),
-        seconds * 1000,
-      );
+      this.deadline = performance.now() + seconds * 1000;
+      this.#cancelTimer = startTimer(() => this.expire(), seconds * 1000);
     }
   }
 
-  /** Its task ran past its limit from its start: rejects with `TimeoutError`. */
+  /** Its time ran out: rejects with `TimeoutError` and stops its work. */
   override expire(): void {
     this.abort(
       new TimeoutError(
-        `${this.#what} did not finish within ${this.#seconds} seconds of starting (timeout); it was stopped`,
+        this.startLimitMs !== undefined
+          ? `${this.#what} did not finish within ${this.#seconds} seconds of starting (timeout); it was stopped`
+          : `${this.#what} did not finish within ${this.#seconds} seconds (timeout); its unfinished tasks were stopped`,
       ),
     );
   }

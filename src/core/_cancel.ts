@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { Deque } from "./_deque.ts";
+import { Deque } from "./_deque.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import { CONTROL_GATE, gateNext } from "./_wire.ts";
@@ -63,6 +63,20 @@ export class CallGroup {
    * which calls {@linkcode CallGroup.expire} when it is past.
    */
   declare startLimitMs: number | undefined;
+  /**
+   * For a call whose time limit runs from the call (the map family's
+   * `timeout`): when it ends (ms, `performance.now()`); `Infinity` for
+   * none. A result arriving after it expires the call (its timer may fire
+   * late when the thread was busy).
+   */
+  declare deadline: number;
+  /** Its tasks in the pool's queue ({@linkcode TaskQueue} counts them). */
+  declare queued: number;
+  /**
+   * Called when a worker says one of its tasks started (tasks flagged
+   * `TASK_STARTED`, which only the cluster host asks for).
+   */
+  declare onStart: ((task: TaskRecord) => void) | undefined;
 
   constructor() {
     this.cancelled = false;
@@ -71,9 +85,12 @@ export class CallGroup {
     this.slots = undefined;
     this.lastOrdinals = undefined;
     this.startLimitMs = undefined;
+    this.deadline = Infinity;
+    this.queued = 0;
+    this.onStart = undefined;
   }
 
-  /** Its running task has run past `startLimitMs`: stop the call. */
+  /** Its time ran out (`startLimitMs` or `deadline`): stop the call. */
   expire(): void {}
 
   /** `task` of this group was sent to `slot` (its ordinal is set). */
@@ -102,6 +119,109 @@ export class CallGroup {
       slots.push(slot);
     }
     last[i] = task.ordinal;
+  }
+}
+
+/**
+ * The pool's queue of tasks not sent. It counts the tasks of each group in
+ * it ({@linkcode CallGroup.queued}) and those of cancelled groups, which
+ * stay until the sender meets and drops them (no scan per abort) but are
+ * no longer work: {@linkcode TaskQueue.waiting} leaves them out.
+ *
+ * @example Usage
+ * ```ts
+ * import { CallGroup, TaskQueue } from "./_cancel.ts";
+ * import { TaskRecord } from "./_slot.ts";
+ *
+ * const queue = new TaskQueue();
+ * const group = new CallGroup();
+ * const sink = { ok() {}, fail() {}, partial() {} };
+ * queue.push(new TaskRecord(1, 1, 0, [], sink, undefined, undefined, group));
+ * group.cancelled = true;
+ * queue.cancel(group);
+ * console.log(queue.size, queue.waiting); // 1 0
+ * ```
+ */
+export class TaskQueue extends Deque<TaskRecord> {
+  /** Tasks in it whose group is cancelled. */
+  cancelled = 0;
+  /**
+   * Tasks of cancelled groups dropped so far, wherever they were (this
+   * queue, a worker's unstarted ones, a stopped worker's): each settled
+   * with an error, so `pool.stats()` counts them `failed`.
+   */
+  dropped = 0;
+
+  /**
+   * Tasks of cancelled groups dropped, or in it to be dropped: settled
+   * with an error (`pool.stats().failed` counts them).
+   */
+  get failed(): number {
+    return this.dropped + this.cancelled;
+  }
+
+  /** Tasks in it that are still work: `size` less the cancelled ones. */
+  get waiting(): number {
+    return this.size - this.cancelled;
+  }
+
+  /** `group` was just cancelled: its queued tasks are no longer work. */
+  cancel(group: CallGroup): void {
+    this.cancelled += group.queued;
+  }
+
+  override push(task: TaskRecord): void {
+    const group = task.group;
+    if (group !== undefined) this.#enter(group);
+    super.push(task);
+  }
+
+  override unshift(task: TaskRecord): void {
+    const group = task.group;
+    if (group !== undefined) this.#enter(group);
+    super.unshift(task);
+  }
+
+  override prependAll(tasks: readonly TaskRecord[]): void {
+    for (let i = 0; i < tasks.length; i++) {
+      const group = tasks[i].group;
+      if (group !== undefined) this.#enter(group);
+    }
+    super.prependAll(tasks);
+  }
+
+  override shift(): TaskRecord | undefined {
+    const task = super.shift();
+    const group = task?.group;
+    if (group !== undefined) this.#leave(group);
+    return task;
+  }
+
+  override pop(): TaskRecord | undefined {
+    const task = super.pop();
+    const group = task?.group;
+    if (group !== undefined) this.#leave(group);
+    return task;
+  }
+
+  override drain(): TaskRecord[] {
+    const tasks = super.drain();
+    for (let i = 0; i < tasks.length; i++) {
+      const group = tasks[i].group;
+      if (group !== undefined) group.queued--;
+    }
+    this.cancelled = 0;
+    return tasks;
+  }
+
+  #enter(group: CallGroup): void {
+    group.queued++;
+    if (group.cancelled) this.cancelled++;
+  }
+
+  #leave(group: CallGroup): void {
+    group.queued--;
+    if (group.cancelled) this.cancelled--;
   }
 }
 
@@ -234,27 +354,36 @@ export function isCancelled(task: TaskRecord): boolean {
  *
  * @example Usage
  * ```ts
- * import { abortGroup, CallGroup } from "./_cancel.ts";
- * import { Deque } from "./_deque.ts";
+ * import { abortGroup, CallGroup, TaskQueue } from "./_cancel.ts";
  * import { Registry } from "./_registry.ts";
  *
  * const group = new CallGroup();
  * group.cancelled = true;
- * console.log(abortGroup(group, new Deque(), new Registry(), () => {})); // false
+ * console.log(abortGroup(group, new TaskQueue(), new Registry(), () => {})); // false
  * ```
  */
 export function abortGroup(
   group: CallGroup,
-  queue: Deque<TaskRecord>,
+  queue: TaskQueue,
   registry: Registry,
   remove: (slot: Slot) => void,
 ): boolean {
+  queue.cancel(group);
   let replaced = false;
   for (const slot of slotsToVisit(group)) {
     if (!slot.live) continue;
     const { stop, requeue, dropped } = abortAt(slot);
     for (const task of dropped) registry.release(task.fid);
+    queue.dropped += dropped.length;
     queue.prependAll(requeue);
+    if (!stop && slot.gate === undefined) {
+      // Without a gate they wait in the worker (dropped when their turn
+      // comes): no longer work for `pool.stats()`.
+      const inflight = slot.inflight;
+      for (let i = 1; i < inflight.size; i++) {
+        if (inflight.at(i)!.group === group) slot.cancelledAhead++;
+      }
+    }
     if (stop) {
       remove(slot);
       replaceSlot(slot, queue, registry);
@@ -271,24 +400,25 @@ export function abortGroup(
  *
  * @example Usage
  * ```ts
- * import { replaceSlot } from "./_cancel.ts";
- * import { Deque } from "./_deque.ts";
+ * import { replaceSlot, TaskQueue } from "./_cancel.ts";
  * import { Registry } from "./_registry.ts";
  * import { Slot } from "./_slot.ts";
  *
- * replaceSlot(new Slot(1, "PoolWorker-1", undefined), new Deque(), new Registry());
+ * replaceSlot(new Slot(1, "PoolWorker-1", undefined), new TaskQueue(), new Registry());
  * ```
  */
 export function replaceSlot(
   slot: Slot,
-  queue: Deque<TaskRecord>,
+  queue: TaskQueue,
   registry: Registry,
 ): void {
   void slot.stop();
   const requeue: TaskRecord[] = [];
   for (const task of slot.inflight.drain()) {
-    if (isCancelled(task)) registry.release(task.fid);
-    else requeue.push(task);
+    if (isCancelled(task)) {
+      registry.release(task.fid);
+      queue.dropped++;
+    } else requeue.push(task);
   }
   queue.prependAll(requeue);
 }

@@ -1,7 +1,7 @@
 // This module is browser compatible.
 /**
  * The engine: the orchestrator of the pool's parts. It takes submissions
- * into a queue ({@linkcode Deque}), has its {@linkcode Workers} start
+ * into a queue ({@linkcode TaskQueue}), has its {@linkcode Workers} start
  * worker {@linkcode Slot}s, dispatches by the balancer's plan
  * ({@linkcode planDispatch}) within the adaptive {@linkcode Window}, routes
  * results to sinks through the wire codec, takes back unstarted work from
@@ -14,7 +14,6 @@
 
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
-import { Deque } from "./_deque.ts";
 import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
 import { Workers } from "./_workers.ts";
 import { diedStarting, sentence } from "./_blame.ts";
@@ -28,6 +27,7 @@ import {
   type CallGroup,
   cancelledHead,
   replaceSlot,
+  TaskQueue,
 } from "./_cancel.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
@@ -58,7 +58,7 @@ export class Engine {
   /** The function registry (ids of task functions). */
   readonly registry: Registry = new Registry();
   #opts: EngineOptions;
-  #queue = new Deque<TaskRecord>();
+  #queue = new TaskQueue();
   #workers: Workers;
   /** The live slots: the array of `#workers`, read directly. */
   #slots: Slot[];
@@ -119,9 +119,10 @@ export class Engine {
   stats(): PoolStats {
     return countStats(
       this.#opts.processes,
-      this.#queue.size,
+      this.#queue.waiting, // aborted tasks still queued are not work
       this.#slots,
       this.#tally,
+      this.#queue.failed, // tasks of aborted calls
     );
   }
 
@@ -153,7 +154,10 @@ export class Engine {
         this.#state === "terminate" ? abortError() : this.#broken,
       );
     }
-    if (group !== undefined && group.cancelled) return;
+    if (group !== undefined && group.cancelled) {
+      this.#tally.failed++; // its call was aborted: settled so
+      return;
+    }
     this.registry.retain(fid);
     const queue = this.#queue;
     const task = new TaskRecord(
@@ -245,7 +249,7 @@ export class Engine {
   }
 
   #onResults(slot: Slot, results: unknown[], busy: number | undefined): void {
-    const n = routeResults(slot, results, this.registry, this.#tally);
+    const n = routeResults(slot, results, this.registry, this.#tally, busy);
     if (!slot.live) return;
     const t = performance.now();
     if (n > 0) {

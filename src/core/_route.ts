@@ -10,7 +10,8 @@
  */
 
 import type { Registry } from "./_registry.ts";
-import type { Slot } from "./_slot.ts";
+import type { Slot, TaskRecord } from "./_slot.ts";
+import type { CallGroup } from "./_cancel.ts";
 import {
   deliverResult,
   RESULT_STRIDE,
@@ -30,9 +31,34 @@ export interface Tally {
 }
 
 /**
+ * Whether `task`'s call has run out of time: for a limit from the task's
+ * start, the task was seen running (`slot.runTask`, see `StartLimits`)
+ * longer than it, or the worker measured it so (`busy`, when it is
+ * `alone` in its batch); else the call's deadline has passed.
+ */
+function pastLimit(
+  group: CallGroup,
+  task: TaskRecord,
+  slot: Slot,
+  alone: boolean,
+  busy: number | undefined,
+): boolean {
+  const limit = group.startLimitMs;
+  const now = performance.now();
+  if (limit === undefined) return now >= group.deadline;
+  // Seen running since runSince; or, alone in its batch, the worker's own
+  // measure of it (when this thread was too busy to see it start).
+  return (slot.runTask === task && now - slot.runSince >= limit) ||
+    (alone && busy !== undefined && busy >= limit);
+}
+
+/**
  * Settles the tasks `results` answer, oldest first, and returns how many.
  * Stops early if the slot dies meanwhile (a sink's callback stopped the
- * pool: the rest were rejected with it).
+ * pool: the rest were rejected with it). A task whose call ran out of
+ * time before its result came expires the call instead (see `pastLimit`;
+ * `busy` is the worker's measure of the batch). The result of a task of
+ * an aborted call is dropped and counted `failed`.
  *
  * @throws {WireError} If a result names another task than the slot's
  *   oldest in flight, or has an unknown status (that task fails with it).
@@ -42,6 +68,7 @@ export function routeResults(
   results: readonly unknown[],
   registry: Registry,
   tally: Tally,
+  busy?: number,
 ): number {
   const n = resultCount(results);
   const inflight = slot.inflight;
@@ -61,8 +88,25 @@ export function routeResults(
     inflight.shift(); // slot.answered(), its unref once the batch is done
     slot.done++;
     registry.release(task.fid);
-    if (task.group !== undefined && task.group.cancelled) {
-      continue; // its call was aborted: drop the result
+    const group = task.group;
+    if (group !== undefined) {
+      if (
+        (group.startLimitMs !== undefined || group.deadline !== Infinity) &&
+        !group.cancelled && pastLimit(group, task, slot, n === 1, busy)
+      ) {
+        // Its time ran out before its result came (timers fire late when
+        // this thread was busy): it times out, as its timer would have.
+        group.expire();
+        if (slot.state === "dead") {
+          tally.failed++;
+          return k + 1;
+        }
+      }
+      if (group.cancelled) {
+        tally.failed++; // its call was aborted (settled so): drop the result
+        if (slot.cancelledAhead > 0) slot.cancelledAhead--;
+        continue;
+      }
     }
     if (results[j + 1] === STATUS_OK && task.rare === undefined) {
       tally.completed++;

@@ -10,7 +10,7 @@
 
 import type { TransferListItem } from "./adapter.ts";
 import { pickVictim, planDispatch, type SlotLoad } from "./_balance.ts";
-import type { Deque } from "./_deque.ts";
+import type { TaskQueue } from "./_cancel.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import {
@@ -36,7 +36,7 @@ export const BATCH_ITEMS = 16384;
  * `[task, error, ...]`, or `undefined` when none was.
  */
 export function dispatch(
-  queue: Deque<TaskRecord>,
+  queue: TaskQueue,
   all: readonly Slot[],
   window: number,
   maxTasks: number,
@@ -83,7 +83,7 @@ export function dispatch(
  */
 export function send(
   slot: Slot,
-  queue: Deque<TaskRecord>,
+  queue: TaskQueue,
   n: number,
   registry: Registry,
 ): number | { count: number; refused: unknown[] } {
@@ -102,6 +102,7 @@ export function send(
     if (task.group !== undefined && task.group.cancelled) {
       // Its call was aborted while it waited: drop it here, not by a scan.
       registry.release(task.fid);
+      queue.dropped++;
       continue;
     }
     const { fid, mode } = task;

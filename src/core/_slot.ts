@@ -166,6 +166,12 @@ export class Slot {
   since = 0;
   /** Its unstarted tasks were taken back while it runs one: send nothing until it answers. */
   stalled = false;
+  /**
+   * Without a gate: its unanswered tasks of aborted calls behind the one
+   * it runs (they wait in the worker until their turn; `pool.stats()`
+   * leaves them out of `queued`).
+   */
+  cancelledAhead = 0;
   /** The task it was last seen running (see `StartLimits`). */
   runTask: TaskRecord | undefined = undefined;
   /** When `runTask` was first seen running (ms, `performance.now()`). */

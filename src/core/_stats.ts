@@ -28,13 +28,17 @@ export interface PoolStats {
    * that has not started them. A `map` chunk counts as one task.
    */
   queued: number;
-  /** Tasks started and not finished (a chunk counts as one). */
+  /**
+   * Tasks started and not finished (a chunk counts as one): at most one
+   * per busy worker, as a worker runs one task at a time.
+   */
   running: number;
   /** Tasks settled with a value since the pool started. */
   completed: number;
   /**
-   * Tasks settled with an error (thrown, lost, or rejected by
-   * `terminate()`) since the pool started.
+   * Tasks settled with an error (thrown, lost, stopped by a `signal` or
+   * `timeout`, or rejected by `terminate()`) since the pool started. Once
+   * all work has settled, `completed + failed` is every task submitted.
    */
   failed: number;
 }
@@ -42,8 +46,9 @@ export interface PoolStats {
 /**
  * Counts the snapshot. A slot's in-flight tasks are queued until its
  * worker starts them: with a gate, the ordinals below the gate's next have
- * started (those finished whose results are on their way count as
- * running); without one, the worker posts every result before starting its
+ * started, and the last of them runs (or has just finished; those
+ * finished before it, their results on the way, count neither as queued
+ * nor as running); without one, the worker posts every result before starting its
  * next task, so only its oldest unanswered task can be running (none while
  * the worker is still starting).
  */
@@ -52,6 +57,7 @@ export function countStats(
   queued: number,
   slots: readonly Slot[],
   tally: Tally,
+  dropped: number = 0,
 ): PoolStats {
   let busy = 0;
   let idle = 0;
@@ -75,10 +81,16 @@ export function countStats(
         ? 0
         : inflight - unstarted;
     } else started = ready ? 1 : 0;
+    let waiting = inflight - started;
+    // Without a gate, tasks of aborted calls wait in it to be dropped.
+    if (slot.cancelledAhead > 0) {
+      waiting = Math.max(0, waiting - slot.cancelledAhead);
+      dropped += slot.cancelledAhead; // settled: failed
+    }
     // A worker whose "ready" is still on its way may have started already.
     if (ready || started > 0) busy++;
-    running += started;
-    queued += inflight - started;
+    if (started > 0) running++;
+    queued += waiting;
   }
   return {
     processes,
@@ -87,6 +99,6 @@ export function countStats(
     queued,
     running,
     completed: tally.completed,
-    failed: tally.failed,
+    failed: tally.failed + dropped,
   };
 }

@@ -1,0 +1,274 @@
+/**
+ * `pool.stats()` with `signal` and `timeout`: aborted queued tasks leave
+ * `queued` at once (they are dropped lazily, but counted), `running` never
+ * exceeds `busy`, and tasks stopped by a signal or a timeout count as
+ * `failed`, so that once everything settled `completed + failed` is what
+ * was submitted. And a result that arrives after its call's time ran out
+ * (this thread was blocked past the deadline) rejects with `TimeoutError`.
+ */
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { Pool, PoolStats } from "../mod.ts";
+import {
+  deadline,
+  latch,
+  observe,
+  rejection,
+  release,
+  sleep,
+  T,
+  until,
+  withPool,
+} from "./_util.ts";
+
+/** A task that waits until slot 0 of `sab` is set (polling, async). */
+const waitFor = async (sab: SharedArrayBuffer, x: number): Promise<number> => {
+  const cell = new Int32Array(sab);
+  while (Atomics.load(cell, 0) === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return x;
+};
+
+/** A sync task that spins for `ms`. */
+const spin = (ms: number): number => {
+  const t = Date.now();
+  while (Date.now() - t < ms) { /* busy */ }
+  return ms;
+};
+
+const sum = (s: PoolStats) => s.completed + s.failed + s.queued + s.running;
+
+/** Blocks this thread for `ms` (as a long sync job or a GC pause would). */
+function block(ms: number): void {
+  const t = performance.now();
+  while (performance.now() - t < ms) { /* busy */ }
+}
+
+describe("pool.stats() with signal and timeout", () => {
+  test(
+    "aborted queued tasks leave queued at once and count as failed",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const gate = latch();
+        try {
+          const long = observe(pool.apply(waitFor, [gate, 0]));
+          await until(() => pool.stats().running === 1, 20, "one running");
+          // 100 calls on one signal, then 1,000 with a controller each.
+          const shared = new AbortController();
+          const own = Array.from({ length: 1000 }, () => new AbortController());
+          const calls = [
+            ...Array.from(
+              { length: 100 },
+              (_, i) =>
+                pool.apply_async((x: number) => x, [i], {
+                  signal: shared.signal,
+                }),
+            ),
+            ...own.map((c, i) =>
+              pool.apply_async((x: number) => x, [i], { signal: c.signal })
+            ),
+          ];
+          await sleep(20); // some are sent ahead to the worker
+          assert.equal(sum(pool.stats()), 1101, JSON.stringify(pool.stats()));
+          shared.abort();
+          for (const c of own) c.abort();
+          const settled = await deadline(Promise.allSettled(calls), 20, "all");
+          assert.ok(settled.every((s) => s.status === "rejected"));
+          let s = pool.stats();
+          assert.deepEqual(
+            [s.queued, s.running, s.completed, s.failed],
+            [0, 1, 0, 1100],
+            JSON.stringify(s),
+          );
+          release(gate);
+          assert.equal(await deadline(long, 20, "long task"), 0);
+          await until(() => pool.stats().running === 0, 20, "idle");
+          s = pool.stats();
+          assert.deepEqual(
+            [s.queued, s.running, s.completed, s.failed],
+            [0, 0, 1, 1100],
+            JSON.stringify(s),
+          );
+          // The pool goes on.
+          assert.equal(
+            await deadline(pool.apply((x: number) => x, [7]), 20, "next"),
+            7,
+          );
+        } finally {
+          release(gate);
+        }
+      });
+    },
+  );
+
+  test(
+    "running <= busy <= processes; totals add up after aborts and timeouts",
+    { timeout: 120_000 }, // Deno replaces a stopped worker in ~0.4-2 s
+    async () => {
+      await withPool({ processes: 2 }, async (pool) => {
+        const aw = async (ms: number) => {
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return ms;
+        };
+        await deadline(pool.map(aw, [1, 1], 1), 20, "warm-up");
+        const bad: PoolStats[] = [];
+        const sample = () => {
+          const s = pool.stats();
+          if (s.running > s.busy || s.busy > s.processes) bad.push(s);
+        };
+        const timer = setInterval(sample, 1);
+        let submitted = 2; // the warm-up's chunks
+        let fulfilled = 2;
+        const calls: Promise<unknown>[] = [];
+        try {
+          for (let round = 0; round < 6; round++) {
+            const c = new AbortController();
+            for (let k = 0; k < 20; k++) {
+              calls.push(observe(
+                pool.apply_async(
+                  spin,
+                  [k % 10],
+                  k % 3 ? {} : { signal: c.signal },
+                ).then(() => fulfilled++),
+              ));
+              submitted++;
+            }
+            for (let k = 0; k < 4; k++) {
+              calls.push(observe(
+                pool.apply_async(aw, [20], { timeout: 0.01 })
+                  .then(() => fulfilled++),
+              ));
+              submitted++;
+            }
+            setTimeout(() => c.abort(), 5);
+            sample();
+            await sleep(15);
+            sample();
+          }
+          await deadline(Promise.allSettled(calls), 90, "all calls");
+        } finally {
+          clearInterval(timer);
+        }
+        await until(() => pool.stats().running === 0, 20, "idle");
+        const s = pool.stats();
+        assert.deepEqual(bad, [], "running above busy or busy above processes");
+        assert.equal(s.queued, 0, JSON.stringify(s));
+        assert.equal(s.completed, fulfilled, JSON.stringify(s));
+        assert.equal(s.failed, submitted - fulfilled, JSON.stringify(s));
+        assert.ok(s.failed > 0, JSON.stringify(s)); // some were stopped
+        // The map family: chunks stopped by its timeout count as failed.
+        const before = pool.stats();
+        const timedOut = pool.map_async(aw, [1, 1, 400, 400, 400, 400], {
+          chunksize: 1,
+          timeout: 0.1,
+        });
+        const error = await deadline(rejection(timedOut), 20, "map timeout");
+        assert.equal(error.name, "TimeoutError");
+        await until(() => pool.stats().running === 0, 20, "idle");
+        await until(() => pool.stats().queued === 0, 20, "queue empty");
+        const after = pool.stats();
+        assert.equal(
+          after.completed + after.failed - before.completed - before.failed,
+          6,
+          JSON.stringify(after),
+        );
+      });
+    },
+  );
+});
+
+describe("a result after its time ran out", () => {
+  test(
+    "apply: rejects with TimeoutError when this thread was blocked past the limit",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool: Pool) => {
+        await deadline(pool.apply((x: number) => x, [1]), 20, "warm-up");
+        const result = observe(pool.apply(spin, [600], { timeout: 0.3 }));
+        await until(() => pool.stats().running === 1, 20, "started");
+        block(1000); // the task ends (600 ms) while timers cannot fire
+        const error = await deadline(rejection(result), 20, "apply");
+        assert.equal(error.name, "TimeoutError", String(error));
+        const s = pool.stats();
+        assert.equal(s.failed, 1, JSON.stringify(s));
+        assert.equal(
+          await deadline(pool.apply((x: number) => x, [2]), 20, "next"),
+          2,
+        );
+      });
+    },
+  );
+
+  test(
+    "map: rejects with TimeoutError when this thread was blocked past the limit",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool: Pool) => {
+        await deadline(pool.apply((x: number) => x, [1]), 20, "warm-up");
+        const result = observe(
+          pool.map_async(spin, [600], { timeout: 0.3 }).get(),
+        );
+        await until(() => pool.stats().running === 1, 20, "started");
+        block(1000);
+        const error = await deadline(rejection(result), 20, "map");
+        assert.equal(error.name, "TimeoutError", String(error));
+        assert.equal(
+          await deadline(pool.apply((x: number) => x, [2]), 20, "next"),
+          2,
+        );
+      });
+    },
+  );
+
+  test("a call without a timeout keeps its late result", T, async () => {
+    await withPool({ processes: 1 }, async (pool: Pool) => {
+      const result = pool.apply(spin, [300]);
+      await until(() => pool.stats().running === 1, 20, "started");
+      block(600);
+      assert.equal(await deadline(result, 20, "apply"), 300);
+    });
+  });
+});
+
+describe("signals the pool cannot mark", () => {
+  test(
+    "a signal that takes no new property still stops its calls",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool: Pool) => {
+        const controller = new AbortController();
+        // Listened to once before freezing: Node's EventTarget adds its own
+        // fields on first use; and it cannot abort a frozen signal).
+        controller.signal.addEventListener("abort", () => {});
+        const signal = Object.preventExtensions(controller.signal);
+        const gate = latch();
+        try {
+          const a = observe(pool.apply(waitFor, [gate, 1], { signal }));
+          const b = observe(pool.apply((x: number) => x, [2], { signal }));
+          await until(() => pool.stats().running === 1, 20, "started");
+          controller.abort(new Error("stop"));
+          for (const r of [a, b]) {
+            assert.equal(
+              (await deadline(rejection(r), 20, "call")).message,
+              "stop",
+            );
+          }
+          assert.ok(
+            !Object.getOwnPropertySymbols(signal).some((k) =>
+              k.description?.startsWith("@x/pool")
+            ),
+          );
+          assert.equal(
+            await deadline(pool.apply((x: number) => x, [3]), 20, "next"),
+            3,
+          );
+        } finally {
+          release(gate);
+        }
+      });
+    },
+  );
+});
