@@ -27,8 +27,8 @@ import {
   type CallGroup,
   cancelledHead,
   replaceSlot,
-  TaskQueue,
 } from "./_cancel.ts";
+import { TaskQueue } from "./_task_queue.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
 import { abortError, startError, startupDeath } from "./_messages.ts";

@@ -10,7 +10,7 @@
 
 import type { TransferListItem } from "./adapter.ts";
 import { pickVictim, planDispatch, type SlotLoad } from "./_balance.ts";
-import type { TaskQueue } from "./_cancel.ts";
+import type { TaskQueue } from "./_task_queue.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import {
