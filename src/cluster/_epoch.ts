@@ -26,6 +26,12 @@ const STOP_MS = 3000;
 
 const text = new TextDecoder();
 
+/** The stream sequence in a PubAck (`{"stream":"x","seq":12}`); 0 if none. */
+function streamSeq(ack: string): number {
+  const at = ack.indexOf('"seq":');
+  return at < 0 ? 0 : parseInt(ack.slice(at + 6), 10) || 0;
+}
+
 /** See the module doc. */
 export class Epoch {
   /** The settings. */
@@ -92,9 +98,13 @@ export class Epoch {
           const [key, seq] = taskOwner(msg.subject);
           // A PubAck; an error, or an empty status message (no
           // responders: no stream leader just now), means not stored.
-          const ok = msg.data.length > 0 &&
-            !text.decode(msg.data).includes('"error"');
-          this.#slots.get(key)?.stored(Number(seq), ok);
+          const ack = msg.data.length > 0 ? text.decode(msg.data) : "";
+          const ok = ack !== "" && !ack.includes('"error"');
+          this.#slots.get(key)?.stored(
+            Number(seq),
+            ok,
+            ok ? streamSeq(ack) : 0,
+          );
         },
       }),
       nc.subscribe(subjects.maxDeliveries(s), {
@@ -157,8 +167,14 @@ export class Epoch {
     }
   }
 
-  /** Stops the tasks of slot `key`: purged from the stream, stopped on hosts. */
-  async cancel(key: string, subject: string): Promise<void> {
+  /**
+   * Stops the tasks of slot `key`: the hosts stop the ones they run (and
+   * drop the ones they are given later), and `seqs` (their stream
+   * sequences) are deleted from the stream one by one. Never a purge by
+   * subject: on a work queue that moves the shared consumer past the
+   * messages of other slots and pools stored meanwhile, which are then lost.
+   */
+  async cancel(key: string, seqs: number[]): Promise<void> {
     const queue = this.#queue;
     if (queue === undefined || queue.nc.isClosed()) return;
     try {
@@ -167,7 +183,13 @@ export class Epoch {
       // closed meanwhile
     }
     await bounded(
-      queue.jsm.streams.purge(this.s.stream, { filter: subject }),
+      Promise.all(
+        seqs.map((seq) =>
+          queue.jsm.streams.deleteMessage(this.s.stream, seq, false).catch(
+            () => false, // taken meanwhile: the host drops it
+          )
+        ),
+      ),
       STOP_MS,
     );
   }
