@@ -23,6 +23,11 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const RETRY_EVERY_MS = 1000;
 /** Bound on each request made while stopping (ms). */
 const STOP_MS = 3000;
+/**
+ * Every slot idle this long: the connection closes (so that an idle pool
+ * does not keep the process alive), to reopen on the next task (ms).
+ */
+const IDLE_CLOSE_MS = 250;
 
 const text = new TextDecoder();
 
@@ -49,6 +54,11 @@ export class Epoch {
   #subs: Subscription[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed: Promise<void> | undefined;
+  /** Slots with tasks (see `ref`). */
+  #busy = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed while idle: the next `ref` reopens. */
+  #asleep = false;
   #storedPrefix: string;
 
   /** @param s Settings. */
@@ -72,6 +82,48 @@ export class Epoch {
   /** Adds a slot. */
   add(slot: RemoteSlot): void {
     this.#slots.set(slot.key, slot);
+  }
+
+  /** A slot has tasks: keep (or reopen) the connection. */
+  ref(): void {
+    if (this.#busy++ > 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#asleep && !this.ending) this.#wake();
+  }
+
+  /** A slot has no task left: after the last, close while idle. */
+  unref(): void {
+    if (--this.#busy === 0) this.#idleSoon();
+  }
+
+  #idleSoon(): void {
+    if (this.ending || this.#queue === undefined) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#sleep(), IDLE_CLOSE_MS);
+  }
+
+  #sleep(): void {
+    this.#idleTimer = undefined;
+    const queue = this.#queue;
+    if (this.#busy > 0 || this.ending || queue === undefined) return;
+    this.#unlisten();
+    this.#queue = undefined;
+    this.#asleep = true;
+    void queue.nc.close().catch(() => {});
+  }
+
+  #wake(): void {
+    this.#asleep = false;
+    openQueue(this.s).then((queue) => {
+      if (this.ending) return void queue.nc.close().catch(() => {});
+      this.#listen(queue);
+      for (const slot of this.#slots.values()) slot.retry(Infinity);
+    }, (error) => {
+      if (this.ending) return;
+      this.#end();
+      for (const slot of [...this.#slots.values()]) slot.fail(error);
+    });
   }
 
   #listen(queue: Queue): void {
@@ -116,7 +168,7 @@ export class Epoch {
       for (const slot of this.#slots.values()) slot.retry(now);
     }, RETRY_EVERY_MS);
     nc.closed().then((error) => {
-      if (this.ending) return;
+      if (this.ending || this.#queue !== queue) return; // or closed while idle
       this.#end();
       const why = new Error(
         `lost the connection to ${s.servers.join(",")}${
@@ -126,6 +178,7 @@ export class Epoch {
       );
       for (const slot of [...this.#slots.values()]) slot.fail(why);
     });
+    if (this.#busy === 0) this.#idleSoon();
   }
 
   /** Publishes task `seq` of slot `key`; the server confirms on `stored`. */
@@ -210,8 +263,9 @@ export class Epoch {
   close(): Promise<void> {
     return this.#closed ??= (async () => {
       this.#end();
-      const queue = await bounded(this.opened, STOP_MS);
-      if (queue === undefined || queue.nc.isClosed()) return;
+      await bounded(this.opened, STOP_MS);
+      const queue = this.#queue;
+      if (queue === undefined || queue.nc.isClosed()) return; // or asleep
       const nc: NatsConnection = queue.nc;
       try {
         nc.publish(subjects.cancel(this.s, this.poolId), packGone());
@@ -225,6 +279,11 @@ export class Epoch {
 
   #end(): void {
     this.ending = true;
+    clearTimeout(this.#idleTimer);
+    this.#unlisten();
+  }
+
+  #unlisten(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const sub of this.#subs) sub.unsubscribe();

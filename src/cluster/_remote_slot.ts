@@ -74,6 +74,8 @@ export class RemoteSlot implements WorkerHandle {
   #unstored = 0;
   #ready = false;
   #dead = false;
+  /** Counted busy by its epoch (see `ref`). */
+  #refd = false;
 
   /**
    * @param epoch The connection (and pool id) it belongs to.
@@ -284,10 +286,29 @@ export class RemoteSlot implements WorkerHandle {
   #exit(error: unknown): void {
     if (this.#dead) return;
     this.#dead = true;
+    this.unref();
     this.#epoch.release(this);
     this.#events.exit({
       error: error instanceof Error ? error : new Error(errorText(error)),
     });
+  }
+
+  /**
+   * The engine gave it work: its connection stays open (the engine calls
+   * `unref` when the slot is idle; once every slot is, the connection
+   * closes and nothing of the pool holds the process).
+   */
+  ref(): void {
+    if (this.#refd || this.#dead) return;
+    this.#refd = true;
+    this.#epoch.ref();
+  }
+
+  /** The slot is idle: see `ref`. */
+  unref(): void {
+    if (!this.#refd) return;
+    this.#refd = false;
+    this.#epoch.unref();
   }
 
   /** Whether it has tasks not answered. */
@@ -310,6 +331,7 @@ export class RemoteSlot implements WorkerHandle {
     }
     this.#pending.clear();
     if (busy && this.#ready) await this.#epoch.cancel(this.key, seqs);
+    this.unref();
     await this.#epoch.release(this);
   }
 }
