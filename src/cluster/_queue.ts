@@ -123,6 +123,52 @@ export async function ensureQueue(
   };
 }
 
+/**
+ * A host's explicit `ackWait`/`maxDeliver` (given, and not what the
+ * existing consumer has): updates the shared consumer to them (JetStream
+ * allows it on a durable consumer) and says so on stderr, for every pool
+ * and host from then on. Returns the queue as it is now.
+ */
+export async function applyHostLimits(
+  queue: Queue,
+  s: Settings,
+  explicit: { ackWait: boolean; maxDeliver: boolean },
+): Promise<Queue> {
+  const change: { ack_wait?: number; max_deliver?: number } = {};
+  if (explicit.ackWait && queue.ackWaitMs !== s.ackWaitMs) {
+    change.ack_wait = s.ackWaitMs * 1_000_000;
+  }
+  if (explicit.maxDeliver && queue.maxDeliver !== s.maxDeliver) {
+    change.max_deliver = s.maxDeliver;
+  }
+  if (Object.keys(change).length === 0) return queue;
+  let info;
+  try {
+    info = await queue.jsm.consumers.update(s.stream, s.consumer, change);
+  } catch (error) {
+    throw new Error(
+      `cannot update the consumer '${s.consumer}' of stream '${s.stream}' to ackWait ${
+        s.ackWaitMs / 1000
+      } s, maxDeliver ${s.maxDeliver}: ${
+        errorText(error)
+      }; start the host without --ack-wait/--max-deliver to use the consumer as it is`,
+      { cause: error },
+    );
+  }
+  const was = `ackWait ${
+    queue.ackWaitMs / 1000
+  } s, maxDeliver ${queue.maxDeliver}`;
+  const ackWaitMs = Math.round((info.config.ack_wait ?? 0) / 1e6) ||
+    s.ackWaitMs;
+  const maxDeliver = info.config.max_deliver ?? s.maxDeliver;
+  console.error(
+    `@x/pool: consumer '${s.consumer}' of stream '${s.stream}' updated from ${was} to ackWait ${
+      ackWaitMs / 1000
+    } s, maxDeliver ${maxDeliver} (for every pool and host on it)`,
+  );
+  return { ...queue, ackWaitMs, maxDeliver };
+}
+
 /** Whether `error` is JetStream's answer `code` (a stream or consumer not found). */
 function missing(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
