@@ -15,7 +15,13 @@ import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { bounded, openQueue, type Queue } from "./_queue.ts";
 import { packCancel, packGone, readTask, unpack } from "./_protocol.ts";
 import type { RemoteSlot } from "./_remote_slot.ts";
-import { errorText, type Settings, subjects, taskOwner } from "./_settings.ts";
+import {
+  errorText,
+  type Settings,
+  shownServers,
+  subjects,
+  taskOwner,
+} from "./_settings.ts";
 
 /** The NATS server's default max_payload, until the server says. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -171,7 +177,7 @@ export class Epoch {
       if (this.ending || this.#queue !== queue) return; // or closed while idle
       this.#end();
       const why = new Error(
-        `lost the connection to ${s.servers.join(",")}${
+        `lost the connection to ${shownServers(s)}${
           error ? `: ${errorText(error)}` : ""
         }`,
         { cause: error },

@@ -20,7 +20,13 @@ import {
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import { errorText, type Settings, subjects } from "./_settings.ts";
+import {
+  errorText,
+  redact,
+  type Settings,
+  shownServers,
+  subjects,
+} from "./_settings.ts";
 
 /** Tasks a consumer may have delivered and unacknowledged, all hosts together. */
 const MAX_ACK_PENDING = 100_000;
@@ -46,7 +52,9 @@ export async function openConnection(s: Settings): Promise<NatsConnection> {
     return await connect(s.connection);
   } catch (error) {
     throw new Error(
-      `cannot connect to ${s.servers.join(",")}: ${errorText(error)}`,
+      `cannot connect to ${shownServers(s)}: ${
+        redact(errorText(error))
+      } (check 'servers' and the credentials)`,
       { cause: error },
     );
   }
@@ -73,7 +81,7 @@ export async function ensureQueue(
     jsm = await jetstreamManager(nc);
   } catch (error) {
     throw new Error(
-      `JetStream is not available on ${s.servers.join(",")}: ${
+      `JetStream is not available on ${shownServers(s)}: ${
         errorText(error)
       }; start nats-server with -js`,
       { cause: error },

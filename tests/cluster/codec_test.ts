@@ -102,7 +102,7 @@ test("a decoded typed array or DataView has a buffer of its own size", () => {
     ...ArrayBufferView[],
   ];
   for (let i = 0; i < cases.length; i++) {
-    const v = out[i + 1];
+    const v = out[i + 1] as ArrayBufferView;
     assert.equal(v.constructor, cases[i].constructor);
     assert.equal(v.byteOffset, 0, `${v.constructor.name} byteOffset`);
     assert.equal(v.buffer.byteLength, cases[i].byteLength);
