@@ -179,10 +179,6 @@ export class Host implements WorkerHost, Answers {
     } catch (error) {
       return msg.term(errorText(error));
     }
-    // Another host may allow source (back in 100 ms): refuse on the last delivery.
-    if (refusal && msg.info.deliveryCount < this.#q.maxDeliver) {
-      return msg.nak(100);
-    }
     const job: Job = {
       no: ++this.#nextJob,
       msg,
