@@ -40,7 +40,9 @@ const DEFAULT_SLOTS = 16;
  * host); each result settles once, and a task delivered `maxDeliver` times
  * without a result rejects with `WorkerLostError`. Connects when the pool
  * starts its first slot and disconnects after the pool closes or is
- * terminated, so close the pool (`await using`, or `close()` + `join()`).
+ * terminated, or while it is idle (0.25 s without a task; the next task
+ * reconnects): an idle pool does not keep the process alive. Close the
+ * pool (`await using`, or `close()` + `join()`) to free the hosts at once.
  *
  * A connection that cannot be made (no server, wrong credentials) rejects
  * every task of the pool with that error, once.

@@ -55,6 +55,9 @@ function get(): Encoder {
       structuredClone: true,
       alwaysUseFloat: true,
       tagUint8Array: true,
+      // Decoded typed arrays get buffers of their own, not views into the
+      // message.
+      copyBuffers: true,
       useRecords: false,
     } as ConstructorParameters<typeof Encoder>[0],
   );

@@ -15,7 +15,13 @@ import type { NatsConnection, Subscription } from "@nats-io/nats-core";
 import { bounded, openQueue, type Queue } from "./_queue.ts";
 import { packCancel, packGone, readTask, unpack } from "./_protocol.ts";
 import type { RemoteSlot } from "./_remote_slot.ts";
-import { errorText, type Settings, subjects, taskOwner } from "./_settings.ts";
+import {
+  errorText,
+  type Settings,
+  shownServers,
+  subjects,
+  taskOwner,
+} from "./_settings.ts";
 
 /** The NATS server's default max_payload, until the server says. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -23,8 +29,19 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const RETRY_EVERY_MS = 1000;
 /** Bound on each request made while stopping (ms). */
 const STOP_MS = 3000;
+/**
+ * Every slot idle this long: the connection closes (so that an idle pool
+ * does not keep the process alive), to reopen on the next task (ms).
+ */
+const IDLE_CLOSE_MS = 250;
 
 const text = new TextDecoder();
+
+/** The stream sequence in a PubAck (`{"stream":"x","seq":12}`); 0 if none. */
+function streamSeq(ack: string): number {
+  const at = ack.indexOf('"seq":');
+  return at < 0 ? 0 : parseInt(ack.slice(at + 6), 10) || 0;
+}
 
 /** See the module doc. */
 export class Epoch {
@@ -43,6 +60,11 @@ export class Epoch {
   #subs: Subscription[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed: Promise<void> | undefined;
+  /** Slots with tasks (see `ref`). */
+  #busy = 0;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Closed while idle: the next `ref` reopens. */
+  #asleep = false;
   #storedPrefix: string;
 
   /** @param s Settings. */
@@ -66,6 +88,48 @@ export class Epoch {
   /** Adds a slot. */
   add(slot: RemoteSlot): void {
     this.#slots.set(slot.key, slot);
+  }
+
+  /** A slot has tasks: keep (or reopen) the connection. */
+  ref(): void {
+    if (this.#busy++ > 0) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    if (this.#asleep && !this.ending) this.#wake();
+  }
+
+  /** A slot has no task left: after the last, close while idle. */
+  unref(): void {
+    if (--this.#busy === 0) this.#idleSoon();
+  }
+
+  #idleSoon(): void {
+    if (this.ending || this.#queue === undefined) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => this.#sleep(), IDLE_CLOSE_MS);
+  }
+
+  #sleep(): void {
+    this.#idleTimer = undefined;
+    const queue = this.#queue;
+    if (this.#busy > 0 || this.ending || queue === undefined) return;
+    this.#unlisten();
+    this.#queue = undefined;
+    this.#asleep = true;
+    void queue.nc.close().catch(() => {});
+  }
+
+  #wake(): void {
+    this.#asleep = false;
+    openQueue(this.s).then((queue) => {
+      if (this.ending) return void queue.nc.close().catch(() => {});
+      this.#listen(queue);
+      for (const slot of this.#slots.values()) slot.retry(Infinity);
+    }, (error) => {
+      if (this.ending) return;
+      this.#end();
+      for (const slot of [...this.#slots.values()]) slot.fail(error);
+    });
   }
 
   #listen(queue: Queue): void {
@@ -92,9 +156,13 @@ export class Epoch {
           const [key, seq] = taskOwner(msg.subject);
           // A PubAck; an error, or an empty status message (no
           // responders: no stream leader just now), means not stored.
-          const ok = msg.data.length > 0 &&
-            !text.decode(msg.data).includes('"error"');
-          this.#slots.get(key)?.stored(Number(seq), ok);
+          const ack = msg.data.length > 0 ? text.decode(msg.data) : "";
+          const ok = ack !== "" && !ack.includes('"error"');
+          this.#slots.get(key)?.stored(
+            Number(seq),
+            ok,
+            ok ? streamSeq(ack) : 0,
+          );
         },
       }),
       nc.subscribe(subjects.maxDeliveries(s), {
@@ -106,16 +174,17 @@ export class Epoch {
       for (const slot of this.#slots.values()) slot.retry(now);
     }, RETRY_EVERY_MS);
     nc.closed().then((error) => {
-      if (this.ending) return;
+      if (this.ending || this.#queue !== queue) return; // or closed while idle
       this.#end();
       const why = new Error(
-        `lost the connection to ${s.servers.join(",")}${
+        `lost the connection to ${shownServers(s)}${
           error ? `: ${errorText(error)}` : ""
         }`,
         { cause: error },
       );
       for (const slot of [...this.#slots.values()]) slot.fail(why);
     });
+    if (this.#busy === 0) this.#idleSoon();
   }
 
   /** Publishes task `seq` of slot `key`; the server confirms on `stored`. */
@@ -157,8 +226,14 @@ export class Epoch {
     }
   }
 
-  /** Stops the tasks of slot `key`: purged from the stream, stopped on hosts. */
-  async cancel(key: string, subject: string): Promise<void> {
+  /**
+   * Stops the tasks of slot `key`: the hosts stop the ones they run (and
+   * drop the ones they are given later), and `seqs` (their stream
+   * sequences) are deleted from the stream one by one. Never a purge by
+   * subject: on a work queue that moves the shared consumer past the
+   * messages of other slots and pools stored meanwhile, which are then lost.
+   */
+  async cancel(key: string, seqs: number[]): Promise<void> {
     const queue = this.#queue;
     if (queue === undefined || queue.nc.isClosed()) return;
     try {
@@ -167,7 +242,13 @@ export class Epoch {
       // closed meanwhile
     }
     await bounded(
-      queue.jsm.streams.purge(this.s.stream, { filter: subject }),
+      Promise.all(
+        seqs.map((seq) =>
+          queue.jsm.streams.deleteMessage(this.s.stream, seq, false).catch(
+            () => false, // taken meanwhile: the host drops it
+          )
+        ),
+      ),
       STOP_MS,
     );
   }
@@ -188,8 +269,9 @@ export class Epoch {
   close(): Promise<void> {
     return this.#closed ??= (async () => {
       this.#end();
-      const queue = await bounded(this.opened, STOP_MS);
-      if (queue === undefined || queue.nc.isClosed()) return;
+      await bounded(this.opened, STOP_MS);
+      const queue = this.#queue;
+      if (queue === undefined || queue.nc.isClosed()) return; // or asleep
       const nc: NatsConnection = queue.nc;
       try {
         nc.publish(subjects.cancel(this.s, this.poolId), packGone());
@@ -203,6 +285,11 @@ export class Epoch {
 
   #end(): void {
     this.ending = true;
+    clearTimeout(this.#idleTimer);
+    this.#unlisten();
+  }
+
+  #unlisten(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     for (const sub of this.#subs) sub.unsubscribe();

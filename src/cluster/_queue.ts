@@ -20,7 +20,13 @@ import {
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
-import { errorText, type Settings, subjects } from "./_settings.ts";
+import {
+  errorText,
+  redact,
+  type Settings,
+  shownServers,
+  subjects,
+} from "./_settings.ts";
 
 /** Tasks a consumer may have delivered and unacknowledged, all hosts together. */
 const MAX_ACK_PENDING = 100_000;
@@ -46,7 +52,9 @@ export async function openConnection(s: Settings): Promise<NatsConnection> {
     return await connect(s.connection);
   } catch (error) {
     throw new Error(
-      `cannot connect to ${s.servers.join(",")}: ${errorText(error)}`,
+      `cannot connect to ${shownServers(s)}: ${
+        redact(errorText(error))
+      } (check 'servers' and the credentials)`,
       { cause: error },
     );
   }
@@ -73,7 +81,7 @@ export async function ensureQueue(
     jsm = await jetstreamManager(nc);
   } catch (error) {
     throw new Error(
-      `JetStream is not available on ${s.servers.join(",")}: ${
+      `JetStream is not available on ${shownServers(s)}: ${
         errorText(error)
       }; start nats-server with -js`,
       { cause: error },
@@ -121,6 +129,52 @@ export async function ensureQueue(
     ackWaitMs: Math.round((info.config.ack_wait ?? s.ackWaitMs * 1e6) / 1e6),
     maxDeliver: info.config.max_deliver ?? s.maxDeliver,
   };
+}
+
+/**
+ * A host's explicit `ackWait`/`maxDeliver` (given, and not what the
+ * existing consumer has): updates the shared consumer to them (JetStream
+ * allows it on a durable consumer) and says so on stderr, for every pool
+ * and host from then on. Returns the queue as it is now.
+ */
+export async function applyHostLimits(
+  queue: Queue,
+  s: Settings,
+  explicit: { ackWait: boolean; maxDeliver: boolean },
+): Promise<Queue> {
+  const change: { ack_wait?: number; max_deliver?: number } = {};
+  if (explicit.ackWait && queue.ackWaitMs !== s.ackWaitMs) {
+    change.ack_wait = s.ackWaitMs * 1_000_000;
+  }
+  if (explicit.maxDeliver && queue.maxDeliver !== s.maxDeliver) {
+    change.max_deliver = s.maxDeliver;
+  }
+  if (Object.keys(change).length === 0) return queue;
+  let info;
+  try {
+    info = await queue.jsm.consumers.update(s.stream, s.consumer, change);
+  } catch (error) {
+    throw new Error(
+      `cannot update the consumer '${s.consumer}' of stream '${s.stream}' to ackWait ${
+        s.ackWaitMs / 1000
+      } s, maxDeliver ${s.maxDeliver}: ${
+        errorText(error)
+      }; start the host without --ack-wait/--max-deliver to use the consumer as it is`,
+      { cause: error },
+    );
+  }
+  const was = `ackWait ${
+    queue.ackWaitMs / 1000
+  } s, maxDeliver ${queue.maxDeliver}`;
+  const ackWaitMs = Math.round((info.config.ack_wait ?? 0) / 1e6) ||
+    s.ackWaitMs;
+  const maxDeliver = info.config.max_deliver ?? s.maxDeliver;
+  console.error(
+    `@x/pool: consumer '${s.consumer}' of stream '${s.stream}' updated from ${was} to ackWait ${
+      ackWaitMs / 1000
+    } s, maxDeliver ${maxDeliver} (for every pool and host on it)`,
+  );
+  return { ...queue, ackWaitMs, maxDeliver };
 }
 
 /** Whether `error` is JetStream's answer `code` (a stream or consumer not found). */

@@ -47,6 +47,8 @@ interface Entry {
   status: number;
   payload: unknown;
   busy: number;
+  /** Its stream sequence once stored (0 before). */
+  at: number;
 }
 
 /** Republish a task the server did not confirm storing after this long (ms). */
@@ -72,6 +74,8 @@ export class RemoteSlot implements WorkerHandle {
   #unstored = 0;
   #ready = false;
   #dead = false;
+  /** Counted busy by its epoch (see `ref`). */
+  #refd = false;
 
   /**
    * @param epoch The connection (and pool id) it belongs to.
@@ -172,6 +176,7 @@ export class RemoteSlot implements WorkerHandle {
         status: 0,
         payload: undefined,
         busy: 0,
+        at: 0,
       };
       this.#order.push(seq);
       this.#pending.set(seq, entry);
@@ -187,10 +192,11 @@ export class RemoteSlot implements WorkerHandle {
   }
 
   /** The server stored task `seq` (or refused it: then it is sent again). */
-  stored(seq: number, ok: boolean): void {
+  stored(seq: number, ok: boolean, streamSeq = 0): void {
     const entry = this.#pending.get(seq);
     if (entry === undefined || entry.bytes === undefined) return;
     if (ok) {
+      entry.at = streamSeq;
       entry.bytes = undefined;
       this.#unstored--;
     } else entry.sentAt = -Infinity; // again on the next retry
@@ -280,10 +286,29 @@ export class RemoteSlot implements WorkerHandle {
   #exit(error: unknown): void {
     if (this.#dead) return;
     this.#dead = true;
+    this.unref();
     this.#epoch.release(this);
     this.#events.exit({
       error: error instanceof Error ? error : new Error(errorText(error)),
     });
+  }
+
+  /**
+   * The engine gave it work: its connection stays open (the engine calls
+   * `unref` when the slot is idle; once every slot is, the connection
+   * closes and nothing of the pool holds the process).
+   */
+  ref(): void {
+    if (this.#refd || this.#dead) return;
+    this.#refd = true;
+    this.#epoch.ref();
+  }
+
+  /** The slot is idle: see `ref`. */
+  unref(): void {
+    if (!this.#refd) return;
+    this.#refd = false;
+    this.#epoch.unref();
   }
 
   /** Whether it has tasks not answered. */
@@ -292,7 +317,7 @@ export class RemoteSlot implements WorkerHandle {
   }
 
   /**
-   * Stops the slot: its queued tasks are purged from the stream, the hosts
+   * Stops the slot: its queued tasks are deleted from the stream, the hosts
    * running its tasks stop them, and, when it was the last slot of its
    * pool, the hosts close their local pools of it and the connection ends.
    */
@@ -300,8 +325,13 @@ export class RemoteSlot implements WorkerHandle {
     if (this.#dead) return;
     this.#dead = true;
     const busy = this.#pending.size > 0;
+    const seqs: number[] = [];
+    for (const entry of this.#pending.values()) {
+      if (!entry.done && entry.at > 0) seqs.push(entry.at);
+    }
     this.#pending.clear();
-    if (busy && this.#ready) await this.#epoch.cancel(this.key, this.#subject);
+    if (busy && this.#ready) await this.#epoch.cancel(this.key, seqs);
+    this.unref();
     await this.#epoch.release(this);
   }
 }

@@ -9,7 +9,7 @@ import { builtin } from "../adapters/_env.ts";
 import { cpuCount } from "../cpu_count.ts";
 import type { Context } from "../types.ts";
 import { Host } from "./_host.ts";
-import { openQueue } from "./_queue.ts";
+import { applyHostLimits, openQueue } from "./_queue.ts";
 import {
   integerOption,
   type NatsConnectionOptions,
@@ -95,7 +95,16 @@ export async function serveWorkers(
   s.connection.name ??= `@x/pool host ${name}`;
   const adapter = selectAdapter(options.context);
   if (adapter instanceof Promise) throw new Error("unreachable");
-  const queue = await openQueue(s);
+  let queue = await openQueue(s);
+  try {
+    queue = await applyHostLimits(queue, s, {
+      ackWait: options.ackWait !== undefined,
+      maxDeliver: options.maxDeliver !== undefined,
+    });
+  } catch (error) {
+    await queue.nc.close().catch(() => {});
+    throw error;
+  }
   const host = new Host(s, queue, name, processes, !!options.allowSource);
   host.adapter = adapter;
   try {

@@ -6,6 +6,7 @@
  */
 
 import type { NodeConnectionOptions } from "@nats-io/transport-node";
+import { distance } from "../_option_names.ts";
 
 /** TLS options of {@linkcode NatsConnectionOptions}, as the NATS client reads them. */
 export interface NatsTlsOptions {
@@ -122,7 +123,42 @@ const OWN = new Set([
   "context",
 ]);
 
+/** The NATS client's connection options (`ConnectionOptions`), passed on. */
+const CONNECTION = [
+  "authenticator",
+  "debug",
+  "maxPingOut",
+  "maxReconnectAttempts",
+  "noEcho",
+  "noRandomize",
+  "pass",
+  "pedantic",
+  "pingInterval",
+  "port",
+  "reconnect",
+  "reconnectDelayHandler",
+  "reconnectJitter",
+  "reconnectJitterTLS",
+  "reconnectTimeWait",
+  "timeout",
+  "tls",
+  "token",
+  "user",
+  "verbose",
+  "waitOnFirstConnect",
+  "ignoreClusterUpdates",
+  "inboxPrefix",
+  "ignoreAuthErrorAbort",
+  "noAsyncTraces",
+  "resolve",
+  "reconnectToServer",
+];
+/** Every option name either side takes. */
+const KNOWN = [...OWN, ...CONNECTION];
+
 const NAME = /^[A-Za-z0-9_-]+$/;
+/** A server URL's scheme, when it has one. */
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 function shown(value: unknown): string {
@@ -178,6 +214,30 @@ export function settings(what: string, options: unknown): Settings {
       what,
       `'servers' must be a NATS server URL or a list of them, like "nats://127.0.0.1:4222"`,
       o.servers,
+    );
+  }
+  for (const url of servers) {
+    const scheme = SCHEME.exec(url)?.[1].toLowerCase();
+    if (scheme !== undefined && !/^(nats|tls|ws|wss)$/.test(scheme)) {
+      bad(
+        what,
+        `'servers' URLs must start with nats://, tls://, ws:// or wss:// (or be host:port), like "nats://127.0.0.1:4222"`,
+        redact(url),
+      );
+    }
+  }
+  for (const key of Object.keys(o)) {
+    if (KNOWN.includes(key)) continue;
+    const near = KNOWN.find((name) =>
+      name.toLowerCase() === key.toLowerCase() ||
+      distance(name.toLowerCase(), key.toLowerCase()) <= 2
+    );
+    throw new TypeError(
+      `Cannot ${what} as '${key}' is not an option${
+        near ? `: did you mean '${near}'?` : ""
+      } (options: ${
+        [...OWN].join(", ")
+      }, and the NATS client's connection options)`,
     );
   }
   const stream = o.stream ?? "XPOOL";
@@ -251,6 +311,23 @@ export function taskOwner(subject: string): [string, string] {
   const end = subject.lastIndexOf(".");
   const mid = subject.lastIndexOf(".", end - 1);
   return [subject.slice(mid + 1, end), subject.slice(end + 1)];
+}
+
+/**
+ * `servers` for messages, passwords and tokens in URLs replaced by `***`
+ * (`nats://a:x@host` becomes `nats://a:***@host`).
+ */
+export function shownServers(s: Settings): string {
+  return redact(s.servers.join(","));
+}
+
+/** `text` with the secrets of URLs in it replaced by `***`. */
+export function redact(text: string): string {
+  return text.replace(
+    /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:]*)(:[^/@\s]*)?@/g,
+    (_m, scheme: string, user: string, pass: string | undefined) =>
+      pass === undefined ? `${scheme}***@` : `${scheme}${user}:***@`,
+  );
 }
 
 /** The message of anything thrown. */

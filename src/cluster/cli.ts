@@ -23,6 +23,7 @@ import {
   type WorkerHost,
 } from "./_serve.ts";
 import type { Context } from "../types.ts";
+import { redact } from "./_settings.ts";
 
 /** What the command uses of `process` (typed here: no Node types needed). */
 interface Proc {
@@ -99,6 +100,23 @@ function parseFlags(args: string[]): ServeWorkersOptions {
   set("allowSource", v["allow-source"]);
   set("name", v.name);
   set("context", v.context as Context | undefined);
+  if ((v.user === undefined) !== (v.pass === undefined)) {
+    throw new Error(
+      `--user and --pass go together: give both (or --token, or --creds FILE)`,
+    );
+  }
+  const fs = builtin<
+    {
+      readFileSync(path: string): Uint8Array;
+      existsSync(path: string): boolean;
+    }
+  >("node:fs")!;
+  for (const flag of ["creds", "tls-ca", "tls-cert", "tls-key"]) {
+    const file = v[flag];
+    if (file !== undefined && !fs.existsSync(file)) {
+      throw new Error(`--${flag} ${file}: no such file`);
+    }
+  }
   set("user", v.user);
   set("pass", v.pass);
   set("token", v.token);
@@ -107,7 +125,6 @@ function parseFlags(args: string[]): ServeWorkersOptions {
   set("ackWait", number("ack-wait", v["ack-wait"]));
   set("maxDeliver", number("max-deliver", v["max-deliver"]));
   if (v.creds !== undefined) {
-    const fs = builtin<{ readFileSync(path: string): Uint8Array }>("node:fs")!;
     options.authenticator = credsAuthenticator(fs.readFileSync(v.creds));
   }
   if (v["tls-ca"] || v["tls-cert"] || v["tls-key"]) {
@@ -121,7 +138,7 @@ function parseFlags(args: string[]): ServeWorkersOptions {
 }
 
 function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error))
+  return redact(error instanceof Error ? error.message : String(error))
     .replace(/\s+/g, " ");
 }
 

@@ -89,3 +89,25 @@ for (const runtime of availableRuntimes()) {
     check(unpack(back) as Record<string, unknown>);
   });
 }
+
+test("a decoded typed array or DataView has a buffer of its own size", () => {
+  const cases = [
+    new Uint8Array(new ArrayBuffer(1000), 10, 3),
+    new Float64Array(new ArrayBuffer(800), 16, 4),
+    new Int16Array([1, 2, 3]),
+    new DataView(new ArrayBuffer(100), 20, 5),
+  ];
+  const out = unpack(pack(["pad", ...cases, { nested: cases[0] }])) as [
+    string,
+    ...ArrayBufferView[],
+  ];
+  for (let i = 0; i < cases.length; i++) {
+    const v = out[i + 1] as ArrayBufferView;
+    assert.equal(v.constructor, cases[i].constructor);
+    assert.equal(v.byteOffset, 0, `${v.constructor.name} byteOffset`);
+    assert.equal(v.buffer.byteLength, cases[i].byteLength);
+  }
+  const nested = (out[cases.length + 1] as unknown as { nested: Uint8Array })
+    .nested;
+  assert.equal(nested.buffer.byteLength, 3);
+});

@@ -1,0 +1,81 @@
+/**
+ * Option and connection errors of the cluster name the fix and never show
+ * a password (issue 13).
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Pool } from "../../mod.ts";
+import { natsCluster } from "../../src/cluster/mod.ts";
+import { bounded } from "./_cluster.ts";
+import { CLI, noRuntime, ROOT, runtimePath } from "./_hosts.ts";
+import { freePort } from "./_nats.ts";
+import { startProc } from "./_proc.ts";
+
+test("natsCluster() names a misspelt option and a wrong URL scheme", () => {
+  assert.throws(
+    () => natsCluster({ servers: "nats://h:4222", ackwait: 3 } as never),
+    (e: Error) =>
+      e instanceof TypeError && /'ackwait'.*did you mean 'ackWait'/.test(
+        e.message,
+      ),
+  );
+  assert.throws(
+    () => natsCluster({ servers: "http://u:secret@h:4222" }),
+    (e: Error) =>
+      e instanceof TypeError && /nats:\/\/, tls:\/\//.test(e.message) &&
+      !e.message.includes("secret"),
+  );
+  natsCluster({ servers: "tls://h:4222,h2:4222", user: "a", pass: "b" });
+});
+
+test(
+  "a connection error hides the password and says what to check",
+  { timeout: 60_000 },
+  async () => {
+    const url = `nats://pool:secret@127.0.0.1:${await freePort()}`;
+    const pool = new Pool({ context: natsCluster({ servers: url }) });
+    try {
+      const error = await bounded(
+        pool.apply(() => 1).catch((e) => e),
+        30,
+        "apply",
+      );
+      const message = String(error?.message);
+      assert.ok(!message.includes("secret"), message);
+      assert.match(message, /nats:\/\/pool:\*\*\*@127/);
+      assert.match(message, /check 'servers' and the credentials/);
+    } finally {
+      await bounded(pool.terminate(), 20, "terminate()");
+    }
+  },
+);
+
+test(
+  "the host command refuses --user without --pass and a missing --creds file",
+  { timeout: 60_000, skip: noRuntime("node") },
+  async () => {
+    for (
+      const [flags, expected] of [
+        [["--user", "a"], /--user and --pass go together/],
+        [
+          ["--creds", "/nonexistent/x.creds"],
+          /--creds \/nonexistent\/x\.creds: no such file/,
+        ],
+      ] as const
+    ) {
+      const proc = startProc(
+        runtimePath("node")!,
+        [CLI, "--servers", "nats://127.0.0.1:1", ...flags],
+        { label: "cli", cwd: ROOT },
+      );
+      try {
+        const exit = await bounded(proc.exited, 30, "the host command");
+        assert.equal(exit.code, 2, proc.output());
+        assert.match(proc.stderr(), expected);
+      } finally {
+        if (proc.running) await proc.stop(5);
+      }
+    }
+  },
+);
