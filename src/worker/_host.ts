@@ -28,6 +28,7 @@ interface NodeProcess {
 const g = globalThis as {
   process?: NodeProcess;
   Deno?: { exit?: (code?: number) => never };
+  Bun?: unknown;
   self?: unknown;
   name?: unknown;
   close?: () => void;
@@ -231,7 +232,12 @@ export function hostChannel(): Required<WorkerChannel> {
         const proc = g.process!;
         const die = (error: unknown) => {
           report(error);
-          proc.exit(1);
+          // On Bun a worker that exits at once can lose its last messages
+          // (the fatal report and the results before it): the pool then
+          // blamed an innocent task in 3 of 10 runs of the stray-rejection
+          // test, 0 of 12 with this grace. The loop runs nothing meanwhile.
+          if (g.Bun !== undefined) setTimeout(() => proc.exit(1), 20);
+          else proc.exit(1);
         };
         proc.on("uncaughtException", die);
         proc.on("unhandledRejection", die);

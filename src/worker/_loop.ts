@@ -15,6 +15,7 @@ import { toRecord } from "../core/_error_record.ts";
 import type { ProcessInfo } from "../types.ts";
 import type {
   ErrorRecord,
+  FatalMessage,
   InitMessage,
   MainMessage,
   TaskView,
@@ -64,6 +65,9 @@ export class WorkerLoop {
   private ready = false;
   private running = false;
   private stopped = false;
+  /** Results are being posted: a fatal report waits for them. */
+  private posting = false;
+  private pendingFatal: FatalMessage | undefined;
   /** The work-stealing gate (see `InitMessage.control`), if any. */
   private control: Int32Array | undefined;
   /** Ordinal of the next task received (tasks are numbered in arrival order). */
@@ -138,12 +142,18 @@ export class WorkerLoop {
   private fatal(error: unknown, code?: number): void {
     if (this.stopped) return;
     this.flush();
+    const message: FatalMessage = error === undefined
+      ? { type: "fatal", code, started: this.ordinal }
+      : { type: "fatal", error: toRecord(error), started: this.ordinal };
+    // Nothing more runs here: the pool counts this worker dead on receipt.
+    this.stopped = true;
+    if (this.posting) this.pendingFatal = message;
+    else this.postFatal(message);
+  }
+
+  private postFatal(message: FatalMessage): void {
     try {
-      this.channel.post(
-        error === undefined
-          ? { type: "fatal", code, started: this.ordinal }
-          : { type: "fatal", error: toRecord(error), started: this.ordinal },
-      );
+      this.channel.post(message);
     } catch {
       // the channel is gone; the adapter's exit event will tell the pool
     }
@@ -223,6 +233,13 @@ export class WorkerLoop {
         const field = view.mode;
         const mode = taskMode(field);
 
+        // Without the gate, what is done goes out before the next task is
+        // counted started: a death noticed while posting (Bun reports an
+        // unhandled rejection there) must not blame the next task.
+        if (this.control === undefined && this.out.length > 0) {
+          this.flush();
+          if (this.stopped) return;
+        }
         if (!this.claim()) continue; // taken back: another worker runs it
         this.ran++;
         // Notes only for a caller that listens (a flag on the task): else
@@ -331,10 +348,20 @@ export class WorkerLoop {
     this.busySince = now;
     const channel = this.channel;
     try {
+      this.posting = true;
       channel.post({ type: "results", results, busy });
       return;
     } catch {
       // some result cannot be cloned: send one by one
+    } finally {
+      this.posting = false;
+      // A death reported while the results were being posted (Bun runs
+      // its rejection tracking there) goes out after them, not before.
+      const fatal = this.pendingFatal;
+      if (fatal !== undefined) {
+        this.pendingFatal = undefined;
+        this.postFatal(fatal);
+      }
     }
     const n = resultCount(results);
     for (let k = 0; k < n && !this.stopped; k++) {
