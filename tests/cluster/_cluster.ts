@@ -6,6 +6,7 @@
  * @module
  */
 
+import { deadline as bounded } from "../_util.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,23 +170,8 @@ export class Stage {
   }
 }
 
-/** Rejects when `promise` does not settle within `seconds`. */
-export function bounded<T>(
-  promise: PromiseLike<T>,
-  seconds: number,
-  label: string,
-): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`${label} did not settle within ${seconds}s`)),
-      seconds * 1000,
-    );
-  });
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() =>
-    clearTimeout(timer)
-  );
-}
+/** Rejects when `promise` does not settle within `seconds` (the suite's `deadline`). */
+export { bounded };
 
 /** Waits until `check()` holds, polling every 20 ms; throws after `seconds`. */
 export async function until(
