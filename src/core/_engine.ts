@@ -13,7 +13,7 @@
  */
 
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
-import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
+import { type FnSpec, type TaskSink } from "./_wire.ts";
 import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
 import { Workers } from "./_workers.ts";
 import { diedStarting, sentence } from "./_blame.ts";
@@ -163,8 +163,7 @@ export class Engine {
     const task = new TaskRecord(
       ++this.#seq,
       fid,
-      // Starts are seen from here (StartLimits): no `started` note per task.
-      mode & ~TASK_STARTED,
+      mode, // no caller sets TASK_STARTED: starts are seen by StartLimits
       payload,
       sink,
       ctx,
