@@ -13,7 +13,7 @@
  */
 
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
-import { type FnSpec, type TaskSink } from "./_wire.ts";
+import type { FnSpec, TaskSink } from "./_wire.ts";
 import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
 import { Workers } from "./_workers.ts";
 import { diedStarting, sentence } from "./_blame.ts";
