@@ -255,6 +255,24 @@ export function applyOptions(
   };
   if (options === undefined || options === null) return parsed;
   checkObject(method, options, "its options");
+  // The usual `{ signal }` alone: one key, nothing inherited to read.
+  let only: string | undefined;
+  for (const key in options) {
+    if (only !== undefined) {
+      only = undefined;
+      break;
+    }
+    only = key;
+  }
+  if (
+    only === "signal" && Object.getPrototypeOf(options) === Object.prototype
+  ) {
+    parsed.signal = checkSignal(
+      method,
+      (options as { signal: unknown }).signal,
+    );
+    return parsed;
+  }
   checkKeys(method, options);
   const o = options as Record<string, unknown>;
   parsed.signal = checkSignal(method, o.signal);

@@ -222,6 +222,68 @@ describe("taskTimeout and option checks", () => {
     },
   );
 
+  test(
+    "apply's options with signal alone, inherited or from a getter: same checks and effect",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        for (const bad of [{}, "x", 1, { aborted: false }, null]) {
+          if (bad === null) {
+            // null is "no signal"
+            assert.equal(
+              await pool.apply((x: number) => x, [1], {
+                signal: bad as unknown as AbortSignal,
+              }),
+              1,
+            );
+            continue;
+          }
+          assert.throws(
+            () =>
+              pool.apply_async((x: number) => x, [1], {
+                signal: bad as unknown as AbortSignal,
+              }),
+            /'signal' must be an AbortSignal/,
+          );
+        }
+        const reason = new Error("inherited");
+        const inherited = new AbortController();
+        inherited.abort(reason);
+        assert.equal(
+          await rejection(
+            pool.apply(
+              (x: number) => x,
+              [1],
+              Object.create({
+                signal: inherited.signal,
+              }),
+            ),
+          ),
+          reason,
+        );
+        class Options {
+          get signal(): AbortSignal {
+            return inherited.signal;
+          }
+        }
+        assert.equal(
+          await rejection(pool.apply((x: number) => x, [1], new Options())),
+          reason,
+        );
+        const both = new AbortController();
+        both.abort(reason);
+        assert.throws(
+          () =>
+            pool.apply_async((x: number) => x, [1], {
+              signal: both.signal,
+              sginal: 1,
+            } as never),
+          /unexpected option 'sginal'/,
+        );
+      });
+    },
+  );
+
   test("bad timeout and signal values are refused at the call", T, async () => {
     await withPool({}, async (pool) => {
       for (const bad of [0, -1, -Infinity]) {
