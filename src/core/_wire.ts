@@ -116,24 +116,27 @@ export interface TaskView {
   seq: number;
   /** Its function id. */
   fid: number;
-  /**
-   * The mode field: how the payload is applied ({@linkcode taskMode}) and
-   * the task's flags ({@linkcode taskFlags}).
-   */
-  mode: number;
+  /** How the payload is applied: the {@linkcode taskMode} of the field. */
+  mode: TaskMode;
+  /** The task's flags (`TASK_*`): the {@linkcode taskFlags} of the field. */
+  flags: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
 }
 
 /**
- * Reads task number `k` of `flat` into `view`, and clears its payload slot
- * in `flat` (so a long batch does not keep finished arguments alive).
+ * Reads task number `k` of `flat` into `view` (its mode field split into
+ * mode and flags), and clears its payload slot in `flat` (so a long batch
+ * does not keep finished arguments alive). One call per task: the worker's
+ * hot path calls nothing else of the codec before running it.
  */
 export function takeTask(flat: unknown[], k: number, view: TaskView): void {
   const j = k * TASK_STRIDE;
+  const field = flat[j + 2] as number;
   view.seq = flat[j] as number;
   view.fid = flat[j + 1] as number;
-  view.mode = flat[j + 2] as number;
+  view.mode = (field & MODE_MASK) as TaskMode;
+  view.flags = field & ~MODE_MASK;
   view.payload = flat[j + 3];
   flat[j + 3] = undefined;
 }

@@ -37,7 +37,6 @@ import {
   TASK_PROGRESS,
   TASK_STARTED,
   taskCount,
-  taskMode,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe } from "./_compile.ts";
@@ -85,6 +84,7 @@ export class WorkerLoop {
     seq: 0,
     fid: 0,
     mode: 0,
+    flags: 0,
     payload: undefined,
   };
   /** Task functions known now (defined, not forgotten): for tests. */
@@ -222,9 +222,7 @@ export class WorkerLoop {
         // this batch may start after it.
         for (; this.inboxPos < count && !this.stopped;) {
           takeTask(batch, this.inboxPos++, view);
-          const { seq, fid, payload } = view;
-          const field = view.mode;
-          const mode = taskMode(field);
+          const { seq, fid, mode, flags, payload } = view;
 
           // Without the gate, what is done goes out before the next task is
           // counted started: a death noticed while posting (Bun reports an
@@ -240,8 +238,8 @@ export class WorkerLoop {
           this.ran++;
           // Notes only for a caller that listens (a flag on the task): else
           // reportProgress() stays a no-op.
-          notes.seq = field & TASK_PROGRESS ? seq : -1;
-          if (field & TASK_STARTED) notes.started(seq);
+          notes.seq = flags & TASK_PROGRESS ? seq : -1;
+          if (flags & TASK_STARTED) notes.started(seq);
           // Results wait to be batched only while the next task is known to
           // be short: any other task may run long (or kill the worker), and
           // no finished result may wait behind it. Without the shared gate,

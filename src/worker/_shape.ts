@@ -79,7 +79,13 @@ export class ShapeTable {
    * then {@linkcode ShapeTable.isShort} would say so too, and needs no call.
    */
   begin(shape: number, now: number): boolean {
-    if (this.lastStart >= 0) this.measured(now - this.lastStart);
+    const last = this.lastStart;
+    // Unchanged (the common case) is checked here: no call per task.
+    if (
+      last >= 0 &&
+      (this.lastShape !== this.cachedShape ||
+        (now - last < SHORT_MS) !== this.cachedShort)
+    ) this.measured(now - last);
     this.lastShape = shape;
     this.lastStart = now;
     return shape === this.cachedShape && this.cachedShort;
