@@ -95,6 +95,32 @@ export function putTask(
   flat[j + 3] = payload;
 }
 
+/** The fields of a task that go on the wire (the engine's task record has them). */
+export interface TaskFields {
+  /** The pool's sequence number of the task. */
+  readonly seq: number;
+  /** Its function id. */
+  readonly fid: number;
+  /** The mode field: {@linkcode TaskMode} and `TASK_*` flags. */
+  readonly mode: number;
+  /** Arguments, item chunk, or the single argument. */
+  readonly payload: unknown;
+}
+
+/**
+ * Encodes a whole batch of tasks, in order: one call per batch rather than
+ * one per task (each hot function is one more for the engine to compile in
+ * every fresh process).
+ */
+export function encodeTasks(tasks: readonly TaskFields[]): unknown[] {
+  const flat: unknown[] = [];
+  for (let k = 0; k < tasks.length; k++) {
+    const t = tasks[k];
+    flat.push(t.seq, t.fid, t.mode, t.payload);
+  }
+  return flat;
+}
+
 /** A one-task batch. */
 export function oneTask(
   seq: number,
