@@ -126,12 +126,17 @@ export class Deque<T> {
    */
   #grow(need: number): void {
     const cap = roundUp(need);
-    const next = new Array<T | undefined>(cap).fill(undefined);
     const buf = this.#buf;
-    const mask = this.#mask;
-    for (let i = 0; i < this.#size; i++) {
-      next[i] = buf[(this.#head + i) & mask];
-    }
+    const head = this.#head;
+    const end = head + this.#size;
+    // Native copies, not a loop: a burst of submissions grows the queue
+    // many times, and a hot copy loop is one more function every engine
+    // compiles (JavaScriptCore up to its optimizing tier).
+    const next = end <= buf.length
+      ? buf.slice(head, end)
+      : buf.slice(head).concat(buf.slice(0, end - buf.length));
+    next.length = cap;
+    next.fill(undefined, this.#size);
     this.#buf = next;
     this.#mask = cap - 1;
     this.#head = 0;

@@ -14,12 +14,12 @@ import type { TaskQueue } from "./_task_queue.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import {
+  encodeTasks,
   MODE_MAP,
   MODE_MASK,
   MODE_STARMAP,
   oneTask,
   putDefine,
-  putTask,
 } from "./_wire.ts";
 import { errorText } from "./_messages.ts";
 
@@ -89,7 +89,6 @@ export function send(
 ): number | { count: number; refused: unknown[] } {
   const handle = slot.handle!;
   const batch: TaskRecord[] = [];
-  const flat: unknown[] = [];
   let defs: unknown[] | undefined;
   let transfer: TransferListItem[] | undefined;
   let items = 0;
@@ -118,8 +117,7 @@ export function send(
       }
     }
     if (task.transfer) (transfer ??= []).push(...task.transfer);
-    batch[k] = task;
-    putTask(flat, k++, task.seq, fid, mode, task.payload);
+    batch[k++] = task;
   }
   if (batch.length === 0) return taken;
   try {
@@ -150,7 +148,7 @@ export function send(
     return { count: taken, refused };
   }
   try {
-    handle.post({ type: "tasks", tasks: flat }, transfer);
+    handle.post({ type: "tasks", tasks: encodeTasks(batch) }, transfer);
   } catch {
     // Some argument cannot be cloned: send one by one, refuse the culprits.
     const refused: unknown[] = [];

@@ -95,6 +95,32 @@ export function putTask(
   flat[j + 3] = payload;
 }
 
+/** The fields of a task that go on the wire (the engine's task record has them). */
+export interface TaskFields {
+  /** The pool's sequence number of the task. */
+  readonly seq: number;
+  /** Its function id. */
+  readonly fid: number;
+  /** The mode field: {@linkcode TaskMode} and `TASK_*` flags. */
+  readonly mode: number;
+  /** Arguments, item chunk, or the single argument. */
+  readonly payload: unknown;
+}
+
+/**
+ * Encodes a whole batch of tasks, in order: one call per batch rather than
+ * one per task (each hot function is one more for the engine to compile in
+ * every fresh process).
+ */
+export function encodeTasks(tasks: readonly TaskFields[]): unknown[] {
+  const flat: unknown[] = [];
+  for (let k = 0; k < tasks.length; k++) {
+    const t = tasks[k];
+    flat.push(t.seq, t.fid, t.mode, t.payload);
+  }
+  return flat;
+}
+
 /** A one-task batch. */
 export function oneTask(
   seq: number,
@@ -116,24 +142,27 @@ export interface TaskView {
   seq: number;
   /** Its function id. */
   fid: number;
-  /**
-   * The mode field: how the payload is applied ({@linkcode taskMode}) and
-   * the task's flags ({@linkcode taskFlags}).
-   */
-  mode: number;
+  /** How the payload is applied: the {@linkcode taskMode} of the field. */
+  mode: TaskMode;
+  /** The task's flags (`TASK_*`): the {@linkcode taskFlags} of the field. */
+  flags: number;
   /** Arguments, item chunk, or the single argument. */
   payload: unknown;
 }
 
 /**
- * Reads task number `k` of `flat` into `view`, and clears its payload slot
- * in `flat` (so a long batch does not keep finished arguments alive).
+ * Reads task number `k` of `flat` into `view` (its mode field split into
+ * mode and flags), and clears its payload slot in `flat` (so a long batch
+ * does not keep finished arguments alive). One call per task: the worker's
+ * hot path calls nothing else of the codec before running it.
  */
 export function takeTask(flat: unknown[], k: number, view: TaskView): void {
   const j = k * TASK_STRIDE;
+  const field = flat[j + 2] as number;
   view.seq = flat[j] as number;
   view.fid = flat[j + 1] as number;
-  view.mode = flat[j + 2] as number;
+  view.mode = (field & MODE_MASK) as TaskMode;
+  view.flags = field & ~MODE_MASK;
   view.payload = flat[j + 3];
   flat[j + 3] = undefined;
 }

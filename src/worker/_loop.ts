@@ -37,7 +37,6 @@ import {
   TASK_PROGRESS,
   TASK_STARTED,
   taskCount,
-  taskMode,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe } from "./_compile.ts";
@@ -85,6 +84,7 @@ export class WorkerLoop {
     seq: 0,
     fid: 0,
     mode: 0,
+    flags: 0,
     payload: undefined,
   };
   /** Task functions known now (defined, not forgotten): for tests. */
@@ -205,13 +205,6 @@ export class WorkerLoop {
     if (this.inbox.length > 0) void this.drain();
   }
 
-  /** Claims the next task through the gate: `false` when taken back. */
-  private claim(): boolean {
-    const o = this.ordinal++;
-    const control = this.control;
-    return control === undefined || gateClaim(control, o);
-  }
-
   private async drain(): Promise<void> {
     this.running = true;
     this.busySince = performance.now();
@@ -220,111 +213,119 @@ export class WorkerLoop {
     const inbox = this.inbox;
     const view = this.view;
     const shapes = this.shapes;
+    const control = this.control;
     try {
       while (inbox.length > 0) {
         const batch = inbox[0];
-        if (this.inboxPos >= taskCount(batch)) {
-          inbox.shift();
-          this.inboxPos = 0;
-          continue;
-        }
-        takeTask(batch, this.inboxPos++, view);
-        const { seq, fid, payload } = view;
-        const field = view.mode;
-        const mode = taskMode(field);
+        const count = taskCount(batch);
+        // `stop()` (even from inside a task) empties the inbox: no task of
+        // this batch may start after it.
+        for (; this.inboxPos < count && !this.stopped;) {
+          takeTask(batch, this.inboxPos++, view);
+          const { seq, fid, mode, flags, payload } = view;
 
-        // Without the gate, what is done goes out before the next task is
-        // counted started: a death noticed while posting (Bun reports an
-        // unhandled rejection there) must not blame the next task.
-        if (this.control === undefined && this.out.length > 0) {
-          this.flush();
-          if (this.stopped) return;
-        }
-        if (!this.claim()) continue; // taken back: another worker runs it
-        this.ran++;
-        // Notes only for a caller that listens (a flag on the task): else
-        // reportProgress() stays a no-op.
-        notes.seq = field & TASK_PROGRESS ? seq : -1;
-        if (field & TASK_STARTED) notes.started(seq);
-        // Results wait to be batched only while the next task is known to
-        // be short: any other task may run long (or kill the worker), and
-        // no finished result may wait behind it. Without the shared gate,
-        // report before every task (the pool's death blame relies on it).
-        const shape = shapes.shapeOf(fid, mode, payload);
-        let start = performance.now(); // also the end of the previous task
-        shapes.ended(start);
-        if (
-          this.out.length > 0 &&
-          (this.control === undefined || start - this.lastFlush >= FLUSH_MS ||
-            !shapes.isShort(shape, fid, mode, payload))
-        ) {
-          this.flush();
-          start = performance.now();
-        }
-        shapes.begin(shape, start);
-
-        let fn = this.table.lookup(fid);
-        if (fn instanceof Promise) {
-          this.flush();
-          try {
-            fn = await fn;
-          } catch (error) {
-            fn = { failed: error };
+          // Without the gate, what is done goes out before the next task is
+          // counted started: a death noticed while posting (Bun reports an
+          // unhandled rejection there) must not blame the next task.
+          if (control === undefined && this.out.length > 0) {
+            this.flush();
+            if (this.stopped) return;
           }
-          if (!this.resumed()) return;
-        }
-        if (typeof fn !== "function") {
-          putResult(
-            this.out,
-            seq,
-            STATUS_ERROR,
-            describe(fn.failed, undefined),
-          );
-          continue;
-        }
-        const spec = this.table.spec(fid);
-        if (mode === MODE_CALL || mode === MODE_CALL1) {
-          try {
-            let value = mode === MODE_CALL1
-              ? fn(payload)
-              : fn(...(payload as unknown[]));
-            if (isThenable(value)) {
-              this.flush();
-              value = await value;
-              if (!this.resumed()) return;
+          const ordinal = this.ordinal++;
+          if (control !== undefined && !gateClaim(control, ordinal)) {
+            continue; // taken back: another worker runs it
+          }
+          this.ran++;
+          // Notes only for a caller that listens (a flag on the task): else
+          // reportProgress() stays a no-op.
+          notes.seq = flags & TASK_PROGRESS ? seq : -1;
+          if (flags & TASK_STARTED) notes.started(seq);
+          // Results wait to be batched only while the next task is known to
+          // be short: any other task may run long (or kill the worker), and
+          // no finished result may wait behind it. Without the shared gate,
+          // report before every task (the pool's death blame relies on it).
+          const shape = shapes.shapeOf(fid, mode, payload);
+          const start = performance.now(); // also the end of the previous task
+          const short = shapes.begin(shape, start);
+          if (
+            this.out.length > 0 &&
+            (control === undefined || start - this.lastFlush >= FLUSH_MS ||
+              !(short || shapes.isShort(shape, fid, mode, payload)))
+          ) {
+            this.flush();
+            shapes.retime(performance.now());
+          }
+
+          let fn = this.table.lookup(fid);
+          if (fn instanceof Promise) {
+            this.flush();
+            try {
+              fn = await fn;
+            } catch (error) {
+              fn = { failed: error };
             }
-            putResult(this.out, seq, STATUS_OK, value);
-          } catch (error) {
             if (!this.resumed()) return;
-            putResult(this.out, seq, STATUS_ERROR, describe(error, spec));
           }
-          continue;
-        }
-        const items = payload as unknown[];
-        // Filled by push: a packed array clones several times faster than
-        // a holey one (`new Array(n)`) on V8.
-        const values: unknown[] = [];
-        const errors: [number, ErrorRecord][] = [];
-        const star = mode !== MODE_MAP;
-        // The loop runs in a plain function (engines optimise it better
-        // than a loop inside this async function); it stops at a promise.
-        for (
-          let i = runItems(fn, items, star, values, errors, spec, 0);
-          i >= 0;
-        ) {
-          this.flush();
-          try {
-            values[i] = await values[i];
-          } catch (error) {
-            values[i] = undefined;
-            errors.push([i, describe(error, spec)]);
+          if (typeof fn !== "function") {
+            putResult(
+              this.out,
+              seq,
+              STATUS_ERROR,
+              describe(fn.failed, undefined),
+            );
+            continue;
           }
-          if (!this.resumed()) return;
-          i = runItems(fn, items, star, values, errors, spec, i + 1);
+          if (mode === MODE_CALL || mode === MODE_CALL1) {
+            try {
+              let value = mode === MODE_CALL1
+                ? fn(payload)
+                : fn(...(payload as unknown[]));
+              if (isThenable(value)) {
+                this.flush();
+                value = await value;
+                if (!this.resumed()) return;
+              }
+              putResult(this.out, seq, STATUS_OK, value);
+            } catch (error) {
+              if (!this.resumed()) return;
+              putResult(
+                this.out,
+                seq,
+                STATUS_ERROR,
+                describe(error, this.table.spec(fid)),
+              );
+            }
+            continue;
+          }
+          const spec = this.table.spec(fid);
+          const items = payload as unknown[];
+          // Filled by push: a packed array clones several times faster than
+          // a holey one (`new Array(n)`) on V8.
+          const values: unknown[] = [];
+          const errors: [number, ErrorRecord][] = [];
+          const star = mode !== MODE_MAP;
+          // The loop runs in a plain function (engines optimise it better
+          // than a loop inside this async function); it stops at a promise.
+          for (
+            let i = runItems(fn, items, star, values, errors, spec, 0);
+            i >= 0;
+          ) {
+            this.flush();
+            try {
+              values[i] = await values[i];
+            } catch (error) {
+              values[i] = undefined;
+              errors.push([i, describe(error, spec)]);
+            }
+            if (!this.resumed()) return;
+            i = runItems(fn, items, star, values, errors, spec, i + 1);
+          }
+          if (errors.length > 0) {
+            putResult(this.out, seq, STATUS_PARTIAL, { values, errors });
+          } else putResult(this.out, seq, STATUS_OK, values);
         }
-        if (errors.length > 0) {
-          putResult(this.out, seq, STATUS_PARTIAL, { values, errors });
-        } else putResult(this.out, seq, STATUS_OK, values);
+        inbox.shift();
+        this.inboxPos = 0;
       }
       shapes.ended(performance.now());
       view.payload = undefined;

@@ -72,9 +72,27 @@ export class ShapeTable {
     this.lastStart = -1;
   }
 
-  /** A task of `shape` starts at `now`: time it until the next `ended`. */
-  begin(shape: number, now: number): void {
+  /**
+   * A task of `shape` starts at `now`, which also ends the task timed last
+   * (if any): one call per task on the hot path (`ended` + start timing).
+   * Returns `true` when `shape` is the one recorded last and it ran short:
+   * then {@linkcode ShapeTable.isShort} would say so too, and needs no call.
+   */
+  begin(shape: number, now: number): boolean {
+    const last = this.lastStart;
+    // Unchanged (the common case) is checked here: no call per task.
+    if (
+      last >= 0 &&
+      (this.lastShape !== this.cachedShape ||
+        (now - last < SHORT_MS) !== this.cachedShort)
+    ) this.measured(now - last);
     this.lastShape = shape;
+    this.lastStart = now;
+    return shape === this.cachedShape && this.cachedShort;
+  }
+
+  /** The task begun last really starts at `now` (after a post). */
+  retime(now: number): void {
     this.lastStart = now;
   }
 
@@ -129,6 +147,11 @@ export class ShapeTable {
    * in every worker).
    */
   private sizeOf(v: unknown): number {
+    // Numbers first, here: the common argument costs no further call (each
+    // hot function is compiled again by every worker's optimizing tiers).
+    if (typeof v === "number" && v === v) {
+      return this.sized(v < 0 ? 2000 : 1000, bucket(v < 0 ? -v : v));
+    }
     if (typeof v !== "object" || v === null) return this.scalarSize(v);
     if (Array.isArray(v)) {
       let h = this.sized(5000, bucket(v.length));
