@@ -152,3 +152,29 @@ export function poolName(state: PoolState): string {
     state.context ? `, context=${state.context}` : ""
   })`;
 }
+
+/**
+ * Installs camelCase aliases on `proto` (`Pool.prototype`): each calls the
+ * Python-named method through `this`, so a subclass that overrides
+ * `apply_async` changes `applyAsync` too. Non-enumerable, like methods.
+ */
+export function aliasMethods(
+  proto: object,
+  aliases: Readonly<Record<string, string>>,
+): void {
+  for (const [alias, name] of Object.entries(aliases)) {
+    const method = {
+      [alias](
+        this: Record<string, (...args: unknown[]) => unknown>,
+        ...args: unknown[]
+      ): unknown {
+        return this[name](...args);
+      },
+    }[alias];
+    Object.defineProperty(proto, alias, {
+      value: method,
+      writable: true,
+      configurable: true,
+    });
+  }
+}

@@ -21,6 +21,7 @@ import type {
 } from "./types.ts";
 import { openImap, settled, submitApply, submitMap } from "./_pool_submit.ts";
 import {
+  aliasMethods,
   createPool,
   joinPool,
   MAX_PROCESSES,
@@ -32,12 +33,19 @@ import {
  * A pool of workers, with the API of Python's `multiprocessing.Pool`.
  * Workers are threads (Web Workers or `node:worker_threads`), started at
  * construction. Methods keep the Python names (`apply_async`,
- * `imap_unordered`, ...), each with a camelCase alias. Keyword arguments of
- * Python go in a trailing options object; timeouts are in seconds.
+ * `imap_unordered`, ...); `applyAsync`, `mapAsync`, `starmapAsync` and
+ * `imapUnordered` are aliases. Keyword arguments of Python go in a trailing
+ * options object; timeouts are in seconds.
  *
- * Tasks are functions sent by source (self-contained: no variables of the
- * enclosing scope) or {@linkcode moduleTask} handles. Arguments and results
- * cross by structured clone.
+ * Tasks ({@linkcode Task}) are functions sent by source (self-contained: no
+ * variables of the enclosing scope) or {@linkcode moduleTask} handles.
+ * Arguments and results cross by structured clone.
+ *
+ * Bad arguments (`TypeError`: a wrong type, an unknown option name, and the
+ * message names the right one; `RangeError`: a count that is not a positive
+ * integer) and calls after `close()` or `terminate()` (`Error` "Pool not
+ * running") reject the promise of `apply`, `map` and `starmap`; the other
+ * methods throw them at the call.
  *
  * An idle pool does not keep the process alive; a busy one does. Still,
  * end a pool with `close()` + `join()`, `terminate()`, or `await using`.
@@ -56,10 +64,9 @@ import {
 export class Pool {
   /**
    * The most workers a pool may have: 1024. A worker is a thread with its
-   * own JavaScript heap (idle, ~12 MiB on Node and Deno, ~2 MiB on Bun,
-   * measured), so 1024 already take ~12 GiB on V8; a larger count is almost
-   * surely a mistake (a count of items, say) that would start threads until
-   * memory runs out. `new Pool()` uses `min(cpuCount(), MAX_PROCESSES)`.
+   * own heap (idle, ~12 MiB on Node and Deno, ~2 MiB on Bun), so a larger
+   * count is almost surely a mistake (a count of items, say). `new Pool()`
+   * uses `min(cpuCount(), MAX_PROCESSES)`.
    *
    * @example Usage
    * ```ts
@@ -75,81 +82,56 @@ export class Pool {
 
   /**
    * Starts the workers: the first at once, the rest in slices that let the
-   * event loop run in between (starting one blocks the caller for ~2 ms on
-   * Bun, ~11 ms on Node, ~35–85 ms on Deno), so `new Pool(64)` returns
-   * quickly and tasks go to the workers started so far.
+   * event loop run in between (one takes ~2 ms on Bun, ~11 ms on Node,
+   * ~35–85 ms on Deno), so `new Pool(64)` returns quickly and tasks go to
+   * the workers started so far.
    *
    * @param options The number of workers (Python's `Pool(4)`), or
    *   {@linkcode PoolOptions}.
-   * @throws {RangeError} If `processes` or `maxtasksperchild` is not a
-   *   positive integer, `processes` is above
-   *   {@linkcode Pool.MAX_PROCESSES} (1024), or a `resourceLimits` field is
-   *   not finite or below its floor.
+   * @throws {RangeError} If `processes` (at most 1024) or
+   *   `maxtasksperchild` is not a positive integer, or a `resourceLimits`
+   *   field is not finite or below its floor.
    * @throws {TypeError} If an option has the wrong type or an unknown name
-   *   (`max_tasks_per_child`: the message suggests the right one), both
-   *   spellings of `maxtasksperchild` differ, the initializer
-   *   cannot be sent, or `initargs` cannot be cloned.
-   * @throws {Error} If this runtime lacks the adapter named by `context`,
-   *   or is too old (Node 20: no `Promise.withResolvers`); the message names
-   *   the supported versions. Also if `resourceLimits` asks for a limit the
-   *   context cannot apply (Bun, `"web"`, `stackSizeMb` on Deno, a custom
-   *   adapter without the capability).
+   *   (the message suggests the right one), the initializer cannot be sent,
+   *   or `initargs` cannot be cloned.
+   * @throws {Error} If this runtime lacks the adapter of `context`, is too
+   *   old (Node 20), or cannot apply a `resourceLimits` field (Bun, `"web"`,
+   *   `stackSizeMb` on Deno, an adapter without it).
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool({
+   * await using pool = new Pool({
    *   processes: 2,
-   *   initializer: (n: number) => {
-   *     (globalThis as any).base = n;
-   *   },
+   *   initializer: (n: number) => void ((globalThis as any).base = n),
    *   initargs: [10],
    *   maxtasksperchild: 100,
    * });
-   * await pool.terminate();
+   * console.log(pool.processes); // 2: the number of workers (read-only)
    * ```
    */
   constructor(options?: number | PoolOptions) {
     this.#s = createPool(options);
   }
 
-  /**
-   * The number of workers (read-only).
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(3);
-   * console.log(pool.processes); // 3
-   * await pool.terminate();
-   * ```
-   */
+  /** The number of workers (read-only; the constructor's example reads it). */
   get processes(): number {
     return this.#s.processes;
   }
 
-  // ---- apply -------------------------------------------------------------
-
   /**
    * Runs `fn(...args)` in a worker and waits for the result (Python's
-   * `apply`). Argument errors reject the returned promise.
+   * `apply`).
    *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
    * @param args The arguments (Python's `args` tuple).
-   * @param options `kwds`: passed to `fn` as one extra trailing argument.
-   * @returns The result.
+   * @param options {@linkcode ApplyOptions} but the callbacks.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * const sum = await pool.apply((a: number, b: number) => a + b, [1, 2]);
-   * console.log(sum); // 3
-   * await pool.terminate();
+   * await using pool = new Pool(2);
+   * console.log(await pool.apply((a: number, b: number) => a + b, [1, 2])); // 3
+   * // Python's kwds: one extra trailing argument
+   * const scale = (x: number, kw: { by: number }) => x * kw.by;
+   * console.log(await pool.apply(scale, [2], { kwds: { by: 10 } })); // 20
    * ```
    */
   apply<F extends AnyFunction>(
@@ -161,75 +143,39 @@ export class Pool {
     >,
   ): Promise<Awaited<ReturnType<F>>>;
   /**
-   * Runs `fn(...args, kwds)` in a worker and waits for the result: Python's
-   * `apply(func, args, kwds)`. `kwds` is passed as one extra trailing
-   * argument.
-   *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param args The arguments before the keyword argument object.
-   * @param options `kwds` and `transfer`.
-   * @returns The result.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * const scaled = await pool.apply(
-   *   (x: number, kw: { scale: number }) => x * kw.scale,
-   *   [2],
-   *   { kwds: { scale: 10 } },
-   * );
-   * console.log(scaled); // 20
-   * await pool.terminate();
-   * ```
+   * Python's `apply(func, args, kwds)`: `kwds` is passed to `fn` as one
+   * extra trailing argument, after `args` (the example above).
    */
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
     options:
       & Pick<ApplyOptions, "transfer" | "onProgress" | "signal" | "timeout">
-      & {
-        kwds: KeywordArgs<Parameters<F>>;
-      },
+      & { kwds: KeywordArgs<Parameters<F>> },
   ): Promise<Awaited<ReturnType<F>>>;
-  apply(
-    fn: Task<AnyFunction>,
-    args?: unknown[],
-    options?: Pick<
-      ApplyOptions,
-      "kwds" | "transfer" | "onProgress" | "signal" | "timeout"
-    >,
-  ): Promise<unknown> {
+  apply(fn: Task<AnyFunction>, args?: unknown[], options?: ApplyOptions) {
     return settled(() => submitApply(this.#s, "apply", fn, args, options));
   }
 
   /**
    * Runs `fn(...args)` in a worker without waiting (Python's
-   * `apply_async`). The {@linkcode AsyncResult} is awaitable.
+   * `apply_async`). The {@linkcode AsyncResult} is awaitable. Alias:
+   * {@linkcode Pool.applyAsync}.
    *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
    * @param args The arguments (Python's `args` tuple).
-   * @param options `kwds`, `callback`, `error_callback` (both run on the
-   *   calling side before the result settles) and `transfer`.
-   * @returns The pending result.
-   * @throws {TypeError} If `fn` cannot be sent, `args` is not an array, or
-   *   an option has the wrong type or an unknown name (a callback that is
-   *   not a function, `errorcallback`).
-   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   * @param options {@linkcode ApplyOptions}: `callback` and
+   *   `error_callback` run on the calling side before the result settles.
+   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
+   *   "Pool not running" (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * const result = pool.apply_async((x: number) => x * x, [4], {
    *   callback: (value) => console.log("got", value),
    * });
    * console.log(await result.get(10)); // 16
-   * await pool.terminate();
+   * console.log(await pool.applyAsync((x: number) => -x, [1])); // -1
    * ```
    */
   apply_async<F extends AnyFunction>(
@@ -238,131 +184,32 @@ export class Pool {
     options?: ApplyOptions<Awaited<ReturnType<F>>, never>,
   ): AsyncResult<Awaited<ReturnType<F>>>;
   /**
-   * Runs `fn(...args, kwds)` in a worker without waiting: Python's
-   * `apply_async(func, args, kwds)`. `kwds` is passed as one extra trailing
-   * argument.
-   *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param args The arguments before the keyword argument object.
-   * @param options `kwds`, `callback`, `error_callback` and `transfer`.
-   * @returns The pending result.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * const result = pool.apply_async(
-   *   (name: string, kw: { greeting: string }) => `${kw.greeting}, ${name}`,
-   *   ["Ada"],
-   *   { kwds: { greeting: "Hello" } },
-   * );
-   * console.log(await result); // Hello, Ada
-   * await pool.terminate();
-   * ```
+   * Python's `apply_async(func, args, kwds)`: `kwds` is passed to `fn` as
+   * one extra trailing argument, after `args` (see {@linkcode Pool.apply}).
    */
   apply_async<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
     options:
       & ApplyOptions<Awaited<ReturnType<F>>, KeywordArgs<Parameters<F>>>
-      & {
-        kwds: KeywordArgs<Parameters<F>>;
-      },
+      & { kwds: KeywordArgs<Parameters<F>> },
   ): AsyncResult<Awaited<ReturnType<F>>>;
-  apply_async(
-    fn: Task<AnyFunction>,
-    args?: unknown[],
-    options?: ApplyOptions,
-  ): AsyncResult<unknown> {
+  apply_async(fn: Task<AnyFunction>, args?: unknown[], options?: ApplyOptions) {
     return submitApply(this.#s, "apply_async", fn, args, options);
   }
-
-  /**
-   * Alias of {@linkcode Pool.apply_async}.
-   *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param args The arguments.
-   * @param options As for `apply_async`.
-   * @returns The pending result.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * console.log(await pool.applyAsync((x: number) => -x, [1])); // -1
-   * await pool.terminate();
-   * ```
-   */
-  applyAsync<F extends AnyFunction>(
-    fn: Task<F>,
-    args?: Parameters<F>,
-    options?: ApplyOptions<Awaited<ReturnType<F>>, never>,
-  ): AsyncResult<Awaited<ReturnType<F>>>;
-  /**
-   * Alias of {@linkcode Pool.apply_async} with keyword arguments.
-   *
-   * @typeParam F The task function's type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param args The arguments before the keyword argument object.
-   * @param options `kwds`, `callback`, `error_callback` and `transfer`.
-   * @returns The pending result.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * console.log(await pool.applyAsync((x: number, kw: { y: number }) => x + kw.y, [1], { kwds: { y: 2 } })); // 3
-   * await pool.terminate();
-   * ```
-   */
-  applyAsync<F extends AnyFunction>(
-    fn: Task<F>,
-    args: LeadingArgs<Parameters<F>>,
-    options:
-      & ApplyOptions<Awaited<ReturnType<F>>, KeywordArgs<Parameters<F>>>
-      & {
-        kwds: KeywordArgs<Parameters<F>>;
-      },
-  ): AsyncResult<Awaited<ReturnType<F>>>;
-  applyAsync(
-    fn: Task<AnyFunction>,
-    args?: unknown[],
-    options?: ApplyOptions,
-  ): AsyncResult<unknown> {
-    return this.apply_async(
-      fn,
-      args as [],
-      options as ApplyOptions<unknown, never>,
-    );
-  }
-
-  // ---- map ---------------------------------------------------------------
 
   /**
    * Applies `fn` to every item, in parallel, and returns the results in
    * input order (Python's `map`). The input may be async; it is read whole
    * first. Rejects with the first failure once every chunk has finished.
    *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items.
-   * @param chunksize Items per task, or `{ chunksize }`; Python's default
-   *   `ceil(length / (processes * 4))` when omitted.
-   * @returns The results in input order.
+   * @param chunksize Items per task, or {@linkcode MapOptions} but the
+   *   callbacks; Python's default `ceil(length / (processes * 4))`.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * console.log(await pool.map((x: number) => x * 2, [1, 2, 3])); // [2, 4, 6]
-   * await pool.terminate();
    * ```
    */
   map<T, R>(
@@ -379,28 +226,21 @@ export class Pool {
 
   /**
    * Like {@linkcode Pool.map} without waiting (Python's `map_async`).
+   * Alias: {@linkcode Pool.mapAsync}.
    *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items.
-   * @param chunksize Items per task, or `{ chunksize, callback, error_callback }`;
-   *   `callback` gets the whole result list, `error_callback` the first error.
-   * @returns The pending list of results.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TypeError} If an option has the wrong type or an unknown name.
-   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   * @param chunksize Items per task, or {@linkcode MapOptions}: `callback`
+   *   gets the whole result list, `error_callback` the first error.
+   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
+   *   "Pool not running" (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * const result = pool.map_async((x: number) => x + 1, [1, 2], {
    *   callback: (values) => console.log(values), // [2, 3]
    * });
    * await result.wait();
-   * await pool.terminate();
+   * console.log(await pool.mapAsync((x: number) => x * 3, [1])); // [3]
    * ```
    */
   map_async<T, R>(
@@ -412,50 +252,15 @@ export class Pool {
   }
 
   /**
-   * Alias of {@linkcode Pool.map_async}.
-   *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items.
-   * @param chunksize As for `map_async`.
-   * @returns The pending list of results.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * console.log(await pool.mapAsync((x: number) => x * 3, [1])); // [3]
-   * await pool.terminate();
-   * ```
-   */
-  mapAsync<T, R>(
-    fn: Task<(item: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | MapOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.map_async(fn, iterable, chunksize);
-  }
-
-  /**
    * Like {@linkcode Pool.map}, but each item is an argument list spread
    * into `fn` (Python's `starmap`).
    *
-   * @typeParam A The argument list type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The argument lists.
-   * @param chunksize Items per task, or `{ chunksize }`.
-   * @returns The results in input order.
+   * @param chunksize As for {@linkcode Pool.map}.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * console.log(await pool.starmap((a: number, b: number) => a * b, [[1, 2], [3, 4]])); // [2, 12]
-   * await pool.terminate();
    * ```
    */
   starmap<A extends unknown[], R>(
@@ -465,38 +270,26 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
+    const s = this.#s;
     return settled(() =>
-      submitMap<Awaited<R>>(
-        this.#s,
-        "starmap",
-        fn,
-        iterable,
-        chunksize,
-        MODE_STARMAP,
-      )
+      submitMap<Awaited<R>>(s, "starmap", fn, iterable, chunksize, MODE_STARMAP)
     );
   }
 
   /**
-   * Like {@linkcode Pool.starmap} without waiting (Python's `starmap_async`).
+   * Like {@linkcode Pool.starmap} without waiting (Python's
+   * `starmap_async`). Alias: {@linkcode Pool.starmapAsync}.
    *
-   * @typeParam A The argument list type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The argument lists.
-   * @param chunksize Items per task, or `{ chunksize, callback, error_callback }`.
-   * @returns The pending list of results.
-   * @throws {RangeError} If `chunksize` is not a positive integer.
-   * @throws {TypeError} If an option has the wrong type or an unknown name.
-   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   * @param chunksize As for {@linkcode Pool.map_async}.
+   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
+   *   "Pool not running" (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * console.log(await pool.starmap_async((a: number, b: number) => a - b, [[3, 1]])); // [2]
-   * await pool.terminate();
+   * await using pool = new Pool(2);
+   * const minus = (a: number, b: number) => a - b;
+   * console.log(await pool.starmap_async(minus, [[3, 1]])); // [2]
+   * console.log(await pool.starmapAsync(minus, [[1, 1]])); // [0]
    * ```
    */
   starmap_async<A extends unknown[], R>(
@@ -504,69 +297,26 @@ export class Pool {
     iterable: Iterable<A> | AsyncIterable<A>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    return submitMap(
-      this.#s,
-      "starmap_async",
-      fn,
-      iterable,
-      chunksize,
-      MODE_STARMAP,
-    );
+    const s = this.#s;
+    return submitMap(s, "starmap_async", fn, iterable, chunksize, MODE_STARMAP);
   }
-
-  /**
-   * Alias of {@linkcode Pool.starmap_async}.
-   *
-   * @typeParam A The argument list type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The argument lists.
-   * @param chunksize As for `starmap_async`.
-   * @returns The pending list of results.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * console.log(await pool.starmapAsync((a: number, b: number) => a + b, [[1, 1]])); // [2]
-   * await pool.terminate();
-   * ```
-   */
-  starmapAsync<A extends unknown[], R>(
-    fn: Task<(...args: A) => R>,
-    iterable: Iterable<A> | AsyncIterable<A>,
-    chunksize?: number | MapOptions<Awaited<R>>,
-  ): AsyncResult<Awaited<R>[]> {
-    return this.starmap_async(fn, iterable, chunksize);
-  }
-
-  // ---- imap --------------------------------------------------------------
 
   /**
    * Lazy `map`: results in input order as they become ready (Python's
-   * `imap`). The input is read lazily, at most `buffersize` chunks ahead of
-   * the consumer, so infinite generators work; `break` stops reading.
+   * `imap`). The input (sync or async) is read lazily, at most `buffersize`
+   * chunks ahead of the consumer, so infinite generators work; `break`
+   * stops reading.
    *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items (sync or async, possibly infinite).
-   * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
-   * @returns An async iterator of results.
-   * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
-   * @throws {TypeError} If an option has the wrong type or an unknown name.
-   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   * @param chunksize Items per task (default 1), or {@linkcode ImapOptions}.
+   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
+   *   "Pool not running" (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * for await (const r of pool.imap((x: number) => x * 10, [1, 2, 3])) {
    *   console.log(r); // 10, 20, 30
    * }
-   * await pool.terminate();
    * ```
    */
   imap<T, R>(
@@ -579,27 +329,16 @@ export class Pool {
 
   /**
    * Like {@linkcode Pool.imap}, but results come in completion order
-   * (Python's `imap_unordered`).
-   *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items (sync or async, possibly infinite).
-   * @param chunksize Items per task (default 1), or `{ chunksize, buffersize }`.
-   * @returns An async iterator of results.
-   * @throws {RangeError} If `chunksize` or `buffersize` is not a positive integer.
-   * @throws {TypeError} If an option has the wrong type or an unknown name.
-   * @throws {Error} "Pool not running" after `close()` or `terminate()`.
+   * (Python's `imap_unordered`); arguments and errors as for `imap`. Alias:
+   * {@linkcode Pool.imapUnordered}.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * for await (const r of pool.imap_unordered((x: number) => x, [3, 1, 2])) {
    *   console.log(r);
    * }
-   * await pool.terminate();
+   * for await (const r of pool.imapUnordered((x: number) => x, [1])) console.log(r);
    * ```
    */
   imap_unordered<T, R>(
@@ -610,80 +349,48 @@ export class Pool {
     return openImap(this.#s, "imap_unordered", fn, iterable, chunksize, false);
   }
 
-  /**
-   * Alias of {@linkcode Pool.imap_unordered}.
-   *
-   * @typeParam T The item type.
-   * @typeParam R The function's return type.
-   * @param fn A self-contained function or a {@linkcode moduleTask} handle.
-   * @param iterable The items.
-   * @param chunksize As for `imap_unordered`.
-   * @returns An async iterator of results.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * for await (const r of pool.imapUnordered((x: number) => x, [1])) console.log(r);
-   * await pool.terminate();
-   * ```
-   */
-  imapUnordered<T, R>(
-    fn: Task<(item: T) => R>,
-    iterable: Iterable<T> | AsyncIterable<T>,
-    chunksize?: number | ImapOptions,
-  ): IMapIterator<Awaited<R>> {
-    return this.imap_unordered(fn, iterable, chunksize);
-  }
-
-  // ---- state -------------------------------------------------------------
+  /** Alias of {@linkcode Pool.apply_async} (its example uses both). */
+  declare applyAsync: Pool["apply_async"];
+  /** Alias of {@linkcode Pool.map_async} (its example uses both). */
+  declare mapAsync: Pool["map_async"];
+  /** Alias of {@linkcode Pool.starmap_async} (its example uses both). */
+  declare starmapAsync: Pool["starmap_async"];
+  /** Alias of {@linkcode Pool.imap_unordered} (its example uses both). */
+  declare imapUnordered: Pool["imap_unordered"];
 
   /**
    * A snapshot of the pool's state, for dashboards and progress bars:
-   * `{ processes, busy, idle, queued, running, completed, failed }`, all
-   * numbers ({@linkcode PoolStats} says what each counts). A `map` chunk
-   * counts as one task throughout.
-   *
-   * Cheap enough to call every frame: it counts over the workers and
-   * allocates only the object it returns. Tasks of an `imap` not yet read
-   * from its input are not counted.
-   *
-   * @returns The counts, now.
+   * `{ processes, busy, idle, queued, running, completed, failed }`
+   * ({@linkcode PoolStats} says what each counts; a `map` chunk is one
+   * task). Cheap enough to call every frame. Tasks of an `imap` not yet
+   * read from its input are not counted.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
+   * await using pool = new Pool(2);
    * const done = pool.map((x: number) => x * 2, [1, 2, 3, 4], 1);
    * const { queued, running } = pool.stats();
    * console.log(queued + running); // 4: submitted, none finished yet
    * await done;
    * console.log(pool.stats().completed); // 4
-   * await pool.terminate();
    * ```
    */
   stats(): PoolStats {
     return this.#s.engine.stats();
   }
 
-  // ---- lifecycle ---------------------------------------------------------
-
   /**
-   * Accepts no new work; queued work still runs, then the workers exit.
-   * Open `imap` iterators keep reading their input lazily, at most
-   * `buffersize` chunks ahead of their consumer (so an endless input stays
-   * bounded), and the workers stay until each is exhausted or closed
-   * (`break`, `return()`). Awaiting {@linkcode Pool.join} reads the rest of
-   * an input already in memory (array, string, typed array, `Set`, `Map`);
-   * over a generator, consume or close the iterator before awaiting
-   * `join()`. Calling it again does nothing.
+   * Accepts no new work; queued work still runs, then the workers exit
+   * ({@linkcode Pool.join} waits for that). Open `imap` iterators keep
+   * reading their input lazily, at most `buffersize` chunks ahead of their
+   * consumer, and the workers stay until each is exhausted or closed
+   * (`break`, `return()`). Awaiting `join()` reads the rest of an input
+   * already in memory (array, string, typed array, `Set`, `Map`); over a
+   * generator, consume or close the iterator before awaiting `join()`.
+   * Calling it again does nothing.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
    * const pool = new Pool(2);
    * const result = pool.apply_async(() => 1);
    * pool.close();
@@ -697,24 +404,20 @@ export class Pool {
 
   /**
    * Stops the workers now, even in the middle of a task, and rejects every
-   * unfinished result with an `AbortError` (Python leaves them hanging),
-   * at once, also of a map still reading an async input and of open `imap`
-   * iterators, whatever their input is doing; inputs still being read are
-   * stopped (their `return()` is called). Resolves when every worker has
-   * stopped. On Deno a task in a sync busy loop (`for (;;) {}`) is the
-   * exception: its result rejects and `terminate()` resolves, but its
-   * thread spins until the process exits (README "Stopping work").
+   * unfinished result with an `AbortError` (Python leaves them hanging), at
+   * once, also of a map still reading an async input and of open `imap`
+   * iterators; inputs still being read are stopped (their `return()` is
+   * called). Resolves when every worker has stopped. On Deno a task in a
+   * sync busy loop (`for (;;) {}`) is the exception: its result rejects and
+   * `terminate()` resolves, but its thread spins until the process exits
+   * (README "Stopping work").
    *
    * @returns When the workers are gone.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
    * const pool = new Pool(2);
-   * const busy = pool.apply_async(
-   *   () => new Promise((resolve) => setTimeout(resolve, 60_000)),
-   * );
+   * const busy = pool.apply_async(() => new Promise((r) => setTimeout(r, 60_000)));
    * await pool.terminate();
    * console.log(busy.ready()); // true: rejected with AbortError
    * ```
@@ -725,37 +428,24 @@ export class Pool {
 
   /**
    * Waits for the workers to exit, after {@linkcode Pool.close} (once queued
-   * work is done) or {@linkcode Pool.terminate}.
+   * work is done; its example calls both) or {@linkcode Pool.terminate}.
    *
    * @returns When every worker has exited.
    * @throws {Error} "Pool is still running" (as a rejection) if neither
    *   `close()` nor `terminate()` was called.
-   *
-   * @example Usage
-   * ```ts
-   * import { Pool } from "@x/pool";
-   *
-   * const pool = new Pool(2);
-   * pool.close();
-   * await pool.join();
-   * ```
    */
   join(): Promise<void> {
     return joinPool(this.#s);
   }
 
   /**
-   * `await using pool = new Pool()`: closes the pool and waits for queued
-   * work, open `imap` iterators (until exhausted or closed, as
-   * {@linkcode Pool.close} says) and the workers (graceful; Python's `with`
-   * block terminates).
+   * `await using pool = new Pool()`: {@linkcode Pool.close} and
+   * {@linkcode Pool.join} (graceful; Python's `with` block terminates).
    *
    * @returns When the work is done and the workers have exited.
    *
    * @example Usage
    * ```ts
-   * import { Pool } from "@x/pool";
-   *
    * {
    *   await using pool = new Pool(2);
    *   console.log(await pool.map((x: number) => x + 1, [1])); // [2]
@@ -772,3 +462,10 @@ export class Pool {
     return poolName(this.#s);
   }
 }
+
+aliasMethods(Pool.prototype, {
+  applyAsync: "apply_async",
+  mapAsync: "map_async",
+  starmapAsync: "starmap_async",
+  imapUnordered: "imap_unordered",
+});
