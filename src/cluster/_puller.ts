@@ -8,7 +8,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, FetchOptions, JsMsg } from "@nats-io/jetstream";
 
 /** A pull request waits this long for tasks (ms). */
 const PULL_EXPIRES_MS = 5_000;
@@ -87,19 +87,23 @@ export class Puller {
   async #fetch(want: number): Promise<void> {
     let left = want;
     try {
+      // A callback, not an iterator: the tasks of one read from the socket
+      // are taken in one go, so that the host hands them to its workers in
+      // one message and its answers leave in one write.
       const batch = await this.#consumer.fetch({
         max_messages: want,
         expires: PULL_EXPIRES_MS,
-      });
+        callback: (msg: JsMsg) => {
+          left--;
+          this.#credit--;
+          this.#take(msg);
+        },
+      } as FetchOptions);
       this.#fetches.add(batch);
       // Never wait on a pull request much past its expiry.
       const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
       try {
-        for await (const msg of batch) {
-          left--;
-          this.#credit--;
-          this.#take(msg);
-        }
+        await batch.closed();
       } finally {
         clearTimeout(watchdog);
         this.#fetches.delete(batch);
