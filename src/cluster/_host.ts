@@ -1,7 +1,7 @@
 /**
  * A worker host (see `serveWorkers`). It pulls tasks from the shared durable
  * consumer only while it has room (about one per thread, or some ms of
- * work per thread when tasks are short; see `Host.#room`), runs each in the
+ * work per thread when tasks are short; see `_pace.ts`), runs each in the
  * local pool of its caller pool (`_local.ts`), sends the result to the
  * caller and acks the task once the caller confirmed it (else naks it, to
  * be delivered again; the caller drops duplicates). Long tasks keep their
@@ -30,6 +30,7 @@ import {
 import { type Answers, LocalPool } from "./_local.ts";
 import { bounded, type Queue } from "./_queue.ts";
 import { Puller } from "./_puller.ts";
+import { Pace } from "./_pace.ts";
 import type { WorkerHost } from "./_serve.ts";
 import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
 
@@ -52,9 +53,9 @@ interface Job {
   deadline: number;
   /** When a local worker started it (ms); NaN until then. */
   started: number;
-  /** Counted as ending soon (see `Host.#ahead`). */
+  /** See `PacedJob`. */
   near: boolean;
-  /** Marks it ending soon. */
+  /** See `PacedJob`. */
   soon: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -65,24 +66,6 @@ const OVER = 2;
 const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
 const NAK_DELAY_MS = 500;
-/**
- * Work held per thread when tasks are short (ms); see `Host.#room`. Each
- * pull is a request, a subscription and a round trip to the server: tiny
- * tasks come best by the hundred (the rest of a host's work waits for it
- * at most this long at the end of a map).
- */
-const DEPTH_MS = 16;
-/**
- * A running task expected to end within this is counted as ending: the
- * host pulls its thread's next task then, so that it is here when the
- * thread frees (a pull is a round trip to the server, a few ms under
- * load) yet waits little if other hosts are idle (ms).
- */
-const AHEAD_MS = 8;
-/** Tasks expected to run longer than this are not pulled ahead (ms). */
-const AHEAD_MAX_MS = 1000;
-/** Tasks held per thread at most. */
-const MAX_DEPTH = 256;
 /** A local pool without tasks this long is closed (ms). */
 const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
@@ -105,12 +88,7 @@ export class Host implements WorkerHost, Answers {
   #byOwner = new Map<string, Set<Job>>();
   #cancelled = new Map<string, number>();
   #running = 0;
-  /** Running jobs expected to end soon (their threads' next tasks are pulled). */
-  #ending = 0;
-  /** Run time of a task, moving average (ms). */
-  #runMs = 1000;
-  /** When a job was last answered (ms). */
-  #answeredAt = 0;
+  readonly #pace: Pace;
   #nextJob = 0;
   #puller: Puller | undefined;
   /** Called when the last job ends while closing. */
@@ -132,6 +110,7 @@ export class Host implements WorkerHost, Answers {
     this.#processes = this.processes = processes;
     this.#allowSource = allowSource;
     this.#confirmPrefix = `${subjects.confirm(s, `${name}-${nuid.next()}`)}.`;
+    this.#pace = new Pace(processes, () => this.#puller?.wake());
     this.closed = this.#done.promise;
     this.closed.catch(() => {});
   }
@@ -171,8 +150,8 @@ export class Host implements WorkerHost, Answers {
     this.#puller = new Puller(
       nc,
       consumer,
-      () => this.#room() - this.#running + this.#ending,
-      () => this.#room() >> 1,
+      () => this.#pace.free(this.#running),
+      () => this.#pace.room() >> 1,
       (msg) => this.#take(msg),
     );
   }
@@ -241,34 +220,7 @@ export class Host implements WorkerHost, Answers {
       task.payload,
       job.group,
     );
-    this.#ahead(job);
-  }
-
-  /**
-   * Tasks of {@linkcode DEPTH_MS} or more are pulled one at a time per
-   * thread; so that a thread does not wait a round trip for its next one,
-   * the next is pulled about {@linkcode AHEAD_MS} before the running one is
-   * expected to end (from the moving average of run times). A task that
-   * runs longer than expected keeps that one waiting: at most one per
-   * thread, and only for tasks up to {@linkcode AHEAD_MAX_MS}.
-   */
-  #ahead(job: Job): void {
-    const runMs = this.#runMs;
-    // Shorter ones are held by the dozen already; after longer ones a round
-    // trip is little (and a task pulled early could wait behind one).
-    if (runMs < DEPTH_MS || runMs > AHEAD_MAX_MS || this.#answeredAt === 0) {
-      return;
-    }
-    const mark = () => {
-      job.soon = undefined;
-      if (job.phase !== RUNNING) return;
-      job.near = true;
-      this.#ending++;
-      this.#puller?.wake();
-    };
-    const wait = runMs - AHEAD_MS;
-    if (wait <= 0) mark();
-    else job.soon = setTimeout(mark, wait);
+    this.#pace.started(job);
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
@@ -305,15 +257,7 @@ export class Host implements WorkerHost, Answers {
     job.phase = ANSWERED;
     this.#ran(job);
     const now = performance.now();
-    let ran = now - job.started;
-    // With more jobs held than threads, a job waited before it started:
-    // then its threads' share of the time since the last answer is the
-    // better measure (answers of one batch share it, averaging right).
-    if (this.#running >= this.#processes) {
-      ran = Math.min(ran, (now - this.#answeredAt) * this.#processes);
-    }
-    this.#answeredAt = now;
-    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    const ran = this.#pace.measure(now - job.started, this.#running, now);
     const busy = ran >= 0 ? ran : now - job.t0;
     const bytes = answerBytes(
       job.seq,
@@ -343,27 +287,10 @@ export class Host implements WorkerHost, Answers {
     }
   }
 
-  /**
-   * Tasks held at once: one per thread for tasks of {@linkcode DEPTH_MS} or
-   * more (plus the next of each thread about to end, see `#ahead`); for
-   * shorter ones that much work per thread, so that the next task is here
-   * when a thread frees and tiny tasks come by the hundred.
-   */
-  #room(): number {
-    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
-    return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
-  }
-
   /** A job stopped running: its room frees. */
   #ran(job: Job): void {
     this.#running--;
-    if (job.near) {
-      job.near = false;
-      this.#ending--;
-    } else if (job.soon !== undefined) {
-      clearTimeout(job.soon);
-      job.soon = undefined;
-    }
+    this.#pace.ended(job);
     job.pool?.ended();
     this.#puller?.wake();
   }

@@ -102,12 +102,14 @@ export class Puller {
       this.#fetches.add(batch);
       // Never wait on a pull request much past its expiry.
       const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
+      let error: void | Error;
       try {
-        await batch.closed();
+        error = await batch.closed();
       } finally {
         clearTimeout(watchdog);
         this.#fetches.delete(batch);
       }
+      if (error) throw error; // as the iterator would have thrown it
     } catch {
       // the connection or the consumer went away: try again shortly
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
