@@ -156,6 +156,29 @@ test(
   },
 );
 
+test(
+  "Window.least: an adapter's prefetch is the least size (1 when absent or not a count)",
+  T,
+  () => {
+    const w = new Window();
+    w.least(2);
+    assert.equal(w.size, 2); // before a measure too
+    w.observe(100, 1);
+    assert.equal(w.size, 2);
+    for (let i = 0; i < 20; i++) w.observe(1, 1000);
+    assert.ok(w.size > 2); // tiny tasks: the measure wins
+    for (const bad of [undefined, 0, -1, NaN, 0.5]) {
+      const v = new Window();
+      v.least(bad);
+      v.observe(100, 1);
+      assert.equal(v.size, 1, String(bad));
+    }
+    const big = new Window();
+    big.least(1e9);
+    assert.equal(big.size, MAX_WINDOW);
+  },
+);
+
 const spec = (source: string): FnSpec => ({ kind: "source", source });
 
 test("Registry: one id per source, cached for the same function", T, () => {

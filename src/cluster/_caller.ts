@@ -29,6 +29,9 @@ export interface NatsClusterOptions
   processes?: number;
 }
 
+/** Tasks handed to each slot at the least (see `WorkerAdapter.prefetch`). */
+const SLOT_PREFETCH = 2;
+
 /** Slots by default: a few hosts' worth of threads. */
 const DEFAULT_SLOTS = 16;
 
@@ -78,6 +81,9 @@ export function natsCluster(options: NatsClusterOptions): WorkerAdapter {
     name: "nats",
     sharedMemory: false,
     processes,
+    // A slot's tasks wait in the shared stream, not on one host: one more
+    // per slot there lets a host that finishes take the next at once.
+    prefetch: SLOT_PREFETCH,
     spawn(spawnOptions, events) {
       // A pool's first slot (or one after the last ended) connects anew.
       if (epoch === undefined || epoch.ending) epoch = new Epoch(s);

@@ -1,6 +1,7 @@
 /**
  * A worker host (see `serveWorkers`). It pulls tasks from the shared durable
- * consumer only while it has room (`processes` at once), runs each in the
+ * consumer only while it has room (about one per thread, or some ms of
+ * work per thread when tasks are short; see `_pace.ts`), runs each in the
  * local pool of its caller pool (`_local.ts`), sends the result to the
  * caller and acks the task once the caller confirmed it (else naks it, to
  * be delivered again; the caller drops duplicates). Long tasks keep their
@@ -29,6 +30,7 @@ import {
 import { type Answers, LocalPool } from "./_local.ts";
 import { bounded, type Queue } from "./_queue.ts";
 import { Puller } from "./_puller.ts";
+import { Pace } from "./_pace.ts";
 import type { WorkerHost } from "./_serve.ts";
 import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
 
@@ -51,6 +53,10 @@ interface Job {
   deadline: number;
   /** When a local worker started it (ms); NaN until then. */
   started: number;
+  /** See `PacedJob`. */
+  near: boolean;
+  /** See `PacedJob`. */
+  soon: ReturnType<typeof setTimeout> | undefined;
 }
 
 const RUNNING = 0;
@@ -60,10 +66,6 @@ const OVER = 2;
 const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
 const NAK_DELAY_MS = 500;
-/** Work held per thread when tasks are short (ms); see `Host.#room`. */
-const DEPTH_MS = 4;
-/** Tasks held per thread at most. */
-const MAX_DEPTH = 64;
 /** A local pool without tasks this long is closed (ms). */
 const IDLE_MS = 60_000;
 /** Cancel and gone notices are remembered this long (ms). */
@@ -86,8 +88,7 @@ export class Host implements WorkerHost, Answers {
   #byOwner = new Map<string, Set<Job>>();
   #cancelled = new Map<string, number>();
   #running = 0;
-  /** Run time of a task, moving average (ms). */
-  #runMs = 1000;
+  readonly #pace: Pace;
   #nextJob = 0;
   #puller: Puller | undefined;
   /** Called when the last job ends while closing. */
@@ -109,6 +110,7 @@ export class Host implements WorkerHost, Answers {
     this.#processes = this.processes = processes;
     this.#allowSource = allowSource;
     this.#confirmPrefix = `${subjects.confirm(s, `${name}-${nuid.next()}`)}.`;
+    this.#pace = new Pace(processes, () => this.#puller?.wake());
     this.closed = this.#done.promise;
     this.closed.catch(() => {});
   }
@@ -148,8 +150,8 @@ export class Host implements WorkerHost, Answers {
     this.#puller = new Puller(
       nc,
       consumer,
-      () => this.#room() - this.#running,
-      () => this.#room() >> 2,
+      () => this.#pace.free(this.#running),
+      () => this.#pace.room() >> 1,
       (msg) => this.#take(msg),
     );
   }
@@ -192,6 +194,8 @@ export class Host implements WorkerHost, Answers {
       at: performance.now(),
       deadline: Infinity,
       started: NaN,
+      near: false,
+      soon: undefined,
     };
     this.#jobs.set(job.no, job);
     let set = this.#byOwner.get(owner);
@@ -206,8 +210,8 @@ export class Host implements WorkerHost, Answers {
       };
       return this.answer(job, STATUS_ERROR, record);
     }
-    // A host pulls only what it has room for, so a task starts about when
-    // it is handed to the local pool: its run time counts from here.
+    // Its run time counts from here (a job that waited behind others is
+    // measured otherwise, see #send).
     job.started = performance.now();
     pool.run(
       job,
@@ -216,6 +220,7 @@ export class Host implements WorkerHost, Answers {
       task.payload,
       job.group,
     );
+    this.#pace.started(job);
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
@@ -252,8 +257,7 @@ export class Host implements WorkerHost, Answers {
     job.phase = ANSWERED;
     this.#ran(job);
     const now = performance.now();
-    const ran = now - job.started;
-    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    const ran = this.#pace.measure(now - job.started, this.#running, now);
     const busy = ran >= 0 ? ran : now - job.t0;
     const bytes = answerBytes(
       job.seq,
@@ -283,19 +287,10 @@ export class Host implements WorkerHost, Answers {
     }
   }
 
-  /**
-   * Tasks held at once: one per thread for tasks of a few ms or more; for
-   * shorter ones a few ms of work per thread, so that the next task is
-   * here when a thread frees (a pull costs a round trip to the server).
-   */
-  #room(): number {
-    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
-    return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
-  }
-
   /** A job stopped running: its room frees. */
   #ran(job: Job): void {
     this.#running--;
+    this.#pace.ended(job);
     job.pool?.ended();
     this.#puller?.wake();
   }

@@ -8,7 +8,7 @@
  */
 
 import type { NatsConnection } from "@nats-io/nats-core";
-import type { Consumer, JsMsg } from "@nats-io/jetstream";
+import type { Consumer, FetchOptions, JsMsg } from "@nats-io/jetstream";
 
 /** A pull request waits this long for tasks (ms). */
 const PULL_EXPIRES_MS = 5_000;
@@ -87,23 +87,29 @@ export class Puller {
   async #fetch(want: number): Promise<void> {
     let left = want;
     try {
+      // A callback, not an iterator: the tasks of one read from the socket
+      // are taken in one go, so that the host hands them to its workers in
+      // one message and its answers leave in one write.
       const batch = await this.#consumer.fetch({
         max_messages: want,
         expires: PULL_EXPIRES_MS,
-      });
-      this.#fetches.add(batch);
-      // Never wait on a pull request much past its expiry.
-      const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
-      try {
-        for await (const msg of batch) {
+        callback: (msg: JsMsg) => {
           left--;
           this.#credit--;
           this.#take(msg);
-        }
+        },
+      } as FetchOptions);
+      this.#fetches.add(batch);
+      // Never wait on a pull request much past its expiry.
+      const watchdog = setTimeout(() => batch.stop(), PULL_EXPIRES_MS + 2000);
+      let error: void | Error;
+      try {
+        error = await batch.closed();
       } finally {
         clearTimeout(watchdog);
         this.#fetches.delete(batch);
       }
+      if (error) throw error; // as the iterator would have thrown it
     } catch {
       // the connection or the consumer went away: try again shortly
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS));

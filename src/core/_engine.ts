@@ -243,6 +243,7 @@ export class Engine {
   // ---- workers ----------------------------------------------------------
 
   #start(adapter: WorkerAdapter): void {
+    this.#window.least(adapter.prefetch);
     if (this.#state === "terminate") return;
     this.#workers.start(adapter, this.#opts.processes);
   }

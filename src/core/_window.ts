@@ -16,6 +16,18 @@ export const WINDOW_TARGET_MS = 4;
 /** The adaptive window, from measured task times. */
 export class Window {
   #perTaskMs: number | undefined;
+  /** Tasks per worker at least. */
+  #min = 1;
+
+  /**
+   * Keeps at least `prefetch` tasks per worker (an adapter's
+   * `WorkerAdapter.prefetch`; 1 when absent or not a count).
+   */
+  least(prefetch: number | undefined): void {
+    this.#min = typeof prefetch === "number" && prefetch >= 1
+      ? Math.min(Math.floor(prefetch), MAX_WINDOW)
+      : 1;
+  }
 
   /**
    * Adds a measure: `count` tasks took `ms` of worker time. Weighs the
@@ -28,13 +40,13 @@ export class Window {
       : this.#perTaskMs * 0.5 + perTask * 0.5;
   }
 
-  /** Tasks per worker now: 1 until a task has been measured. */
+  /** Tasks per worker now: the least until a task has been measured. */
   get size(): number {
     const per = this.#perTaskMs;
-    if (per === undefined) return 1;
+    if (per === undefined) return this.#min;
     if (per <= 0) return MAX_WINDOW;
     return Math.max(
-      1,
+      this.#min,
       Math.min(MAX_WINDOW, Math.floor(WINDOW_TARGET_MS / per)),
     );
   }

@@ -197,6 +197,14 @@ export interface WorkerAdapter {
    * default when this is absent too.
    */
   readonly processes?: number;
+  /**
+   * Tasks the pool keeps handed to each worker at the least (default 1:
+   * slow tasks go one at a time, tiny ones many at a time anyway). A
+   * transport whose workers are slots over a queue shared by many runners
+   * (a cluster's work-queue stream) sets 2, so that when a task ends the
+   * next one already waits in the queue, not a round trip to the pool away.
+   */
+  readonly prefetch?: number;
   /** Starts one worker; `events` is how it reports messages and its end. */
   spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }
