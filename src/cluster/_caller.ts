@@ -11,6 +11,7 @@ import type { WorkerAdapter } from "../core/adapter.ts";
 import { Epoch } from "./_epoch.ts";
 import { RemoteSlot } from "./_remote_slot.ts";
 import {
+  HOST_ONLY,
   integerOption,
   type NatsConnectionOptions,
   type QueueOptions,
@@ -67,6 +68,13 @@ const DEFAULT_SLOTS = 16;
 export function natsCluster(options: NatsClusterOptions): WorkerAdapter {
   const what = "create natsCluster()";
   const s = settings(what, options);
+  for (const key of HOST_ONLY) {
+    if ((options as Record<string, unknown>)[key] !== undefined) {
+      throw new TypeError(
+        `Cannot ${what} as '${key}' is an option of the hosts (serveWorkers(), the host command), not of the calling pool: give it where the hosts start`,
+      );
+    }
+  }
   if (typeof options.name === "string") s.connection.name = options.name;
   const processes = integerOption(
     what,

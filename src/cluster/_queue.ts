@@ -100,6 +100,16 @@ export async function ensureQueue(
     }).catch(async (error) => {
       // Another pool or host created it meanwhile.
       await jsm.streams.info(s.stream).catch(() => {
+        if (/overlap/i.test(errorText(error))) {
+          throw new Error(
+            `Cannot create stream '${s.stream}': its subjects '${
+              subjects.allTasks(s)
+            }' overlap those of another stream on the server (${
+              errorText(error)
+            }): give each stream its own subjectPrefix (the host command's --subject-prefix), the same on its pools and hosts`,
+            { cause: error },
+          );
+        }
         throw error;
       });
     });

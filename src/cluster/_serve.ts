@@ -85,14 +85,25 @@ export async function serveWorkers(
   );
   const name = options.name ??
     builtin<{ hostname(): string }>("node:os")?.hostname() ?? "host";
-  if (typeof name !== "string" || name === "" || /[\s.*>]/.test(name)) {
+  if (typeof name !== "string" || name === "" || /[\s.*>/]/.test(name)) {
     throw new TypeError(
-      `Cannot ${what} as 'name' must be a non-empty string without spaces, '.', '*' or '>': received ${
+      `Cannot ${what} as 'name' must be a non-empty string without spaces, '.', '*', '>' or '/': received ${
         JSON.stringify(name)
       }`,
     );
   }
   s.connection.name ??= `@x/pool host ${name}`;
+  const allowSource = options.allowSource ?? false;
+  if (typeof allowSource !== "boolean") {
+    // "false" or "0" from an environment variable must not open the host.
+    throw new TypeError(
+      `Cannot ${what} as 'allowSource' must be true or false: received ${
+        typeof allowSource === "string"
+          ? JSON.stringify(allowSource)
+          : String(allowSource)
+      }`,
+    );
+  }
   const adapter = selectAdapter(options.context);
   if (adapter instanceof Promise) throw new Error("unreachable");
   let queue = await openQueue(s);
@@ -105,7 +116,7 @@ export async function serveWorkers(
     await queue.nc.close().catch(() => {});
     throw error;
   }
-  const host = new Host(s, queue, name, processes, !!options.allowSource);
+  const host = new Host(s, queue, name, processes, allowSource);
   host.adapter = adapter;
   try {
     await host.start();

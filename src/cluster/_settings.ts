@@ -123,6 +123,9 @@ const OWN = new Set([
   "context",
 ]);
 
+/** Options only a host takes (`serveWorkers`). */
+export const HOST_ONLY: readonly string[] = ["allowSource", "context"];
+
 /** The NATS client's connection options (`ConnectionOptions`), passed on. */
 const CONNECTION = [
   "authenticator",
@@ -239,6 +242,27 @@ export function settings(what: string, options: unknown): Settings {
         [...OWN].join(", ")
       }, and the NATS client's connection options)`,
     );
+  }
+  for (const key of ["user", "pass", "token", "name", "inboxPrefix"]) {
+    if (o[key] !== undefined && typeof o[key] !== "string") {
+      bad(what, `'${key}' must be a string`, key === "name" ? o[key] : "***");
+    }
+  }
+  for (const key of ["timeout", "reconnectTimeWait", "pingInterval"]) {
+    const ms = o[key];
+    // The NATS client (3.4.0) never lets the process exit after a first
+    // connection attempt with a timeout of a few ms (measured: 1 ms).
+    if (
+      ms !== undefined &&
+      (typeof ms !== "number" || !(ms >= 100 && ms <= 86_400_000))
+    ) {
+      bad(
+        what,
+        `'${key}' must be milliseconds from 100 to 86400000 (the NATS client's unit)`,
+        ms,
+        typeof ms === "number",
+      );
+    }
   }
   const stream = o.stream ?? "XPOOL";
   if (typeof stream !== "string" || !NAME.test(stream)) {
