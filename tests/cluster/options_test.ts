@@ -98,6 +98,12 @@ test(
       serveWorkers({ servers, name: "a/b" }),
       /'name' must be a non-empty string without spaces, '.', '\*', '>' or '\/'/,
     );
+    await assert.rejects(
+      serveWorkers({ servers, context: "xyz" as never }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        /^Cannot start serveWorkers\(\) as 'context' must be/.test(e.message),
+    );
     for (const key of ["allowSource", "context"]) {
       assert.throws(
         () =>
