@@ -4,11 +4,7 @@
  * free; for shorter tasks some ms of work per thread, so that tiny tasks
  * come by the hundred (each pull is a request, a subscription and a round
  * trip to the server). Run times are a moving average measured without
- * the time a job waited behind others; a slow task seen lately counts as
- * well if it ran {@linkcode DEPTH_MS} or more (its weight halves every
- * {@linkcode SLOW_HALF_LIFE_MS}), so that in a mix of tiny and slow tasks
- * the host holds few, and tiny ones do not wait behind a slow one here
- * while other hosts are idle.
+ * the time a job waited behind others.
  *
  * @module
  */
@@ -26,8 +22,6 @@ export const AHEAD_MS = 8;
 export const AHEAD_MAX_MS = 1000;
 /** Tasks held per thread at most. */
 export const MAX_DEPTH = 256;
-/** How fast a slow task seen lately stops counting (ms to halve). */
-export const SLOW_HALF_LIFE_MS = 500;
 
 /** What the pace keeps on a job. */
 export interface PacedJob {
@@ -43,9 +37,6 @@ export class Pace {
   readonly #wake: () => void;
   /** Run time of a task, moving average (ms). */
   #runMs = 1000;
-  /** The slowest run time lately (ms), as of `#slowAt`. */
-  #slowMs = 0;
-  #slowAt = 0;
   /** When a job was last answered (ms); 0 before the first. */
   #answeredAt = 0;
   /** Running jobs expected to end soon (their threads' next tasks are pulled). */
@@ -65,11 +56,7 @@ export class Pace {
    * more; for shorter ones that much work per thread.
    */
   room(): number {
-    const slow = this.#slowMs *
-      2 ** ((this.#slowAt - this.#answeredAt) / SLOW_HALF_LIFE_MS);
-    const depth = Math.round(
-      DEPTH_MS / Math.max(this.#runMs, slow, 0.01),
-    );
+    const depth = Math.round(DEPTH_MS / Math.max(this.#runMs, 0.01));
     return this.#processes * Math.max(1, Math.min(MAX_DEPTH, depth));
   }
 
@@ -127,15 +114,7 @@ export class Pace {
       ran = Math.min(ran, (now - this.#answeredAt) * this.#processes);
     }
     this.#answeredAt = now;
-    if (ran >= 0) {
-      this.#runMs += (ran - this.#runMs) / 8;
-      const slow = this.#slowMs *
-        2 ** ((this.#slowAt - now) / SLOW_HALF_LIFE_MS);
-      if (ran >= DEPTH_MS && ran >= slow) {
-        this.#slowMs = ran;
-        this.#slowAt = now;
-      }
-    }
+    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
     return ran;
   }
 }

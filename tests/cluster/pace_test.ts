@@ -12,7 +12,6 @@ import {
   MAX_DEPTH,
   Pace,
   type PacedJob,
-  SLOW_HALF_LIFE_MS,
 } from "../../src/cluster/_pace.ts";
 
 const T = { timeout: 10_000 };
@@ -93,26 +92,5 @@ test(
     const s = job();
     slow.started(s);
     assert.equal(s.soon, undefined);
-  },
-);
-
-test(
-  "Pace: a slow task among tiny ones keeps the hold at one per thread until it is long past",
-  T,
-  () => {
-    const pace = new Pace(2, () => {});
-    let t = 0;
-    for (let i = 0; i < 200; i++) pace.measure(0.01, 0, t += 0.01);
-    assert.equal(pace.room(), 2 * MAX_DEPTH);
-    pace.measure(300, 0, t += 1); // one 300 ms task
-    assert.equal(pace.room(), 2, "one per thread right after it");
-    // Tiny ones keep coming for a while: still few held.
-    for (let i = 0; i < 100; i++) pace.measure(0.01, 0, t += 1);
-    assert.equal(pace.room(), 2);
-    // Long after it (many half-lives), tiny tasks are held by the hundred.
-    for (let i = 0; i < 100; i++) {
-      pace.measure(0.01, 0, t += SLOW_HALF_LIFE_MS / 5);
-    }
-    assert.equal(pace.room(), 2 * MAX_DEPTH);
   },
 );
