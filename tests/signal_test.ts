@@ -420,6 +420,33 @@ describe("signal: imap", () => {
 
 describe("signal: lifecycle and scale", () => {
   test(
+    "close() right after an abort that left tasks queued: join() resolves (the queue's dropped tasks are no work)",
+    T,
+    async () => {
+      const { Pool } = await import("../mod.ts");
+      const { poolOptions } = await import("./_util.ts");
+      const pool = new Pool(poolOptions({ processes: 1 }));
+      try {
+        const sab = latch(1);
+        const controller = new AbortController();
+        const aborted = pool.map_async(hang, [sab, sab, sab, sab], {
+          chunksize: 1,
+          signal: controller.signal,
+        });
+        await until(() => readLatch(sab) === 1, 20, "task started");
+        // Its worker is stopped and replaced on the next turn; the other
+        // tasks stay queued, to be dropped: close() comes first.
+        controller.abort();
+        pool.close();
+        await rejection(aborted);
+        await deadline(pool.join(), 20, "join after close");
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
+    },
+  );
+
+  test(
     "terminate() while aborting, and abort after terminate()",
     T,
     async () => {

@@ -309,10 +309,12 @@ export class Engine {
       this.#opts.maxTasks,
       this.registry,
     );
-    if (refused === undefined) return;
-    for (let i = 0; i < refused.length; i += 2) {
-      this.#fail(refused[i] as TaskRecord, refused[i + 1]);
+    if (refused !== undefined) {
+      for (let i = 0; i < refused.length; i += 2) {
+        this.#fail(refused[i] as TaskRecord, refused[i + 1]);
+      }
     }
+    // It may have dropped the last tasks of aborted calls.
     this.#maybeFinish();
   }
 
@@ -368,9 +370,12 @@ export class Engine {
     }
   }
 
-  /** Work is queued, in flight, or may still come from an open input. */
+  /**
+   * Work is queued, in flight, or may still come from an open input.
+   * Queued tasks of aborted calls are no work (settled already).
+   */
   #pending(): boolean {
-    return this.#queue.size > 0 || this.#inputs.size > 0 ||
+    return this.#queue.waiting > 0 || this.#inputs.size > 0 ||
       this.#slots.some((s) => s.inflight.size > 0);
   }
 
