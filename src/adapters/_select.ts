@@ -32,25 +32,27 @@ const CONTEXTS: readonly Context[] = ["web", "bun", "node"];
  * The adapter for `context`: a custom adapter object as it is (checked by
  * `checkPoolOptions`), the built-in one a name stands for, or the runtime's
  * default when undefined; or a promise of it when it has to be imported.
+ * `doing` starts its errors ("Cannot <doing> as ...").
  *
  * @throws {TypeError} If `context` is not one of `"web"`, `"bun"`, `"node"`.
  * @throws {Error} If this runtime lacks that kind of worker.
  */
 export function selectAdapter(
   context: Context | WorkerAdapter | undefined,
+  doing = "create pool",
 ): WorkerAdapter | Promise<WorkerAdapter> {
   if (typeof context === "object" && context !== null) return context;
   const chosen = context ?? defaultContext();
   if (!CONTEXTS.includes(chosen)) {
     throw new TypeError(
-      `Cannot create pool as 'context' must be "web", "bun", "node" or a WorkerAdapter object: received ${
+      `Cannot ${doing} as 'context' must be "web", "bun", "node" or a WorkerAdapter object: received ${
         received(chosen)
       }`,
     );
   }
   const lacks = (what: string) =>
     new Error(
-      `Cannot create pool with context "${chosen}" as this runtime (${runtime}) has no ${what}: ${
+      `Cannot ${doing} with context "${chosen}" as this runtime (${runtime}) has no ${what}: ${
         context === undefined || context === null
           ? `@x/pool needs ${SUPPORTED_RUNTIMES}`
           : "omit 'context' to use the default"

@@ -11,7 +11,6 @@ import type { Context } from "../types.ts";
 import { Host } from "./_host.ts";
 import { applyHostLimits, openQueue } from "./_queue.ts";
 import {
-  errorText,
   integerOption,
   type NatsConnectionOptions,
   type QueueOptions,
@@ -105,15 +104,7 @@ export async function serveWorkers(
       }`,
     );
   }
-  let adapter;
-  try {
-    adapter = selectAdapter(options.context);
-  } catch (error) {
-    // Its message names a pool: say it is the host's.
-    const message = errorText(error).replace(/^Cannot create pool/, "");
-    const Class = error instanceof TypeError ? TypeError : Error;
-    throw new Class(`Cannot ${what}${message}`, { cause: error });
-  }
+  const adapter = selectAdapter(options.context, what);
   if (adapter instanceof Promise) throw new Error("unreachable");
   let queue = await openQueue(s);
   try {
