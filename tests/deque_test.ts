@@ -133,3 +133,30 @@ test(
     }
   },
 );
+
+test("Deque.removeAt takes an item from within, across wraparound", T, () => {
+  const next = random(7);
+  for (let round = 0; round < 200; round++) {
+    const q = new Deque<number>(4);
+    const model: number[] = [];
+    // Wrap the ring: shift some, push more.
+    for (let i = 0; i < 40; i++) {
+      if (next() < 0.3 && model.length > 0) {
+        assert.equal(q.shift(), model.shift());
+      } else {
+        q.push(i);
+        model.push(i);
+      }
+    }
+    while (model.length > 0) {
+      const i = Math.floor(next() * (model.length + 1)) - (round % 2);
+      const want = i >= 0 && i < model.length
+        ? model.splice(i, 1)[0]
+        : undefined;
+      assert.equal(q.removeAt(i), want);
+      assert.deepEqual(q.toArray(), model);
+      assert.equal(q.size, model.length);
+    }
+    assert.equal(q.removeAt(0), undefined);
+  }
+});

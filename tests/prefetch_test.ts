@@ -78,3 +78,83 @@ for (const prefetch of [undefined, 2, 3]) {
     },
   );
 }
+
+/**
+ * Swaps each pair of `results` messages of a worker (the second one is
+ * handed over first): its answers come out of send order.
+ */
+class Swapping extends ThreadAdapter {
+  readonly unordered: boolean | undefined;
+  readonly prefetch = 3;
+
+  constructor(unordered: boolean | undefined) {
+    super({ sharedMemory: false });
+    this.unordered = unordered;
+  }
+
+  override spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle {
+    let held: unknown;
+    return super.spawn(options, {
+      message: (data) => {
+        if ((data as { type: string }).type !== "results") {
+          return events.message(data);
+        }
+        if (held === undefined) {
+          held = data;
+          // A lone last answer is handed over shortly.
+          setTimeout(() => {
+            if (held === data) {
+              held = undefined;
+              events.message(data);
+            }
+          }, 30);
+          return;
+        }
+        const first = held;
+        held = undefined;
+        events.message(data);
+        events.message(first);
+      },
+      exit: (info) => events.exit(info),
+    });
+  }
+}
+
+test(
+  "unordered: a worker's answers may come out of send order; each settles once and map keeps its order",
+  T,
+  async () => {
+    const pool = new Pool({ processes: 2, context: new Swapping(true) });
+    try {
+      const xs = Array.from({ length: 40 }, (_, i) => i % 7);
+      assert.deepEqual(await pool.map(nap, xs, 1), xs);
+      const settled: number[] = [];
+      await Promise.all(
+        xs.map((x, i) =>
+          pool.apply_async(nap, [x], { callback: () => settled.push(i) })
+            .get()
+        ),
+      );
+      assert.deepEqual([...settled].sort((a, b) => a - b), xs.map((_, i) => i));
+      assert.equal(pool.stats().completed, 2 * xs.length);
+    } finally {
+      await pool.terminate();
+    }
+  },
+);
+
+test(
+  "unordered absent: an answer out of send order is a protocol error",
+  T,
+  async () => {
+    const pool = new Pool({ processes: 1, context: new Swapping(undefined) });
+    try {
+      await assert.rejects(
+        pool.map(nap, [5, 5, 5, 5], 1),
+        /sent a result for task \d+, expected \d+/,
+      );
+    } finally {
+      await pool.terminate();
+    }
+  },
+);

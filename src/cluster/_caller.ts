@@ -92,6 +92,9 @@ export function natsCluster(options: NatsClusterOptions): WorkerAdapter {
     // A slot's tasks wait in the shared stream, not on one host: one more
     // per slot there lets a host that finishes take the next at once.
     prefetch: SLOT_PREFETCH,
+    // A slot's tasks run on whichever hosts take them: each result comes
+    // back when it is ready, not behind a slow one posted before it.
+    unordered: true,
     spawn(spawnOptions, events) {
       // A pool's first slot (or one after the last ended) connects anew.
       if (epoch === undefined || epoch.ending) epoch = new Epoch(s);

@@ -3,9 +3,11 @@
  * {@linkcode WorkerHandle} that speaks the worker side of the wire protocol
  * itself. It keeps the init message and the define/forget tables, turns
  * each task of a `tasks` message into one self-contained JetStream message,
- * and hands the results back in the order the tasks were posted (buffering
- * the ones that come early), each once: a duplicate (a task run twice) is
- * dropped, and a task whose deliveries ran out is answered `STATUS_LOST`.
+ * and hands each result back as it comes (the cluster adapter is
+ * `unordered`: a tiny task's result does not wait behind a slow one posted
+ * to the same slot before it, which may run on another host), each once: a
+ * duplicate (a task run twice) is dropped, and a task whose deliveries ran
+ * out is answered `STATUS_LOST`.
  *
  * @module
  */
@@ -36,17 +38,12 @@ import {
 import type { Epoch } from "./_epoch.ts";
 import { errorText, subjects } from "./_settings.ts";
 
-/** A task sent and not answered (or answered early, waiting its turn). */
+/** A task sent and not answered. */
 interface Entry {
   /** The message body, until the server stored it. */
   bytes: Uint8Array | undefined;
   /** When it was last published (ms). */
   sentAt: number;
-  /** Answered (result kept until its turn). */
-  done: boolean;
-  status: number;
-  payload: unknown;
-  busy: number;
   /** Its stream sequence once stored (0 before). */
   at: number;
 }
@@ -67,9 +64,6 @@ export class RemoteSlot implements WorkerHandle {
   readonly #reply: string;
   #init: { bytes: Uint8Array; key: string } | undefined;
   #fns = new Map<number, FnSpec>();
-  /** Sequence numbers in the order posted; answered ones leave from the head. */
-  #order: number[] = [];
-  #head = 0;
   #pending = new Map<number, Entry>();
   #unstored = 0;
   #ready = false;
@@ -169,16 +163,7 @@ export class RemoteSlot implements WorkerHandle {
       made.push([seq, bytes]);
     }
     for (const [seq, bytes] of made) {
-      const entry: Entry = {
-        bytes,
-        sentAt: 0,
-        done: false,
-        status: 0,
-        payload: undefined,
-        busy: 0,
-        at: 0,
-      };
-      this.#order.push(seq);
+      const entry: Entry = { bytes, sentAt: 0, at: 0 };
       this.#pending.set(seq, entry);
       this.#unstored++;
       if (this.#ready) this.#publish(seq, entry);
@@ -217,10 +202,10 @@ export class RemoteSlot implements WorkerHandle {
     if (this.#dead || !Array.isArray(body)) return;
     const seq = body[1] as number;
     const entry = this.#pending.get(seq);
-    if (entry === undefined || entry.done) return; // a duplicate, or too late
+    if (entry === undefined) return; // a duplicate, or too late
     switch (body[0]) {
       case KIND_RESULT:
-        this.#answer(entry, body[2] as number, body[3], body[4] as number);
+        this.#answer(seq, entry, body[2] as number, body[3], body[4]);
         return;
       case KIND_NOTES:
         this.#events.message({ type: "notes", notes: body.slice(1) });
@@ -234,48 +219,35 @@ export class RemoteSlot implements WorkerHandle {
   /** Task `seq` used its last delivery without a result. */
   lost(seq: number, deliveries: number): void {
     const entry = this.#pending.get(seq);
-    if (this.#dead || entry === undefined || entry.done) return;
+    if (this.#dead || entry === undefined) return;
     const record: LostRecord = {
       message:
         `Task delivered ${deliveries} times without a result (JetStream max_deliver): each host that took it died, lost its connection or held it past ackWait`,
       workerName: this.name,
     };
-    this.#answer(entry, STATUS_LOST, record, 0);
+    this.#answer(seq, entry, STATUS_LOST, record, 0);
   }
 
-  #answer(entry: Entry, status: number, payload: unknown, busy: number): void {
-    entry.done = true;
-    entry.status = status;
-    entry.payload = payload;
-    entry.busy = typeof busy === "number" ? busy : 0;
+  /** Hands the result of task `seq` to the engine (the entry leaves). */
+  #answer(
+    seq: number,
+    entry: Entry,
+    status: number,
+    payload: unknown,
+    busy: unknown,
+  ): void {
     if (entry.bytes !== undefined) {
       entry.bytes = undefined;
       this.#unstored--;
     }
-    this.#flush();
-  }
-
-  /** Hands over the answered tasks at the head, in order. */
-  #flush(): void {
-    const order = this.#order;
+    this.#pending.delete(seq);
     const out: unknown[] = [];
-    let busy = 0;
-    while (this.#head < order.length) {
-      const seq = order[this.#head];
-      const entry = this.#pending.get(seq)!;
-      if (!entry.done) break;
-      putResult(out, seq, entry.status, entry.payload);
-      busy += entry.busy;
-      this.#pending.delete(seq);
-      this.#head++;
-    }
-    if (this.#head > 1024 && this.#head * 2 > order.length) {
-      this.#order = order.slice(this.#head);
-      this.#head = 0;
-    }
-    if (out.length > 0) {
-      this.#events.message({ type: "results", results: out, busy });
-    }
+    putResult(out, seq, status, payload);
+    this.#events.message({
+      type: "results",
+      results: out,
+      busy: typeof busy === "number" ? busy : 0,
+    });
   }
 
   /** The connection failed or ended for good: the slot is gone. */
@@ -327,7 +299,7 @@ export class RemoteSlot implements WorkerHandle {
     const busy = this.#pending.size > 0;
     const seqs: number[] = [];
     for (const entry of this.#pending.values()) {
-      if (!entry.done && entry.at > 0) seqs.push(entry.at);
+      if (entry.at > 0) seqs.push(entry.at);
     }
     this.#pending.clear();
     if (busy && this.#ready) await this.#epoch.cancel(this.key, seqs);

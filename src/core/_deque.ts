@@ -2,7 +2,8 @@
 /**
  * A double-ended queue on a ring buffer: O(1) push, shift, pop and unshift,
  * and O(k) {@linkcode Deque.prependAll} of a batch (work taken back from a
- * worker goes back to the front in one step). The buffer's capacity is a
+ * worker goes back to the front in one step); {@linkcode Deque.removeAt}
+ * takes one from within. The buffer's capacity is a
  * power of two, so positions wrap with a mask; it doubles when full.
  *
  * @module
@@ -77,6 +78,36 @@ export class Deque<T> {
     const i = (this.#head + --this.#size) & this.#mask;
     const item = this.#buf[i];
     this.#buf[i] = undefined;
+    return item;
+  }
+
+  /**
+   * Removes and returns the item `i` places from the front (0: the front),
+   * or `undefined` when there is none; moves the fewer of the items before
+   * and after it (O(min(i, size - i))).
+   */
+  removeAt(i: number): T | undefined {
+    const size = this.#size;
+    if (i < 0 || i >= size) return undefined;
+    const buf = this.#buf;
+    const mask = this.#mask;
+    const head = this.#head;
+    const item = buf[(head + i) & mask];
+    if (i < size - 1 - i) {
+      // The ones before it move one place back; the front advances.
+      for (let k = i; k > 0; k--) {
+        buf[(head + k) & mask] = buf[(head + k - 1) & mask];
+      }
+      buf[head] = undefined;
+      this.#head = (head + 1) & mask;
+    } else {
+      // The ones after it move one place forward.
+      for (let k = i; k < size - 1; k++) {
+        buf[(head + k) & mask] = buf[(head + k + 1) & mask];
+      }
+      buf[(head + size - 1) & mask] = undefined;
+    }
+    this.#size = size - 1;
     return item;
   }
 

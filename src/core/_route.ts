@@ -2,8 +2,10 @@
 /**
  * Result routing: a worker's batch of results goes to the sinks of its
  * oldest in-flight tasks, in order (a worker answers in the order it was
- * sent tasks), decoded by the wire codec. A result for any other task is a
- * protocol slip: a {@linkcode WireError}, never skipped. The result of a
+ * sent tasks), decoded by the wire codec; a worker whose adapter says it
+ * may answer out of order (`WorkerAdapter.unordered`) can answer any of its
+ * tasks in flight. A result for any other task is a protocol slip: a
+ * {@linkcode WireError}, never skipped. The result of a
  * task whose call was aborted (its `CallGroup` cancelled) is dropped.
  *
  * @module
@@ -53,6 +55,20 @@ function pastLimit(
 }
 
 /**
+ * For a worker that may answer out of order (`Slot.unordered`): task `seq`
+ * taken out of the slot's in flight (looked for from the second: the
+ * first was not it), or `undefined` when it is not there.
+ */
+function takeLater(slot: Slot, seq: unknown): TaskRecord | undefined {
+  const inflight = slot.inflight;
+  const n = inflight.size;
+  for (let i = 1; i < n; i++) {
+    if (inflight.at(i)!.seq === seq) return inflight.removeAt(i);
+  }
+  return undefined;
+}
+
+/**
  * Settles the tasks `results` answer, oldest first, and returns how many.
  * Stops early if the slot dies meanwhile (a sink's callback stopped the
  * pool: the rest were rejected with it). A task whose call ran out of
@@ -61,7 +77,8 @@ function pastLimit(
  * an aborted call is dropped and counted `failed`.
  *
  * @throws {WireError} If a result names another task than the slot's
- *   oldest in flight, or has an unknown status (that task fails with it).
+ *   oldest in flight (any of its tasks in flight, for an unordered one), or
+ *   has an unknown status (that task fails with it).
  */
 export function routeResults(
   slot: Slot,
@@ -73,19 +90,26 @@ export function routeResults(
   const n = resultCount(results);
   const inflight = slot.inflight;
   for (let k = 0; k < n; k++) {
-    const task = inflight.peek();
+    let task = inflight.peek();
     // The fields of result k, read here rather than through resultSeq()
     // and resultOk(): a call per field per result costs in the first
     // (interpreted) thousands of results of every fresh process.
     const j = k * RESULT_STRIDE;
-    if (task === undefined || task.seq !== results[j]) {
-      throw new WireError(
-        `worker '${slot.name}' sent a result for task ${
-          resultSeq(results, k)
-        }, expected ${task?.seq ?? "none"}`,
-      );
+    if (task !== undefined && task.seq === results[j]) {
+      inflight.shift(); // slot.answered(), its unref once the batch is done
+    } else {
+      const head = task;
+      task = slot.unordered ? takeLater(slot, results[j]) : undefined;
+      if (task === undefined) {
+        throw new WireError(
+          `worker '${slot.name}' sent a result for task ${
+            resultSeq(results, k)
+          }, expected ${
+            slot.unordered ? "one of its tasks in flight" : head?.seq ?? "none"
+          }`,
+        );
+      }
     }
-    inflight.shift(); // slot.answered(), its unref once the batch is done
     slot.done++;
     registry.release(task.fid);
     const group = task.group;

@@ -152,6 +152,11 @@ export class Slot {
   state: SlotState = "starting";
   /** Sent and unanswered, in send order. */
   readonly inflight: Deque<TaskRecord> = new Deque();
+  /**
+   * Its worker may answer out of send order (`WorkerAdapter.unordered`):
+   * a result is matched to its task wherever that is in `inflight`.
+   */
+  unordered = false;
   /** Function ids defined in this worker. */
   readonly known: Set<number> = new Set();
   /** Function ids to tell the worker to forget before the next message. */
@@ -366,6 +371,7 @@ export function openSlot(
       );
     }
     slot.handle = handle;
+    slot.unordered = adapter.unordered === true;
     handle.unref?.();
     const msg: InitMessage = {
       type: "init",

@@ -205,6 +205,17 @@ export interface WorkerAdapter {
    * next one already waits in the queue, not a round trip to the pool away.
    */
   readonly prefetch?: number;
+  /**
+   * Whether a worker may answer its tasks in another order than it was
+   * sent them (default `false`: a worker answers in send order, and a
+   * result out of that order is a protocol error). A transport whose
+   * workers are slots over a queue shared by many runners (a cluster's
+   * work-queue stream) sets `true`, so that the result of a short task is
+   * not held back behind a slow one sent before it to the same slot. Each
+   * task is still answered exactly once; `map` and `imap` results keep
+   * their order (the pool orders them, not the worker).
+   */
+  readonly unordered?: boolean;
   /** Starts one worker; `events` is how it reports messages and its end. */
   spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }

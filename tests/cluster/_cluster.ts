@@ -28,6 +28,11 @@ export const killHostTask = moduleTask<typeof Tasks.killHost>(
 );
 /** `inc(x)` on a host: x + 1. */
 export const incTask = moduleTask<typeof Tasks.inc>(TASKS, "inc");
+/** `untilFile({ x, file })` on a host: x, once `file` exists. */
+export const untilFileTask = moduleTask<typeof Tasks.untilFile>(
+  TASKS,
+  "untilFile",
+);
 
 /** One line of a run log. */
 export interface Run {

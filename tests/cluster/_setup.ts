@@ -18,7 +18,14 @@ import { bounded, Stage } from "./_cluster.ts";
 import { type NatsServer, startNats } from "./_nats.ts";
 
 export { noNatsServer } from "./_nats.ts";
-export { bounded, incTask, napTask, recordTask, runLog } from "./_cluster.ts";
+export {
+  bounded,
+  incTask,
+  napTask,
+  recordTask,
+  runLog,
+  untilFileTask,
+} from "./_cluster.ts";
 
 /** What a test gets: the server, its hosts, and a way to make pools. */
 export interface Cluster {
