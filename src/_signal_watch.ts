@@ -277,6 +277,14 @@ function setFirst(signal: AbortSignal, watch: SignalWatch | undefined): void {
   else FROZEN?.delete(signal);
 }
 
+/**
+ * Whether `value` is the signal of the watch used last (so a checked
+ * signal, not fired): a call passing it again needs no check.
+ */
+export function isWatched(value: unknown): value is AbortSignal {
+  return lastWatch !== undefined && lastWatch.signal === value;
+}
+
 /** The watch of `signal` (not aborted) in `engine`'s pool, made if need be. */
 export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
   const last = lastWatch;
