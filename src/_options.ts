@@ -19,6 +19,7 @@ import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
 import type { TransferListItem } from "./types.ts";
 import { checkKeys, doing, received } from "./_option_names.ts";
+import { isWatched } from "./_signal_watch.ts";
 
 /** Whether `value` is an integer >= 1. */
 export function positiveInteger(value: unknown): value is number {
@@ -76,6 +77,7 @@ function checkArray(method: string, name: string, value: unknown): void {
  */
 function checkSignal(method: string, value: unknown): AbortSignal | undefined {
   if (value === undefined || value === null) return undefined;
+  if (isWatched(value)) return value; // checked when its watch was made
   const s = value as Record<string, unknown>;
   if (
     typeof value !== "object" || typeof s.aborted !== "boolean" ||

@@ -157,7 +157,7 @@ export function submitApply(
     settleResult(result, false, signal.reason);
   } else {
     const watch = watchSignal(signal, engine);
-    watch.add(result);
+    watch.addApply(result);
     const sink = onProgress === undefined
       ? watch.applySink
       : applyProgressSink(onProgress, watch.applySink);

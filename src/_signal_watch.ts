@@ -3,7 +3,9 @@
  * The watch of one signal in one pool ({@linkcode SignalWatch}): its one
  * `abort` listener, the calls on it, and the group of the tasks of its calls
  * without a time limit, so that such a call allocates nothing of its own
- * (its result, or a small entry for a map, is listed). The listener is
+ * (a small entry for a map is listed; the results of its first `apply`
+ * calls, and past those none: found among the engine's tasks if the
+ * signal fires). The listener is
  * removed once no call uses it (on the next timer turn): a long-lived
  * signal shared by many calls gathers nothing.
  *
@@ -12,7 +14,8 @@
 
 import { CallGroup, type Engine } from "./core/_engine.ts";
 import type { TaskSink } from "./core/_wire.ts";
-import { type AsyncResult, settleResult } from "./async_result.ts";
+import { AsyncResult, isPending, settleResult } from "./async_result.ts";
+import type { TaskRecord } from "./core/_slot.ts";
 import { APPLY_SINK } from "./_result_sinks.ts";
 import type { CallStop } from "./_stop.ts";
 
@@ -47,10 +50,19 @@ export class SignalWatch extends CallGroup {
   /** The first of its calls with a time limit. */
   head: CallStop | undefined = undefined;
   /**
-   * Results and entries of its calls without one; settled ones linger
-   * until compacted. Made on first use.
+   * Results of its first `apply` calls (settled ones linger); `undefined`
+   * once more than {@linkcode LISTED} (`#found`): then none is listed, and
+   * they are found among the engine's tasks if the signal fires. Listing
+   * them all cost a tenth of a tiny task (Node 24, 100,000 calls on one
+   * signal): the list, old, kept settled results alive until all settled.
    */
-  #calls: (AsyncResult<unknown> | Entry)[] | undefined = undefined;
+  #results: AsyncResult<unknown>[] | undefined = undefined;
+  /** Its `apply` calls are too many to list: found in the engine. */
+  #found = false;
+  /** Its `apply` calls without a time limit not settled. */
+  #applies = 0;
+  /** Entries of its map and `imap` calls; settled ones linger until compacted. */
+  #entries: Entry[] | undefined = undefined;
   /** Calls on it not settled (time-limited ones not counted). */
   #live = 0;
   /** Listed in `IDLE`, to stop listening unless used again soon. */
@@ -81,19 +93,19 @@ export class SignalWatch extends CallGroup {
 
   /** Sink: an `apply` task's value. */
   ok(ctx: unknown, value: unknown): void {
-    this.settled();
+    this.#applied();
     APPLY_SINK.ok(ctx, value);
   }
 
   /** Sink: an `apply` task's error. */
   fail(ctx: unknown, error: unknown): void {
-    this.settled();
+    this.#applied();
     APPLY_SINK.fail(ctx, error);
   }
 
   /** Sink: an `apply` task's partial outcome. */
   partial(ctx: unknown, values: unknown[], errors: [number, Error][]): void {
-    this.settled();
+    this.#applied();
     APPLY_SINK.partial(ctx, values, errors);
   }
 
@@ -102,26 +114,47 @@ export class SignalWatch extends CallGroup {
     this.#fire();
   }
 
-  /** A call without a time limit starts watching (`settled()` when it ends). */
-  add(call: AsyncResult<unknown> | Entry): void {
-    const calls = this.#calls ??= [];
-    calls.push(call);
-    if (++this.#live * 2 + 64 < calls.length) {
-      // Mostly settled: keep the others (amortised constant time).
-      this.#calls = calls.filter((c) =>
-        "done" in c ? !c.done : !(c as AsyncResult<unknown>).ready()
-      );
+  /**
+   * An `apply` call without a time limit starts watching; its task, of
+   * this group, has this watch as its sink (or under its progress sink)
+   * and `result` as its context.
+   */
+  addApply(result: AsyncResult<unknown>): void {
+    this.#live++;
+    this.#applies++;
+    if (this.#found) return;
+    const results = this.#results ??= [];
+    if (results.length < LISTED) results.push(result);
+    else {
+      this.#results = undefined;
+      this.#found = true;
     }
+  }
+
+  /** A map or `imap` call starts watching (`settled()` when it ends). */
+  add(entry: Entry): void {
+    const entries = this.#entries ??= [];
+    entries.push(entry);
+    if ((++this.#live - this.#applies) * 2 + 64 < entries.length) {
+      // Mostly settled: keep the others (amortised constant time).
+      this.#entries = entries.filter((e) => !e.done);
+    }
+  }
+
+  /** An `apply` call settled. */
+  #applied(): void {
+    this.#applies--;
+    this.settled();
   }
 
   /** A call added by {@linkcode SignalWatch.add} settled. */
   settled(): void {
     if (--this.#live === 0) {
-      this.#calls = undefined;
+      this.#results = this.#entries = undefined;
+      this.#found = false;
       this.#maybeDetach();
     }
   }
-
   /** Links a time-limited call. */
   link(call: CallStop): void {
     const head = this.head;
@@ -165,6 +198,13 @@ export class SignalWatch extends CallGroup {
     this.#fired = true;
     forget(this);
     const reason = this.signal.reason;
+    // Its apply calls, found before any callback runs (one may change the
+    // engine's queue).
+    const results = this.#found
+      ? this.engine.tasksOf(this, this.#applies, pickApply).map((t) =>
+        t.ctx as AsyncResult<unknown>
+      )
+      : this.#results ?? [];
     let each = this.head;
     this.head = undefined;
     while (each !== undefined) {
@@ -173,16 +213,23 @@ export class SignalWatch extends CallGroup {
       each.abort(reason);
       each = next;
     }
-    const calls = this.#calls ?? [];
-    this.#calls = undefined;
-    this.#live = 0;
-    for (const call of calls) {
-      if ("done" in call) {
-        if (!call.done) call.settle(reason);
-      } else settleResult(call, false, reason);
-    }
+    const entries = this.#entries ?? [];
+    this.#results = this.#entries = undefined;
+    this.#found = false;
+    this.#live = this.#applies = 0;
+    for (const entry of entries) if (!entry.done) entry.settle(reason);
+    for (const result of results) settleResult(result, false, reason);
     this.engine.abort(this);
   }
+}
+
+/** Apply results listed by a watch before it stops listing them. */
+const LISTED = 16;
+
+/** A task of a watch that is an `apply` call's, not settled. */
+function pickApply(task: TaskRecord): boolean {
+  const ctx = task.ctx;
+  return ctx instanceof AsyncResult && isPending(ctx);
 }
 
 /** Watches no call used lately: they stop listening on the next sweep. */
@@ -228,6 +275,14 @@ function setFirst(signal: AbortSignal, watch: SignalWatch | undefined): void {
   }
   if (watch !== undefined) (FROZEN ??= new Map()).set(signal, watch);
   else FROZEN?.delete(signal);
+}
+
+/**
+ * Whether `value` is the signal of the watch used last (so a checked
+ * signal, not fired): a call passing it again needs no check.
+ */
+export function isWatched(value: unknown): value is AbortSignal {
+  return lastWatch !== undefined && lastWatch.signal === value;
 }
 
 /** The watch of `signal` (not aborted) in `engine`'s pool, made if need be. */

@@ -27,6 +27,7 @@ import {
   type CallGroup,
   cancelledHead,
   replaceSlot,
+  tasksOf,
 } from "./_cancel.ts";
 import { TaskQueue } from "./_task_queue.ts";
 import { Window } from "./_window.ts";
@@ -213,6 +214,15 @@ export class Engine {
     });
     if (this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
+  }
+
+  /** Up to `want` unanswered tasks of `group` that `pick` takes: {@linkcode tasksOf}. */
+  tasksOf(
+    group: CallGroup,
+    want: number,
+    pick: (task: TaskRecord) => boolean,
+  ): TaskRecord[] {
+    return tasksOf(group, this.#queue, this.#slots, want, pick);
   }
 
   /** No new work; queued work still runs, then the workers exit. */

@@ -237,12 +237,18 @@ export class Slot {
       this.since = performance.now();
     }
     let ordinal = this.sent;
+    // A group needs its last task here only: told once per run of its tasks.
+    let group: CallGroup | undefined;
     for (let k = 0; k < n; k++) {
       const task = batch[k];
       task.ordinal = ordinal++;
       inflight.push(task);
-      if (task.group !== undefined) task.group.sent(task, this);
+      if (task.group !== group) {
+        if (group !== undefined) group.sent(batch[k - 1], this);
+        group = task.group;
+      }
     }
+    if (group !== undefined) group.sent(batch[n - 1], this);
     this.sent = ordinal;
     this.assigned += n;
   }

@@ -70,6 +70,11 @@ export class TaskQueue {
     this.cancelled += group.queued;
   }
 
+  /** The task `i` places from the front (0: the front), not removed. */
+  at(i: number): TaskRecord | undefined {
+    return this.#items.at(i);
+  }
+
   /** Appends `task` at the back. */
   push(task: TaskRecord): void {
     const group = task.group;
