@@ -133,11 +133,10 @@ export class Engine {
   }
 
   /**
-   * Queues one task. The caller has checked that the pool accepts work;
-   * a broken or terminated pool rejects the task through its sink. `mode`
-   * is the wire's mode field (a `TaskMode`, with `TASK_*` flags). A task
-   * of `group` can be stopped with {@linkcode Engine.abort}; once the group
-   * is cancelled, its tasks are not queued at all.
+   * Queues one task (a broken or terminated pool rejects it through its
+   * sink). `mode`: the wire's mode field (`TaskMode`, `TASK_*` flags). A
+   * task of `group` stops with {@linkcode Engine.abort}; none is queued
+   * once the group is cancelled.
    */
   submit(
     fid: number,
@@ -190,20 +189,15 @@ export class Engine {
   }
 
   /**
-   * Keeps the pool from finishing a `close()` while more work may still be
-   * submitted (an input being read). Returns the release function.
-   * `input.abort` is called once, with the error to settle with, if the
-   * pool stops first; the reader must then settle at once and stop reading.
-   * `input.join`, if given, is called when `join()` is awaited meanwhile.
+   * Keeps `close()` from finishing while an input is read; returns the
+   * release. `input.abort(error)` is called once if the pool stops first
+   * (settle at once, stop reading); `input.join` when `join()` is awaited.
    */
   hold(input: InputHold): () => void {
     return this.#inputs.hold(input, () => this.#maybeFinish());
   }
 
-  /**
-   * Stops the work of `group` (its call was aborted and settled already):
-   * see {@linkcode abortGroup}. A second call does nothing.
-   */
+  /** Stops the work of the aborted `group` ({@linkcode abortGroup}), once. */
   abort(group: CallGroup): void {
     if (group.cancelled) return;
     group.cancelled = true;
