@@ -19,6 +19,7 @@ import {
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
+  MODE_STARMAP,
   TASK_PROGRESS,
   type TaskMode,
   type TaskSink,
@@ -166,15 +167,17 @@ export function submitApply(
   return result;
 }
 
-/** `map_async` and `starmap_async` (by `mode`), with errors naming `method`. */
+/** `map_async` and `starmap_async` (by `method`), with errors naming it. */
 export function submitMap<R>(
   state: PoolState,
-  method: string,
+  method: "map" | "map_async" | "starmap" | "starmap_async",
   fn: unknown,
   iterable: unknown,
   chunksizeArg: unknown,
-  mode: TaskMode,
 ): AsyncResult<R[]> {
+  const mode: TaskMode = method === "starmap" || method === "starmap_async"
+    ? MODE_STARMAP
+    : MODE_MAP;
   const { fid, opts } = beginMap(state, method, fn, iterable, chunksizeArg);
   const engine = state.engine;
   const result = new AsyncResult<R[]>({
