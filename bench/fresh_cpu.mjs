@@ -9,8 +9,9 @@
 // bench/.xpool-js/mod.js, what Node users get). Prints per tree the medians
 // of: ms (wall, new Pool to last result), cpu (all threads, process.cpuUsage
 // from before new Pool), main thread, the pool's worker threads, the JIT
-// compiler threads (JavaScriptCore's JITWorker, V8's V8Worker), and for
-// each other tree the median of per-round differences against the first.
+// compiler threads (JavaScriptCore's JITWorker, V8's V8Worker), the other
+// threads (JavaScriptCore's garbage collector, HeapHelper), and for each
+// other tree the median of per-round differences against the first.
 // `uptime` before and after: the machine is shared.
 import process from "node:process";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -63,12 +64,14 @@ async function child(tree, n) {
     main: 0,
     workers: 0,
     jit: 0,
+    other: 0,
   };
   for (const [t, { comm, ms }] of Object.entries(after)) {
     const d = ms - (before[t]?.ms ?? 0);
     if (t === String(process.pid)) r.main += d;
     else if (/PoolWorker|WorkerThread|^worker-\d/.test(comm)) r.workers += d;
     else if (/JIT|V8Worker/.test(comm)) r.jit += d;
+    else r.other += d;
   }
   console.log("@@RESULT " + JSON.stringify(r));
 }
@@ -108,7 +111,7 @@ function parent(args) {
     const s = [...xs].sort((a, b) => a - b);
     return s.length ? Math.round(s[s.length >> 1]) : NaN;
   };
-  const keys = ["ms", "cpu", "main", "workers", "jit"];
+  const keys = ["ms", "cpu", "main", "workers", "jit", "other"];
   trees.forEach((tree, k) => {
     const s = samples[k];
     const cols = keys.map((f) => `${f} ${med(s.map((x) => x[f]))}`);

@@ -29,10 +29,10 @@ export interface PoolState {
   readonly engine: Engine;
   /** Number of workers. */
   readonly processes: number;
-  /** The `context` option, for `toString`. */
-  readonly context: string | undefined;
   /** The `taskTimeout` option, in seconds. */
   readonly taskTimeout: number | undefined;
+  /** `Pool(processes=N, context=...)`, for debugging. */
+  readonly name: string;
 }
 
 function taskSpec(fn: unknown, role: string): FnSpec {
@@ -129,8 +129,10 @@ export function createPool(options?: number | PoolOptions): PoolState {
   return {
     engine,
     processes,
-    context,
     taskTimeout: opts.taskTimeout ?? undefined,
+    name: `Pool(processes=${processes}${
+      context ? `, context=${context}` : ""
+    })`,
   };
 }
 
@@ -146,21 +148,22 @@ export function joinPool(state: PoolState): Promise<void> {
   return state.engine.join();
 }
 
-/** `Pool(processes=N, context=...)`, for debugging. */
-export function poolName(state: PoolState): string {
-  return `Pool(processes=${state.processes}${
-    state.context ? `, context=${state.context}` : ""
-  })`;
-}
+/** The camelCase aliases of `Pool` (declared in its class body). */
+const ALIASES: Readonly<Record<string, string>> = {
+  applyAsync: "apply_async",
+  mapAsync: "map_async",
+  starmapAsync: "starmap_async",
+  imapUnordered: "imap_unordered",
+};
 
 /**
- * Installs camelCase aliases on `proto` (`Pool.prototype`): each calls the
- * Python-named method through `this`, so a subclass that overrides
+ * Installs the camelCase aliases on `proto` (`Pool.prototype`): each calls
+ * the Python-named method through `this`, so a subclass that overrides
  * `apply_async` changes `applyAsync` too. Non-enumerable, like methods.
  */
 export function aliasMethods(
   proto: object,
-  aliases: Readonly<Record<string, string>>,
+  aliases: Readonly<Record<string, string>> = ALIASES,
 ): void {
   for (const [alias, name] of Object.entries(aliases)) {
     const method = {

@@ -19,6 +19,7 @@ import {
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
+  MODE_STARMAP,
   TASK_PROGRESS,
   type TaskMode,
   type TaskSink,
@@ -110,12 +111,29 @@ export function submitApply(
       }; wrap a single argument as [x]`,
     );
   }
+  if (options === undefined && state.taskTimeout === undefined) {
+    // The usual tiny call: nothing to parse or watch (kept short for JITs).
+    const result = new AsyncResult<unknown>();
+    const single = list.length === 1;
+    const payload = single ? list[0] : list;
+    const mode = single ? MODE_CALL1 : MODE_CALL;
+    engine.submit(fid, mode, payload, APPLY_SINK, result, undefined);
+    return result;
+  }
+  return submitWith(state, method, fid, list, options);
+}
+
+/** `submitApply` with options or a `taskTimeout`. */
+function submitWith(
+  state: PoolState,
+  method: "apply" | "apply_async",
+  fid: number,
+  list: unknown[],
+  options: ApplyOptions | undefined,
+): AsyncResult<unknown> {
+  const engine = state.engine;
   const { args: callArgs, callbacks, transfer, onProgress, signal, timeout } =
-    applyOptions(
-      method,
-      list,
-      options,
-    );
+    applyOptions(method, list, options);
   const result = new AsyncResult<unknown>(callbacks);
   const single = callArgs.length === 1;
   let mode: number = single ? MODE_CALL1 : MODE_CALL;
@@ -166,15 +184,17 @@ export function submitApply(
   return result;
 }
 
-/** `map_async` and `starmap_async` (by `mode`), with errors naming `method`. */
+/** `map_async` and `starmap_async` (by `method`), with errors naming it. */
 export function submitMap<R>(
   state: PoolState,
-  method: string,
+  method: "map" | "map_async" | "starmap" | "starmap_async",
   fn: unknown,
   iterable: unknown,
   chunksizeArg: unknown,
-  mode: TaskMode,
 ): AsyncResult<R[]> {
+  const mode: TaskMode = method === "starmap" || method === "starmap_async"
+    ? MODE_STARMAP
+    : MODE_MAP;
   const { fid, opts } = beginMap(state, method, fn, iterable, chunksizeArg);
   const engine = state.engine;
   const result = new AsyncResult<R[]>({

@@ -1,12 +1,11 @@
 /**
- * {@linkcode Pool}: Python's `multiprocessing.Pool`. Validates arguments,
- * maps Python and camelCase options, and delegates to the engine.
+ * {@linkcode Pool}: Python's `multiprocessing.Pool`. Its methods check their
+ * arguments (src/_pool_submit.ts) and hand the work to the engine.
  *
  * @module
  */
 
 import type { AsyncResult } from "./async_result.ts";
-import { MODE_MAP, MODE_STARMAP } from "./core/_wire.ts";
 import type { IMapIterator } from "./imap_iterator.ts";
 import type { PoolStats } from "./core/_stats.ts";
 import type {
@@ -25,55 +24,41 @@ import {
   createPool,
   joinPool,
   MAX_PROCESSES,
-  poolName,
   type PoolState,
 } from "./_pool_create.ts";
 
 /**
- * A pool of workers, with the API of Python's `multiprocessing.Pool`.
- * Workers are threads (Web Workers or `node:worker_threads`), started at
- * construction. Methods keep the Python names (`apply_async`,
- * `imap_unordered`, ...); `applyAsync`, `mapAsync`, `starmapAsync` and
- * `imapUnordered` are aliases. Keyword arguments of Python go in a trailing
- * options object; timeouts are in seconds.
+ * A pool of worker threads (started at construction) with the API of
+ * Python's `multiprocessing.Pool`: its method names (`apply_async`, ...) with
+ * camelCase aliases, keyword arguments in a trailing options object, timeouts
+ * in seconds. Tasks ({@linkcode Task}) are self-contained functions sent by
+ * source, or {@linkcode moduleTask} handles; arguments and results are cloned.
  *
- * Tasks ({@linkcode Task}) are functions sent by source (self-contained: no
- * variables of the enclosing scope) or {@linkcode moduleTask} handles.
- * Arguments and results cross by structured clone.
- *
- * Bad arguments (`TypeError`: a wrong type, an unknown option name, and the
+ * Bad arguments (`TypeError`: a wrong type or an unknown option name, the
  * message names the right one; `RangeError`: a count that is not a positive
  * integer) and calls after `close()` or `terminate()` (`Error` "Pool not
  * running") reject the promise of `apply`, `map` and `starmap`; the other
- * methods throw them at the call.
- *
- * An idle pool does not keep the process alive; a busy one does. Still,
- * end a pool with `close()` + `join()`, `terminate()`, or `await using`.
+ * methods throw them at the call. An idle pool does not keep the process
+ * alive; end it with `close()` + `join()`, `terminate()` or `await using`.
  *
  * @example Usage
  * ```ts
  * import { Pool } from "@x/pool";
  *
  * const pool = new Pool(4);
- * const squares = await pool.map((x: number) => x * x, [1, 2, 3]);
- * console.log(squares); // [1, 4, 9]
+ * console.log(await pool.map((x: number) => x * x, [1, 2, 3])); // [1, 4, 9]
  * pool.close();
  * await pool.join();
  * ```
  */
 export class Pool {
   /**
-   * The most workers a pool may have: 1024. A worker is a thread with its
-   * own heap (idle, ~12 MiB on Node and Deno, ~2 MiB on Bun), so a larger
-   * count is almost surely a mistake (a count of items, say). `new Pool()`
-   * uses `min(cpuCount(), MAX_PROCESSES)`.
+   * The most workers a pool may have: 1024 (each is a thread with its own
+   * heap). `new Pool()` uses `min(cpuCount(), MAX_PROCESSES)`.
    *
    * @example Usage
    * ```ts
-   * import { cpuCount, Pool } from "@x/pool";
-   *
-   * const pool = new Pool(Math.min(4 * cpuCount(), Pool.MAX_PROCESSES));
-   * await pool.terminate();
+   * console.log(Pool.MAX_PROCESSES); // 1024
    * ```
    */
   static readonly MAX_PROCESSES: number = MAX_PROCESSES;
@@ -81,31 +66,21 @@ export class Pool {
   #s: PoolState;
 
   /**
-   * Starts the workers: the first at once, the rest in slices that let the
-   * event loop run in between (one takes ~2 ms on Bun, ~11 ms on Node,
-   * ~35–85 ms on Deno), so `new Pool(64)` returns quickly and tasks go to
-   * the workers started so far.
+   * Starts the workers: the first at once, the rest in slices between
+   * turns of the event loop, so `new Pool(64)` returns quickly.
    *
-   * @param options The number of workers (Python's `Pool(4)`), or
-   *   {@linkcode PoolOptions}.
-   * @throws {RangeError} If `processes` (at most 1024) or
-   *   `maxtasksperchild` is not a positive integer, or a `resourceLimits`
-   *   field is not finite or below its floor.
-   * @throws {TypeError} If an option has the wrong type or an unknown name
-   *   (the message suggests the right one), the initializer cannot be sent,
-   *   or `initargs` cannot be cloned.
+   * @param options The number of workers, or {@linkcode PoolOptions}.
+   * @throws {RangeError} If `processes` (at most 1024) or `maxtasksperchild`
+   *   is not a positive integer, or a `resourceLimits` field is below its floor.
+   * @throws {TypeError} If an option has the wrong type or an unknown name,
+   *   the initializer cannot be sent, or `initargs` cannot be cloned.
    * @throws {Error} If this runtime lacks the adapter of `context`, is too
-   *   old (Node 20), or cannot apply a `resourceLimits` field (Bun, `"web"`,
-   *   `stackSizeMb` on Deno, an adapter without it).
+   *   old (Node 20), or cannot apply a `resourceLimits` field (README).
    *
    * @example Usage
    * ```ts
-   * await using pool = new Pool({
-   *   processes: 2,
-   *   initializer: (n: number) => void ((globalThis as any).base = n),
-   *   initargs: [10],
-   *   maxtasksperchild: 100,
-   * });
+   * const init = (n: number) => void ((globalThis as any).base = n);
+   * await using pool = new Pool({ processes: 2, initializer: init, initargs: [1] });
    * console.log(pool.processes); // 2: the number of workers (read-only)
    * ```
    */
@@ -119,8 +94,7 @@ export class Pool {
   }
 
   /**
-   * Runs `fn(...args)` in a worker and waits for the result (Python's
-   * `apply`).
+   * Runs `fn(...args)` in a worker and waits for the result (Python's `apply`).
    *
    * @param args The arguments (Python's `args` tuple).
    * @param options {@linkcode ApplyOptions} but the callbacks.
@@ -129,9 +103,8 @@ export class Pool {
    * ```ts
    * await using pool = new Pool(2);
    * console.log(await pool.apply((a: number, b: number) => a + b, [1, 2])); // 3
-   * // Python's kwds: one extra trailing argument
    * const scale = (x: number, kw: { by: number }) => x * kw.by;
-   * console.log(await pool.apply(scale, [2], { kwds: { by: 10 } })); // 20
+   * console.log(await pool.apply(scale, [2], { kwds: { by: 10 } })); // 20: kwds last
    * ```
    */
   apply<F extends AnyFunction>(
@@ -142,10 +115,7 @@ export class Pool {
       "transfer" | "onProgress" | "signal" | "timeout"
     >,
   ): Promise<Awaited<ReturnType<F>>>;
-  /**
-   * Python's `apply(func, args, kwds)`: `kwds` is passed to `fn` as one
-   * extra trailing argument, after `args` (the example above).
-   */
+  /** Python's `apply(func, args, kwds)`: `kwds` is one extra last argument. */
   apply<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
@@ -165,15 +135,12 @@ export class Pool {
    * @param args The arguments (Python's `args` tuple).
    * @param options {@linkcode ApplyOptions}: `callback` and
    *   `error_callback` run on the calling side before the result settles.
-   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
-   *   "Pool not running" (see {@linkcode Pool}).
+   * @throws {TypeError | RangeError | Error} At the call (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
-   * const result = pool.apply_async((x: number) => x * x, [4], {
-   *   callback: (value) => console.log("got", value),
-   * });
+   * const result = pool.apply_async((x: number) => x * x, [4], { callback: console.log });
    * console.log(await result.get(10)); // 16
    * console.log(await pool.applyAsync((x: number) => -x, [1])); // -1
    * ```
@@ -183,10 +150,7 @@ export class Pool {
     args?: Parameters<F>,
     options?: ApplyOptions<Awaited<ReturnType<F>>, never>,
   ): AsyncResult<Awaited<ReturnType<F>>>;
-  /**
-   * Python's `apply_async(func, args, kwds)`: `kwds` is passed to `fn` as
-   * one extra trailing argument, after `args` (see {@linkcode Pool.apply}).
-   */
+  /** Python's `apply_async(func, args, kwds)`, as {@linkcode Pool.apply}. */
   apply_async<F extends AnyFunction>(
     fn: Task<F>,
     args: LeadingArgs<Parameters<F>>,
@@ -220,7 +184,7 @@ export class Pool {
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
     return settled(() =>
-      submitMap<Awaited<R>>(this.#s, "map", fn, iterable, chunksize, MODE_MAP)
+      submitMap<Awaited<R>>(this.#s, "map", fn, iterable, chunksize)
     );
   }
 
@@ -230,15 +194,12 @@ export class Pool {
    *
    * @param chunksize Items per task, or {@linkcode MapOptions}: `callback`
    *   gets the whole result list, `error_callback` the first error.
-   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
-   *   "Pool not running" (see {@linkcode Pool}).
+   * @throws {TypeError | RangeError | Error} At the call (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
-   * const result = pool.map_async((x: number) => x + 1, [1, 2], {
-   *   callback: (values) => console.log(values), // [2, 3]
-   * });
+   * const result = pool.map_async((x: number) => x + 1, [1, 2], { callback: console.log });
    * await result.wait();
    * console.log(await pool.mapAsync((x: number) => x * 3, [1])); // [3]
    * ```
@@ -248,7 +209,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    return submitMap(this.#s, "map_async", fn, iterable, chunksize, MODE_MAP);
+    return submitMap(this.#s, "map_async", fn, iterable, chunksize);
   }
 
   /**
@@ -270,9 +231,8 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
-    const s = this.#s;
     return settled(() =>
-      submitMap<Awaited<R>>(s, "starmap", fn, iterable, chunksize, MODE_STARMAP)
+      submitMap<Awaited<R>>(this.#s, "starmap", fn, iterable, chunksize)
     );
   }
 
@@ -281,8 +241,7 @@ export class Pool {
    * `starmap_async`). Alias: {@linkcode Pool.starmapAsync}.
    *
    * @param chunksize As for {@linkcode Pool.map_async}.
-   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
-   *   "Pool not running" (see {@linkcode Pool}).
+   * @throws {TypeError | RangeError | Error} At the call (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
@@ -297,26 +256,21 @@ export class Pool {
     iterable: Iterable<A> | AsyncIterable<A>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
-    const s = this.#s;
-    return submitMap(s, "starmap_async", fn, iterable, chunksize, MODE_STARMAP);
+    return submitMap(this.#s, "starmap_async", fn, iterable, chunksize);
   }
 
   /**
    * Lazy `map`: results in input order as they become ready (Python's
-   * `imap`). The input (sync or async) is read lazily, at most `buffersize`
-   * chunks ahead of the consumer, so infinite generators work; `break`
-   * stops reading.
+   * `imap`). The input (sync or async) is read at most `buffersize` chunks
+   * ahead of the consumer, so endless generators work; `break` stops it.
    *
    * @param chunksize Items per task (default 1), or {@linkcode ImapOptions}.
-   * @throws {TypeError | RangeError | Error} At the call: bad arguments, or
-   *   "Pool not running" (see {@linkcode Pool}).
+   * @throws {TypeError | RangeError | Error} At the call (see {@linkcode Pool}).
    *
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
-   * for await (const r of pool.imap((x: number) => x * 10, [1, 2, 3])) {
-   *   console.log(r); // 10, 20, 30
-   * }
+   * for await (const r of pool.imap((x: number) => x * 10, [1, 2])) console.log(r);
    * ```
    */
   imap<T, R>(
@@ -335,9 +289,7 @@ export class Pool {
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
-   * for await (const r of pool.imap_unordered((x: number) => x, [3, 1, 2])) {
-   *   console.log(r);
-   * }
+   * for await (const r of pool.imap_unordered((x: number) => x, [2, 1])) console.log(r);
    * for await (const r of pool.imapUnordered((x: number) => x, [1])) console.log(r);
    * ```
    */
@@ -359,18 +311,14 @@ export class Pool {
   declare imapUnordered: Pool["imap_unordered"];
 
   /**
-   * A snapshot of the pool's state, for dashboards and progress bars:
-   * `{ processes, busy, idle, queued, running, completed, failed }`
-   * ({@linkcode PoolStats} says what each counts; a `map` chunk is one
-   * task). Cheap enough to call every frame. Tasks of an `imap` not yet
-   * read from its input are not counted.
+   * A snapshot of the pool's state ({@linkcode PoolStats}; a `map` chunk is
+   * one task), cheap enough to call every frame.
    *
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
    * const done = pool.map((x: number) => x * 2, [1, 2, 3, 4], 1);
-   * const { queued, running } = pool.stats();
-   * console.log(queued + running); // 4: submitted, none finished yet
+   * console.log(pool.stats().queued + pool.stats().running); // 4: none finished yet
    * await done;
    * console.log(pool.stats().completed); // 4
    * ```
@@ -381,13 +329,9 @@ export class Pool {
 
   /**
    * Accepts no new work; queued work still runs, then the workers exit
-   * ({@linkcode Pool.join} waits for that). Open `imap` iterators keep
-   * reading their input lazily, at most `buffersize` chunks ahead of their
-   * consumer, and the workers stay until each is exhausted or closed
-   * (`break`, `return()`). Awaiting `join()` reads the rest of an input
-   * already in memory (array, string, typed array, `Set`, `Map`); over a
-   * generator, consume or close the iterator before awaiting `join()`.
-   * Calling it again does nothing.
+   * ({@linkcode Pool.join} waits). Open `imap` iterators keep reading: over
+   * a generator, consume or close them before awaiting `join()`. Calling it
+   * again does nothing.
    *
    * @example Usage
    * ```ts
@@ -403,16 +347,10 @@ export class Pool {
   }
 
   /**
-   * Stops the workers now, even in the middle of a task, and rejects every
-   * unfinished result with an `AbortError` (Python leaves them hanging), at
-   * once, also of a map still reading an async input and of open `imap`
-   * iterators; inputs still being read are stopped (their `return()` is
-   * called). Resolves when every worker has stopped. On Deno a task in a
-   * sync busy loop (`for (;;) {}`) is the exception: its result rejects and
-   * `terminate()` resolves, but its thread spins until the process exits
-   * (README "Stopping work").
-   *
-   * @returns When the workers are gone.
+   * Stops the workers now, even mid-task, and at once rejects every
+   * unfinished result (also of open `imap` iterators) with an `AbortError`
+   * (Python leaves them hanging); inputs being read get `return()`. On Deno
+   * a sync busy loop spins on (README "Stopping work").
    *
    * @example Usage
    * ```ts
@@ -427,12 +365,10 @@ export class Pool {
   }
 
   /**
-   * Waits for the workers to exit, after {@linkcode Pool.close} (once queued
+   * Waits for the workers to exit after {@linkcode Pool.close} (once queued
    * work is done; its example calls both) or {@linkcode Pool.terminate}.
    *
-   * @returns When every worker has exited.
-   * @throws {Error} "Pool is still running" (as a rejection) if neither
-   *   `close()` nor `terminate()` was called.
+   * @throws {Error} "Pool is still running" (a rejection) before either.
    */
   join(): Promise<void> {
     return joinPool(this.#s);
@@ -441,8 +377,6 @@ export class Pool {
   /**
    * `await using pool = new Pool()`: {@linkcode Pool.close} and
    * {@linkcode Pool.join} (graceful; Python's `with` block terminates).
-   *
-   * @returns When the work is done and the workers have exited.
    *
    * @example Usage
    * ```ts
@@ -459,13 +393,8 @@ export class Pool {
 
   /** For debugging: `Pool(processes=N, context=...)`. */
   get [Symbol.toStringTag](): string {
-    return poolName(this.#s);
+    return this.#s.name;
   }
 }
 
-aliasMethods(Pool.prototype, {
-  applyAsync: "apply_async",
-  mapAsync: "map_async",
-  starmapAsync: "starmap_async",
-  imapUnordered: "imap_unordered",
-});
+aliasMethods(Pool.prototype); // applyAsync, ...: the `declare`s above

@@ -25,7 +25,8 @@ export interface PoolStats {
   idle: number;
   /**
    * Tasks not started: waiting in the pool's queue, or sent to a worker
-   * that has not started them. A `map` chunk counts as one task.
+   * that has not started them. A `map` chunk counts as one task; items of
+   * an `imap` not yet read from its input are not counted.
    */
   queued: number;
   /**
