@@ -35,6 +35,11 @@ export interface IMapSource {
   /** Set when the call's signal was aborted before it started: read nothing. */
   aborted?: { reason: unknown } | undefined;
   /**
+   * Gets the iterator before it reads its first chunks (an abort during
+   * that read, by the input itself, must find it).
+   */
+  opened?: ((iterator: unknown) => void) | undefined;
+  /**
    * Called once when the call's work is over: every chunk answered and the
    * input read to its end, or the iterator closed, failed or aborted.
    */

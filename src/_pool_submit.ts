@@ -297,8 +297,10 @@ export function openImap<R>(
     },
   );
   const group = watched?.group;
-  return it = createIMapIterator<R>({
+  return createIMapIterator<R>({
     aborted: abortedAtOnce,
+    // before the first read: the input may abort the signal while read
+    opened: (iterator) => it = iterator as IMapIterator<R>,
     onEnd: watched === undefined ? undefined : () => watched.finish(),
     iterable: iterable as Iterable<unknown>,
     chunksize: opts.chunksize ?? 1,

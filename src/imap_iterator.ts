@@ -134,6 +134,7 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
       this.#ended = true;
       return;
     }
+    source.opened?.(this);
     feed.start();
   }
 

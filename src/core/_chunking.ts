@@ -113,6 +113,8 @@ export class ChunkReader<T> {
   #size: number;
   #done = false;
   #closed = false;
+  /** Inside a synchronous input's `next()` (a close must wait for it). */
+  #reading = false;
 
   /**
    * @param iterable The input.
@@ -144,13 +146,24 @@ export class ChunkReader<T> {
         this.#iterator.next() as Promise<IteratorResult<T>>,
       );
     }
-    while (chunk.length < this.#size) {
-      const step = checkStep(this.#iterator.next() as IteratorResult<T>);
-      if (step.done) {
-        this.#done = true;
-        break;
+    this.#reading = true;
+    try {
+      while (chunk.length < this.#size && !this.#closed) {
+        const step = checkStep(this.#iterator.next() as IteratorResult<T>);
+        if (step.done) {
+          this.#done = true;
+          break;
+        }
+        chunk.push(step.value);
       }
-      chunk.push(step.value);
+    } finally {
+      this.#reading = false;
+    }
+    if (this.#closed) {
+      // closed by the input's own next() (it aborted its call's signal):
+      // a generator cannot return() while it runs, so it returns now
+      this.#return();
+      return undefined;
     }
     return chunk.length > 0 ? chunk : undefined;
   }
@@ -181,11 +194,23 @@ export class ChunkReader<T> {
     return chunk.length > 0 ? chunk : undefined;
   }
 
-  /** Stops reading: calls the input's `return()` so generators clean up. */
+  /**
+   * Stops reading: calls the input's `return()` so generators clean up
+   * (once the input's `next()` running now, if any, has returned).
+   */
   async close(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
     this.#closed = true;
-    await this.#iterator.return?.();
+    if (!this.#reading) await this.#iterator.return?.();
+  }
+
+  /** The deferred `return()` of a close during a synchronous read. */
+  #return(): void {
+    try {
+      this.#iterator.return?.();
+    } catch {
+      // the input's cleanup failed: reading had stopped anyway
+    }
   }
 }
