@@ -80,7 +80,17 @@ export class SignalWatch extends CallGroup {
     super();
     this.signal = signal;
     this.engine = engine;
-    signal.addEventListener("abort", this, { once: true });
+    try {
+      signal.addEventListener("abort", this, { once: true });
+    } catch (error) {
+      // Deno and Node: a frozen native AbortSignal takes no listener
+      throw new TypeError(
+        `Cannot watch the 'signal' option: its addEventListener("abort") threw (${
+          error instanceof Error ? error.message : String(error)
+        }); a frozen AbortSignal takes no listener on Deno and Node: pass one that is not frozen`,
+        { cause: error },
+      );
+    }
   }
 
   /**

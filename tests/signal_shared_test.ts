@@ -229,3 +229,48 @@ describe("signal shared by many calls", () => {
     },
   );
 });
+
+describe("a frozen signal", () => {
+  test(
+    "works where the runtime lets it take a listener (Bun), else the call throws a TypeError naming the fix (Deno, Node)",
+    T,
+    async () => {
+      // Does this runtime's frozen AbortSignal take a listener at all?
+      const probe = Object.freeze(new AbortController().signal);
+      let takes = true;
+      try {
+        probe.addEventListener("abort", () => {});
+      } catch {
+        takes = false;
+      }
+      await withPool({ processes: 1 }, async (pool) => {
+        for (const method of ["apply_async", "map_async", "imap"] as const) {
+          const controller = new AbortController();
+          const signal = Object.freeze(controller.signal);
+          const call = () =>
+            method === "apply_async"
+              ? pool.apply_async((x: number) => x, [1], { signal }).get(20)
+              : method === "map_async"
+              ? pool.map_async((x: number) => x, [1], { signal }).get(20)
+              : pool.imap((x: number) => x, [1], { signal }).next();
+          if (takes) {
+            await deadline(Promise.resolve(call()), 20, method);
+          } else {
+            assert.throws(call, (error: unknown) => {
+              assert.ok(error instanceof TypeError, String(error));
+              assert.match(error.message, /'signal'.*not frozen/);
+              return true;
+            }, method);
+          }
+        }
+        // Nothing half-made: the pool goes on, with and without a signal.
+        assert.equal(await pool.apply((x: number) => x + 1, [1]), 2);
+        const signal = new AbortController().signal;
+        assert.equal(
+          await pool.apply((x: number) => x + 1, [2], { signal }),
+          3,
+        );
+      });
+    },
+  );
+});
