@@ -20,6 +20,7 @@ import type { ResultCallbacks } from "./async_result.ts";
 import type { TransferListItem } from "./types.ts";
 import { checkKeys, doing, received } from "./_option_names.ts";
 import { isWatched } from "./_signal_watch.ts";
+import { checkAdapter } from "./_context_check.ts";
 
 /** Whether `value` is an integer >= 1. */
 export function positiveInteger(value: unknown): value is number {
@@ -162,31 +163,6 @@ export function checkPoolOptions(options: unknown): void {
   if (typeof o.context === "object" && o.context !== null) {
     checkAdapter(o.context as Record<string, unknown>);
   }
-}
-
-/** A custom `context` must be a whole `WorkerAdapter`: say what is missing. */
-function checkAdapter(a: Record<string, unknown>): void {
-  const missing = [
-    typeof a.name === "string" ? "" : "a string 'name'",
-    typeof a.sharedMemory === "boolean" ? "" : "a boolean 'sharedMemory'",
-    typeof a.spawn === "function" ? "" : "a function 'spawn'",
-  ].filter(Boolean);
-  if (
-    missing.length === 0 && a.processes !== undefined &&
-    !(Number.isSafeInteger(a.processes) && (a.processes as number) > 0)
-  ) {
-    throw new TypeError(
-      `Cannot create pool as the context's 'processes' must be a positive integer: received ${
-        received(a.processes)
-      }; omit it to default to cpuCount()`,
-    );
-  }
-  if (missing.length === 0) return;
-  throw new TypeError(
-    `Cannot create pool as 'context' is an object but not a WorkerAdapter: it lacks ${
-      missing.join(", ")
-    }: pass "web", "bun" or "node", or an object { name, sharedMemory, spawn(options, events) } as WorkerAdapter documents`,
-  );
 }
 
 /**

@@ -427,6 +427,66 @@ describe("option checks: new Pool()", () => {
       TypeError,
       [/context's 'processes' must be a positive integer: received '4'/],
     ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          prefetch: 0,
+        },
+      },
+      TypeError,
+      [/context's 'prefetch' /, /received 0/],
+    ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          prefetch: 1.5,
+        },
+      },
+      TypeError,
+      [/context's 'prefetch' /, /received 1.5/],
+    ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          prefetch: "2",
+        },
+      },
+      TypeError,
+      [/context's 'prefetch' /, /received '2'/],
+    ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          unordered: "true",
+        },
+      },
+      TypeError,
+      [/context's 'unordered' /, /must be true or false: received 'true'/],
+    ],
+    [
+      {
+        context: {
+          name: "mine",
+          sharedMemory: false,
+          spawn() {},
+          unordered: 1,
+        },
+      },
+      TypeError,
+      [/context's 'unordered' /, /must be true or false: received 1/],
+    ],
     [{ max_tasks_per_child: 2 }, TypeError, [
       /'max_tasks_per_child'/,
       /did you mean 'maxtasksperchild'/,
