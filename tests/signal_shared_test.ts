@@ -24,22 +24,7 @@ import {
   until,
   withPool,
 } from "./_util.ts";
-
-/** Counts a call in cell 0 of `sab`, returns 1. */
-const count = (sab: SharedArrayBuffer) => {
-  Atomics.add(new Int32Array(sab), 0, 1);
-  return 1;
-};
-
-/** Marks cell 0 of `sab` started, then waits (async) until cell 1 is set. */
-const waitFor = async (sab: SharedArrayBuffer) => {
-  const cells = new Int32Array(sab);
-  Atomics.store(cells, 0, 1);
-  while (Atomics.load(cells, 1) === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return "released";
-};
+import { count, waitFor } from "./_stop_tasks.ts";
 
 /** An input that never yields (its reader waits, no timer). */
 async function* never(): AsyncGenerator<number> {

@@ -25,26 +25,11 @@ import {
   until,
   withPool,
 } from "./_util.ts";
+import { count, waitFor } from "./_stop_tasks.ts";
 
 const BUSY_SKIP = isDenoWeb
   ? "a Deno web Worker cannot be stopped in a busy loop (README: Stopping work)"
   : false;
-
-/** Counts a call in cell 0 of `sab`, returns 1. */
-const count = (sab: SharedArrayBuffer) => {
-  Atomics.add(new Int32Array(sab), 0, 1);
-  return 1;
-};
-
-/** Marks cell 0 of `sab` started, then waits (async) until cell 1 is set. */
-const waitFor = async (sab: SharedArrayBuffer) => {
-  const cells = new Int32Array(sab);
-  Atomics.store(cells, 0, 1);
-  while (Atomics.load(cells, 1) === 0) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return "released";
-};
 
 /** Marks cell 0 of `sab` started, then spins forever. */
 const spin = (sab: SharedArrayBuffer) => {
