@@ -175,7 +175,14 @@ export class Workers {
   }
 
   #read(slot: Slot, msg: WorkerMessage): void {
-    switch (msg?.type) {
+    if (msg === null || typeof msg !== "object") {
+      throw new WireError(
+        `worker '${slot.name}' sent a message that is not an object: ${
+          String(msg)
+        }`,
+      );
+    }
+    switch (msg.type) {
       case "results": {
         const results = msg.results;
         if (!Array.isArray(results) || results.length % RESULT_STRIDE !== 0) {
