@@ -31,6 +31,7 @@ import { sourceSpec } from "../src/core/_function_source.ts";
 import { currentProcess } from "../src/current_process.ts";
 import { ThreadAdapter, type ThreadWorker } from "./_thread_adapter.ts";
 import { until } from "./_util.ts";
+import { serveWorker } from "../src/worker/serve.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;
@@ -696,3 +697,24 @@ test(
     }
   },
 );
+
+test("serveWorker refuses a channel without post or listen, naming the fix", () => {
+  const cases: [unknown, RegExp][] = [
+    [undefined, /received undefined/],
+    [null, /received null/],
+    [{}, /its post is undefined/],
+    [{ post: "x", listen() {} }, /its post is string/],
+    [{ post() {} }, /its listen is undefined/],
+    [{ post() {}, listen() {}, onFatal: 1 }, /its onFatal is number/],
+  ];
+  for (const [channel, why] of cases) {
+    assert.throws(
+      () => serveWorker(channel as Parameters<typeof serveWorker>[0]),
+      (error: Error) =>
+        error instanceof TypeError &&
+        /serveWorker\(channel\) takes a WorkerChannel/.test(error.message) &&
+        why.test(error.message),
+      String(why),
+    );
+  }
+});
