@@ -323,9 +323,8 @@ export class Host implements WorkerHost, Answers {
     if (notice?.kind === NOTICE_CANCEL) {
       const owner = `${poolId}.${notice.slot}`;
       const seqs = notice.seqs, now = performance.now();
-      for (const key of seqs?.map((n) => `${owner}#${n}`) ?? [owner]) {
-        this.#cancelled.set(key, now);
-      }
+      const keys = seqs?.map((n) => `${owner}#${n}`) ?? [owner];
+      for (const key of keys) this.#cancelled.set(key, now);
       for (const job of [...this.#byOwner.get(owner) ?? []]) {
         if (seqs === undefined || seqs.includes(job.seq)) this.#cancel(job);
       }
