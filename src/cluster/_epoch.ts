@@ -227,17 +227,25 @@ export class Epoch {
   }
 
   /**
-   * Stops the tasks of slot `key`: the hosts stop the ones they run (and
-   * drop the ones they are given later), and `seqs` (their stream
+   * Stops the tasks of slot `key` (only those numbered `tasks` when given):
+   * the hosts stop the ones they run (and drop the ones they are given
+   * later), and `seqs` (their stream
    * sequences) are deleted from the stream one by one. Never a purge by
    * subject: on a work queue that moves the shared consumer past the
    * messages of other slots and pools stored meanwhile, which are then lost.
    */
-  async cancel(key: string, seqs: number[]): Promise<void> {
+  async cancel(
+    key: string,
+    seqs: number[],
+    tasks?: readonly number[],
+  ): Promise<void> {
     const queue = this.#queue;
     if (queue === undefined || queue.nc.isClosed()) return;
     try {
-      queue.nc.publish(subjects.cancel(this.s, this.poolId), packCancel(key));
+      queue.nc.publish(
+        subjects.cancel(this.s, this.poolId),
+        packCancel(key, tasks),
+      );
     } catch {
       // closed meanwhile
     }

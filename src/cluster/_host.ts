@@ -166,7 +166,8 @@ export class Host implements WorkerHost, Answers {
     }
     const [poolId, slot] = taskOwner(msg.subject);
     const owner = `${poolId}.${slot}`;
-    if (this.#cancelled.has(owner) || this.#cancelled.has(poolId)) {
+    const gone = this.#cancelled, one = `${owner}#${task.seq}`;
+    if (gone.has(owner) || gone.has(poolId) || gone.has(one)) {
       return msg.term("cancelled");
     }
     let pool: LocalPool | undefined;
@@ -321,8 +322,12 @@ export class Host implements WorkerHost, Answers {
     const notice = readNotice(data);
     if (notice?.kind === NOTICE_CANCEL) {
       const owner = `${poolId}.${notice.slot}`;
-      this.#cancelled.set(owner, performance.now());
-      for (const job of [...this.#byOwner.get(owner) ?? []]) this.#cancel(job);
+      const seqs = notice.seqs, now = performance.now();
+      const keys = seqs?.map((n) => `${owner}#${n}`) ?? [owner];
+      for (const key of keys) this.#cancelled.set(key, now);
+      for (const job of [...this.#byOwner.get(owner) ?? []]) {
+        if (seqs === undefined || seqs.includes(job.seq)) this.#cancel(job);
+      }
     } else if (notice?.kind === NOTICE_GONE) {
       this.#cancelled.set(poolId, performance.now());
       for (const job of [...this.#jobs.values()]) {

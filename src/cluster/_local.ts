@@ -19,6 +19,7 @@ import {
   type ErrorRecord,
   type LostRecord,
   NOTE_PROGRESS,
+  NOTE_STARTED,
   STATUS_ERROR,
   STATUS_LOST,
   STATUS_OK,
@@ -144,6 +145,9 @@ function sinkFor(pool: LocalPool, answers: Answers): TaskSink {
     },
     progress(job, value) {
       answers.note(job, NOTE_PROGRESS, value);
+    },
+    started(job) {
+      answers.note(job, NOTE_STARTED, undefined);
     },
   };
 }

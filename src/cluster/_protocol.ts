@@ -190,14 +190,26 @@ export function packInitError(seq: number, record: ErrorRecord): Uint8Array {
 
 // ---- caller → hosts, on the pool's cancel subject -------------------------
 
-/** Stop the tasks of a slot: `[NOTICE_CANCEL, slotKey]`. */
+/**
+ * Stop the tasks of a slot: `[NOTICE_CANCEL, slotKey]`, or only those
+ * whose task seqs are listed: `[NOTICE_CANCEL, slotKey, seqs]`.
+ */
 export const NOTICE_CANCEL = 0;
 /** The pool is gone (close its host-local pools): `[NOTICE_GONE]`. */
 export const NOTICE_GONE = 1;
 
 /** A cancel notice body. */
-export function packCancel(slot: string): Uint8Array {
-  return pack([NOTICE_CANCEL, slot]);
+export function packCancel(
+  slot: string,
+  seqs?: readonly number[],
+): Uint8Array {
+  return pack(
+    seqs === undefined ? [NOTICE_CANCEL, slot] : [
+      NOTICE_CANCEL,
+      slot,
+      seqs,
+    ],
+  );
 }
 
 /** A gone notice body. */
@@ -207,7 +219,7 @@ export function packGone(): Uint8Array {
 
 /** A caller's notice, as a host reads it. */
 export type Notice =
-  | { kind: typeof NOTICE_CANCEL; slot: string }
+  | { kind: typeof NOTICE_CANCEL; slot: string; seqs?: number[] }
   | { kind: typeof NOTICE_GONE };
 
 /** Reads a notice body; `undefined` for one that is neither (ignored). */
@@ -219,7 +231,10 @@ export function readNotice(bytes: Uint8Array): Notice | undefined {
     return undefined;
   }
   if (body?.[0] === NOTICE_CANCEL) {
-    return { kind: NOTICE_CANCEL, slot: `${body[1]}` };
+    const seqs = Array.isArray(body[2])
+      ? body[2].filter((n): n is number => typeof n === "number")
+      : undefined;
+    return { kind: NOTICE_CANCEL, slot: `${body[1]}`, seqs };
   }
   return body?.[0] === NOTICE_GONE ? { kind: NOTICE_GONE } : undefined;
 }

@@ -289,6 +289,27 @@ export class RemoteSlot implements WorkerHandle {
   }
 
   /**
+   * Stops just tasks `seqs`, whose calls are settled (`WorkerHandle.cancel`):
+   * they are forgotten (a result that still comes is dropped), deleted from
+   * the stream if no host took them yet, and the hosts running them stop
+   * them; the slot's other tasks run on.
+   */
+  cancel(seqs: readonly number[]): void {
+    if (this.#dead) return;
+    const stored: number[] = [];
+    for (const seq of seqs) {
+      const entry = this.#pending.get(seq);
+      if (entry === undefined) continue;
+      if (entry.bytes !== undefined) {
+        entry.bytes = undefined; // never sent again
+        this.#unstored--;
+      } else if (entry.at > 0) stored.push(entry.at);
+      this.#pending.delete(seq);
+    }
+    if (this.#ready) void this.#epoch.cancel(this.key, stored, seqs);
+  }
+
+  /**
    * Stops the slot: its queued tasks are deleted from the stream, the hosts
    * running its tasks stop them, and, when it was the last slot of its
    * pool, the hosts close their local pools of it and the connection ends.

@@ -17,11 +17,15 @@
  * Without shared memory (no gate) the oldest unanswered task of a worker is
  * the one running; a cancelled task queued behind it stays there, and when
  * it becomes the oldest (the ones before it answered) its worker is
- * replaced ({@linkcode cancelledHead}).
+ * replaced ({@linkcode cancelledHead}). A worker that may run several of
+ * its tasks at once (a cluster slot) and whose handle stops single tasks
+ * (`WorkerHandle.cancel`) is never replaced: just its tasks of the
+ * call are stopped ({@linkcode cancelTasks}).
  *
  * @module
  */
 
+import { cancelTasks } from "./_cancel_tasks.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { TaskQueue } from "./_task_queue.ts";
@@ -312,6 +316,10 @@ export function abortGroup(
   let replaced = false;
   for (const slot of slotsToVisit(group)) {
     if (!slot.live) continue;
+    if (slot.handle?.cancel !== undefined && slot.gate === undefined) {
+      cancelTasks(slot, queue, registry); // its other tasks run on
+      continue;
+    }
     const { stop, requeue, dropped } = abortAt(slot);
     for (const task of dropped) registry.release(task.fid);
     queue.dropped += dropped.length;

@@ -15,9 +15,15 @@
  * a limit are unsettled: a task is stopped no earlier than its limit after
  * it started, and at most one tick later.
  *
+ * A worker that may run several of its tasks at once (`Slot.unordered`, a
+ * cluster slot) is sent its limited tasks flagged `TASK_STARTED`: each
+ * one's limit counts from its `started` note ({@linkcode StartLimits.started}),
+ * and every such task of the slot is watched, not only its oldest.
+ *
  * @module
  */
 
+import type { CallGroup } from "./_cancel.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import { gateNext } from "./_wire.ts";
 
@@ -83,6 +89,8 @@ export class StartLimits {
   #tickMs = MAX_TICK_MS;
   #timer: ReturnType<typeof setTimeout> | undefined = undefined;
   #stopped = false;
+  /** When limited tasks of unordered slots started, and where. */
+  #startedAt = new WeakMap<TaskRecord, { at: number; slot: Slot }>();
 
   /** @param slots The engine's live slots, read on every tick. */
   constructor(slots: () => readonly Slot[]) {
@@ -131,6 +139,7 @@ export class StartLimits {
       slot.runTask = task;
       slot.runSince = now;
     }
+    if (slot.unordered) return this.#each(slot, now);
     const group = task?.group;
     const limit = group?.startLimitMs;
     if (limit === undefined || group!.cancelled) return Infinity;
@@ -138,6 +147,45 @@ export class StartLimits {
     if (left > 0) return left;
     group!.expire();
     return Infinity;
+  }
+
+  /**
+   * A `started` note of `task` from `slot` (sent for `TASK_STARTED` tasks):
+   * a limited task's limit counts from now; the note goes on to its sink.
+   */
+  readonly started = (task: TaskRecord, slot: Slot): void => {
+    if (task.group?.startLimitMs !== undefined) {
+      this.#startedAt.set(task, { at: performance.now(), slot });
+    }
+    task.sink.started?.(task.ctx);
+  };
+
+  /**
+   * `slot` runs several tasks at once: each limited one counts from its
+   * `started` note from this slot (the oldest, without one, from when it
+   * became the oldest); those past their limits are expired.
+   */
+  #each(slot: Slot, now: number): number {
+    let next = Infinity;
+    let expired: CallGroup[] | undefined;
+    const inflight = slot.inflight;
+    for (let i = 0; i < inflight.size; i++) {
+      const task = inflight.at(i)!;
+      const group = task.group;
+      const limit = group?.startLimitMs;
+      if (limit === undefined || group!.cancelled) continue;
+      const seen = this.#startedAt.get(task);
+      const since = seen?.slot === slot
+        ? seen.at
+        : i === 0 && task === slot.runTask
+        ? slot.runSince
+        : NaN;
+      const left = since + limit - now;
+      if (left > 0) next = Math.min(next, left);
+      else if (left <= 0) (expired ??= []).push(group!);
+    }
+    for (const group of expired ?? []) group.expire();
+    return next;
   }
 
   #arm(ms: number): void {

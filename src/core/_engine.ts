@@ -13,7 +13,7 @@
  */
 
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
-import type { FnSpec, TaskSink } from "./_wire.ts";
+import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
 import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
 import { Workers } from "./_workers.ts";
 import { diedStarting, sentence } from "./_blame.ts";
@@ -75,13 +75,15 @@ export class Engine {
   #tally: Tally = { completed: 0, failed: 0 };
   /** Time limits from a task's start (`apply`'s `timeout`). */
   readonly limits: StartLimits = new StartLimits(() => this.#slots);
+  #startFlag = 0; // TASK_STARTED for an unordered adapter: see StartLimits
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
     this.#opts = options;
     this.#workers = new Workers(options, {
       results: (slot, results, busy) => this.#onResults(slot, results, busy),
-      notes: (slot, notes) => routeNotes(slot, notes, this.#seq, ignoreStarted),
+      notes: (slot, notes) =>
+        routeNotes(slot, notes, this.#seq, this.limits.started),
       exit: (slot, info) => this.#onExit(slot, info),
       break: (error) => this.#break(error),
       dispatch: () => this.#dispatch(),
@@ -163,7 +165,7 @@ export class Engine {
     const task = new TaskRecord(
       ++this.#seq,
       fid,
-      mode, // no caller sets TASK_STARTED: starts are seen by StartLimits
+      group?.startLimitMs === undefined ? mode : mode | this.#startFlag,
       payload,
       sink,
       ctx,
@@ -248,6 +250,7 @@ export class Engine {
 
   #start(adapter: WorkerAdapter): void {
     this.#window.least(adapter.prefetch);
+    if (adapter.unordered === true) this.#startFlag = TASK_STARTED;
     if (this.#state === "terminate") return;
     this.#workers.start(adapter, this.#opts.processes);
   }
@@ -395,6 +398,3 @@ export class Engine {
     if (this.#workers.stopped && this.#state !== "run") this.#joined.resolve();
   }
 }
-
-/** `started` notes need nothing: starts are seen by {@linkcode StartLimits}. */
-function ignoreStarted(): void {}

@@ -238,6 +238,11 @@ export interface TaskSink {
    * replaced by that error) and stops its later progress.
    */
   progress?(ctx: unknown, value: unknown): void;
+  /**
+   * The task started in its worker (only for tasks sent with
+   * `TASK_STARTED`), before its outcome.
+   */
+  started?(ctx: unknown): void;
 }
 
 /** Whether result number `k` of `flat` is a success (`STATUS_OK`). */

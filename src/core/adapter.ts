@@ -75,6 +75,17 @@ export interface WorkerHandle {
    * it. After it is called, `events.exit` must not be called.
    */
   terminate(): Promise<void>;
+  /**
+   * Optional, for a worker without shared memory that may run several of
+   * its tasks at once (a cluster slot, with {@linkcode WorkerAdapter.unordered}):
+   * stops just the tasks numbered `seqs` (the `seq` of their `tasks`
+   * entries), whose calls were aborted or ran out of time and are already
+   * settled; the worker and its other tasks run on. A result that still
+   * comes for one of them must not be posted. Without it, the pool stops
+   * such a task by replacing the whole worker (its other unanswered tasks
+   * run again elsewhere). Must not throw.
+   */
+  cancel?(seqs: readonly number[]): void;
   /** Keeps the process alive while this worker has work (where supported). */
   ref?(): void;
   /** Lets the process exit while this worker is idle (where supported). */
