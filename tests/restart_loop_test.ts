@@ -111,3 +111,55 @@ describe("Workers that die before finishing any task", () => {
     },
   );
 });
+
+describe("An adapter's events.exit()", () => {
+  for (const info of [undefined, null]) {
+    test(
+      `with ${info}: the worker counts as dead, nothing throws`,
+      T,
+      async () => {
+        const base = customAdapter();
+        const thrown: unknown[] = [];
+        let spawned = 0;
+        const adapter: WorkerAdapter = {
+          name: "exit-without-info",
+          sharedMemory: false,
+          spawn(options, events) {
+            const first = ++spawned === 1;
+            const handle = base.spawn(options, {
+              message(data) {
+                events.message(data);
+                if (!first || (data as { type?: string })?.type !== "ready") {
+                  return;
+                }
+                void handle.terminate();
+                try {
+                  (events.exit as (info?: unknown) => void)(info);
+                } catch (error) {
+                  thrown.push(error);
+                }
+              },
+              exit: (i) => events.exit(i),
+            });
+            return handle;
+          },
+        };
+        const pool = new Pool({ processes: 1, context: adapter });
+        try {
+          const result = await deadline(
+            settle(pool.apply((x: number) => x + 1, [1])),
+            30,
+            "a task whose worker exited without info",
+          );
+          assert.deepEqual(thrown, []);
+          // It ran on the replacement, or was blamed (no gate): it settled.
+          if (result.ok) assert.equal(result.value, 2);
+          else assert.ok(result.error instanceof WorkerLostError);
+          assert.equal(await deadline(pool.apply(() => 7), 30), 7);
+        } finally {
+          await deadline(pool.terminate(), 20, "pool.terminate() in cleanup");
+        }
+      },
+    );
+  }
+});

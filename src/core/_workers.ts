@@ -116,7 +116,8 @@ export class Workers {
     try {
       this.slots.push(openSlot(this.#adapter!, id, this.#init, (slot) => ({
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
-        exit: (info) => this.#host.exit(slot, info),
+        // A JavaScript adapter may call exit() with nothing, or null.
+        exit: (info) => this.#host.exit(slot, info ?? {}),
       })));
     } catch (error) {
       this.#host.break(startError(`worker 'PoolWorker-${id}'`, error));
