@@ -163,3 +163,41 @@ describe("An adapter's events.exit()", () => {
     );
   }
 });
+
+describe("A handle whose terminate() never settles", () => {
+  /** The custom adapter, its handles' terminate() pending forever. */
+  function stuck(): WorkerAdapter {
+    const base = customAdapter();
+    return {
+      name: "stuck",
+      sharedMemory: false,
+      spawn(options, events) {
+        const handle = base.spawn(options, events);
+        return {
+          ...handle,
+          terminate() {
+            void handle.terminate(); // the worker does stop
+            return new Promise<void>(() => {});
+          },
+        };
+      },
+    };
+  }
+
+  test("pool.terminate() resolves after a bounded wait", T, async () => {
+    const pool = new Pool({ processes: 1, context: stuck() });
+    assert.equal(await deadline(pool.apply(() => 1), 30), 1);
+    await deadline(pool.terminate(), 20, "pool.terminate()");
+  });
+
+  test("close(); join() resolves after a bounded wait", T, async () => {
+    const pool = new Pool({ processes: 1, context: stuck() });
+    try {
+      assert.equal(await deadline(pool.apply(() => 1), 30), 1);
+      pool.close();
+      await deadline(pool.join(), 20, "pool.join()");
+    } finally {
+      await deadline(pool.terminate(), 20, "pool.terminate() in cleanup");
+    }
+  });
+});
