@@ -201,3 +201,58 @@ describe("A handle whose terminate() never settles", () => {
     }
   });
 });
+
+describe("An adapter that says sharedMemory: true but cannot share", () => {
+  const variants: [string, (control: Int32Array) => unknown, RegExp][] = [
+    ["serialised", (c) => JSON.parse(JSON.stringify(c)), /arrived as Object/],
+    [
+      "copied",
+      (c) => new Int32Array(c),
+      /arrived as an Int32Array over a copied/,
+    ],
+  ];
+  for (const [how, carry, what] of variants) {
+    test(
+      `(control buffer ${how}): tasks reject naming the fix`,
+      T,
+      async () => {
+        const base = customAdapter();
+        let spawned = 0;
+        const adapter: WorkerAdapter = {
+          name: "not-shared",
+          sharedMemory: true,
+          spawn(options, events) {
+            spawned++;
+            const handle = base.spawn(options, events);
+            return {
+              ...handle,
+              post(data, transfer) {
+                const msg = data as { type?: string; control?: Int32Array };
+                if (msg?.type === "init" && msg.control !== undefined) {
+                  data = { ...msg, control: carry(msg.control) };
+                }
+                handle.post(data, transfer);
+              },
+            };
+          },
+        };
+        const pool = new Pool({ processes: 2, context: adapter });
+        try {
+          const error = await deadline(
+            rejection(pool.apply((x: number) => x + 1, [1])),
+            30,
+            "a task over a transport that cannot share",
+          );
+          assert.match(
+            error.message,
+            /the adapter says sharedMemory: true but the control buffer arrived as .*set sharedMemory: false in the adapter/,
+          );
+          assert.match(error.message, what);
+          assert.ok(spawned <= 3, `spawned ${spawned}`);
+        } finally {
+          await deadline(pool.terminate(), 20, "pool.terminate() in cleanup");
+        }
+      },
+    );
+  }
+});

@@ -10,6 +10,7 @@
 
 import type { TransferListItem } from "../core/adapter.ts";
 import { WorkerLoop } from "./_loop.ts";
+import { checkInit } from "./_control.ts";
 
 export type { TransferListItem };
 
@@ -83,5 +84,5 @@ export interface WorkerChannel {
  * ```
  */
 export function serveWorker(channel: WorkerChannel): void {
-  new WorkerLoop(channel);
+  new WorkerLoop(checkInit(channel));
 }
