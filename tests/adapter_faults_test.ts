@@ -23,6 +23,8 @@ import { deadline, rejection, T } from "./_util.ts";
 interface Faults {
   /** Called before each post; may throw (the n-th post of this worker). */
   post?(data: unknown, n: number): void;
+  /** Rewrites a message to the worker on its way. */
+  rewrite?(data: unknown): unknown;
   /** Rewrites a message from the worker before the pool sees it. */
   message?(data: unknown): unknown;
   /** Replaces the handle's terminate. */
@@ -45,7 +47,7 @@ function faulty(name: string, faults: Faults): WorkerAdapter {
       return {
         post(data, transfer) {
           faults.post?.(data, n++);
-          handle.post(data, transfer);
+          handle.post(faults.rewrite ? faults.rewrite(data) : data, transfer);
         },
         terminate: () =>
           faults.terminate
@@ -149,6 +151,77 @@ describe("A misbehaving transport", () => {
     );
   }
 
+  test(
+    "a number instead of a message: the WireError says it is not an object",
+    T,
+    async () => {
+      const pool = new Pool({
+        processes: 1,
+        context: faulty("number", {
+          message: (data) => isResults(data) ? 42 : data,
+        }),
+      });
+      try {
+        const error = await deadline(
+          rejection(pool.apply((x: number) => x, [1])),
+          20,
+        );
+        assert.equal(error.name, "WireError");
+        assert.match(error.message, /not an object: 42/);
+      } finally {
+        await deadline(pool.terminate(), 20);
+      }
+    },
+  );
+
+  const SLIPS: [string, (data: { tasks: unknown[] }) => unknown, RegExp][] = [
+    ["a misspelt type", (d) => ({ ...d, type: "Tasks" }), /of type "Tasks"/],
+    ["a number", () => 42, /not an object: number 42/],
+    [
+      "a task without payload",
+      (d) => ({ ...d, tasks: d.tasks.slice(0, -1) }),
+      /4 slots a task/,
+    ],
+    [
+      "an unknown mode",
+      (d) => ({ ...d, tasks: [d.tasks[0], d.tasks[1], 77, d.tasks[3]] }),
+      /mode number 77/,
+    ],
+    ["tasks not a list", (d) => ({ ...d, tasks: "x" }), /tasks are not a flat/],
+  ];
+  for (const [what, slip, why] of SLIPS) {
+    test(
+      `${what} sent to the worker: the task rejects with a WireError (no hang, no wrong value)`,
+      T,
+      async () => {
+        let batches = 0;
+        const pool = new Pool({
+          processes: 1,
+          context: faulty("slip", {
+            // The second batch slips on its way (the first one is good).
+            rewrite: (data) =>
+              (data as { type?: string }).type === "tasks" && ++batches === 2
+                ? slip(data as { tasks: unknown[] })
+                : data,
+          }),
+        });
+        try {
+          assert.equal(await pool.apply(() => 1), 1);
+          const error = await deadline(
+            rejection(pool.apply((x: number) => x + 1, [1])),
+            20,
+          );
+          assert.equal(error.name, "WireError", String(error));
+          assert.match(error.message, /worker 'PoolWorker-1' refused a/);
+          assert.match(error.message, why);
+          assert.equal(batches, 2);
+        } finally {
+          await deadline(pool.terminate(), 20);
+        }
+      },
+    );
+  }
+
   const TERMINATES: [string, (real: () => Promise<void>) => Promise<void>][] = [
     ["rejects", async (real) => {
       await real();
@@ -193,7 +266,11 @@ describe("A misbehaving transport", () => {
     ["null", null, /received null/],
     ["an empty object", {}, /received object with keys \[\]/],
     ["a handle without terminate", { post() {} }, /keys \[post\]/],
-    ["a promise", Promise.resolve(), /received object/],
+    [
+      "a promise",
+      Promise.resolve(),
+      /received object \(a Promise: return the handle synchronously\)/,
+    ],
   ];
   for (const [what, handle, detail] of HANDLES) {
     test(

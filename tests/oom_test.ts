@@ -71,7 +71,7 @@ describe("A task that runs out of memory", () => {
   );
 
   test(
-    "on Bun (no heap limit) under ulimit -v: the task rejects with RangeError 'Out of memory' and the pool goes on (Bun may crash later, at exit)",
+    "on Bun (no heap limit) under ulimit -v: the task rejects with RangeError 'Out of memory' and the pool goes on, or JavaScriptCore aborts the process (Bun's crash), never a hang",
     {
       ...T,
       skip: runtime === "bun" && posix ? false : "Bun only (needs sh)",
@@ -107,13 +107,19 @@ describe("A task that runs out of memory", () => {
           result.stderr.slice(-1500)
         }`;
       assert.equal(result.timedOut, false, `child hung: ${report}`);
-      assert.ok(
-        result.stdout.includes("oom sync rejected RangeError: Out of memory"),
-        report,
+      // The task rejects with the RangeError, or JavaScriptCore aborts the
+      // whole process first (Bun's, not the pool's: 1 of 8 runs on the code
+      // of 2c00133 and 3 of 8 now at 1 GB under load, 6 of 6 in a loaded CI
+      // run; README "Worker resource limits").
+      const rejected = result.stdout.includes(
+        "oom sync rejected RangeError: Out of memory",
       );
-      // The pool goes on, or JavaScriptCore aborts the whole process on the
-      // exhausted address space (measured on Bun 1.4.5: about 1 run in 3,
-      // README "Worker resource limits"); nothing else.
+      if (!rejected) {
+        assert.doesNotMatch(result.stdout, /oom sync (rejected|fulfilled)/);
+        assert.match(result.stderr, /MemoryExhaustion|Bun has crashed/, report);
+      }
+      // Then the pool goes on, or JavaScriptCore aborts the whole process on
+      // the exhausted address space; nothing else.
       if (!result.stdout.includes("oom pool ok")) {
         assert.match(result.stderr, /MemoryExhaustion|Bun has crashed/, report);
       }

@@ -9,7 +9,16 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TimeoutError } from "../mod.ts";
 import { MAX_TIMER_MS, startTimer } from "../src/core/_timer.ts";
-import { deadline, rejection, sleep, T, withPool } from "./_util.ts";
+import {
+  deadline,
+  latch,
+  rejection,
+  release,
+  sleep,
+  T,
+  withPool,
+} from "./_util.ts";
+import { waitFor } from "./_stop_tasks.ts";
 
 const sleepThenReturn = async (ms: number, value: unknown) => {
   await new Promise((resolve) => setTimeout(resolve, ms));
@@ -194,7 +203,10 @@ describe("zero and negative timeouts do not wait", () => {
     T,
     async () => {
       await withPool({}, async (pool) => {
-        const result = pool.apply_async(sleepThenReturn, [1_000, "late"]);
+        // Not ready until released (a timed task could end meanwhile on a
+        // loaded machine).
+        const gate = latch(2);
+        const result = pool.apply_async(waitFor, [gate]);
         for (const t of NO_WAIT_TIMEOUTS) {
           const error = await deadline(
             rejection(result.get(t)),
@@ -204,10 +216,11 @@ describe("zero and negative timeouts do not wait", () => {
           assert.ok(error instanceof TimeoutError, `get(${t}): ${error}`);
         }
         assert.equal(result.ready(), false);
-        assert.equal(await deadline(result.get(), 20, "get()"), "late");
+        release(gate, 1);
+        assert.equal(await deadline(result.get(), 20, "get()"), "released");
         // Ready: a timeout <= 0 gives the value (Python returns it too).
         for (const t of NO_WAIT_TIMEOUTS) {
-          assert.equal(await result.get(t), "late", `get(${t}) when ready`);
+          assert.equal(await result.get(t), "released", `get(${t}) when ready`);
         }
       });
     },
@@ -218,7 +231,8 @@ describe("zero and negative timeouts do not wait", () => {
     T,
     async () => {
       await withPool({}, async (pool) => {
-        const result = pool.apply_async(sleepThenReturn, [1_000, "late"]);
+        const gate = latch(2);
+        const result = pool.apply_async(waitFor, [gate]);
         for (const t of NO_WAIT_TIMEOUTS) {
           assert.equal(
             await deadline(result.wait(t), 5, `wait(${t})`),
@@ -226,6 +240,7 @@ describe("zero and negative timeouts do not wait", () => {
           );
           assert.equal(result.ready(), false, `wait(${t})`);
         }
+        release(gate, 1);
         await deadline(result.wait(), 20, "wait()");
       });
     },
@@ -236,15 +251,17 @@ describe("zero and negative timeouts do not wait", () => {
     T,
     async () => {
       await withPool({}, async (pool) => {
-        const it = pool.imap(sleepMs, [1_000]);
+        const gate = latch(2);
+        const it = pool.imap(waitFor, [gate]);
         for (const t of NO_WAIT_TIMEOUTS) {
           const error = await deadline(rejection(it.next(t)), 5, `next(${t})`);
           assert.ok(error instanceof TimeoutError, `next(${t}): ${error}`);
         }
+        release(gate, 1);
         // A pending next(timeout) that timed out took nothing.
         assert.deepEqual(
           await deadline(it.next(), 20, "next()"),
-          { done: false, value: 1_000 },
+          { done: false, value: "released" },
         );
         assert.equal((await deadline(it.next(-1), 5, "end")).done, true);
       });

@@ -31,6 +31,7 @@ import { sourceSpec } from "../src/core/_function_source.ts";
 import { currentProcess } from "../src/current_process.ts";
 import { ThreadAdapter, type ThreadWorker } from "./_thread_adapter.ts";
 import { until } from "./_util.ts";
+import { serveWorker } from "../src/worker/serve.ts";
 
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => any;
@@ -592,3 +593,128 @@ test(
       assert.equal(d.worker.ran, 1);
     }),
 );
+
+test(
+  "a malformed message from the pool is a fatal WireError naming it, never ignored",
+  T,
+  async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ["a number", 42, /not an object: number 42/],
+      ["null", null, /not an object: null/],
+      ["an unknown type", { type: "Tasks", tasks: [] }, /of type "Tasks"/],
+      [
+        "a task list not an array",
+        { type: "tasks", tasks: "x" },
+        /tasks are not a flat/,
+      ],
+      [
+        "a task without payload",
+        { type: "tasks", tasks: [5, 1, MODE_CALL] },
+        /4 slots a task/,
+      ],
+      [
+        "an unknown mode",
+        { type: "tasks", tasks: [5, 1, 77, [1]] },
+        /task 0 .*mode number 77/,
+      ],
+      [
+        "a string seq",
+        { type: "tasks", tasks: ["s5", 1, MODE_CALL1, 1] },
+        /seq "s5"/,
+      ],
+      ["a call without an argument list", {
+        type: "tasks",
+        tasks: [5, 1, MODE_CALL, 1],
+      }, /payload number 1/],
+      [
+        "defs of odd length",
+        { type: "define", defs: [1] },
+        /define message whose defs/,
+      ],
+      [
+        "fids not integers",
+        { type: "forget", fids: ["a"] },
+        /forget message whose fids/,
+      ],
+    ];
+    for (const [label, bad, why] of cases) {
+      await withAdapter(new ThreadAdapter(), async (adapter) => {
+        const d = new Driver(adapter);
+        d.init();
+        d.define(1, (x: number) => x + 1);
+        d.tasks([0, 1, MODE_CALL1, 1]);
+        await d.results(0);
+        d.handle.post(bad);
+        d.tasks([1, 1, MODE_CALL1, 2]);
+        await until(
+          () => d.messages.some((m) => m.type === "fatal"),
+          10,
+          `fatal for ${label}`,
+        );
+        const fatal = d.messages.at(-1) as Extract<
+          WorkerMessage,
+          { type: "fatal" }
+        >;
+        assert.equal(fatal.type, "fatal", label);
+        assert.equal(fatal.error?.name, "WireError", label);
+        assert.match(fatal.error!.message, why, label);
+        await sleep(10);
+        assert.equal(d.outcomes.has(1), false, `${label}: nothing runs after`);
+        assert.equal(
+          d.messages.at(-1),
+          fatal,
+          `${label}: nothing posted after`,
+        );
+      });
+    }
+  },
+);
+
+test(
+  "a malformed init is refused: no ready, a fatal WireError",
+  T,
+  async () => {
+    const inits: [unknown, RegExp][] = [
+      [{ type: "init" }, /init message whose id/],
+      [{ type: "init", id: 1, name: 2, initargs: [] }, /name number 2/],
+      [{ type: "init", id: 1, name: "w", initargs: 3 }, /initargs/],
+      [
+        { type: "init", id: 1, name: "w", initargs: [], control: [0] },
+        /control/,
+      ],
+    ];
+    for (const [bad, why] of inits) {
+      await withAdapter(new ThreadAdapter(), async (adapter) => {
+        const d = new Driver(adapter);
+        d.handle.post(bad);
+        await until(() => d.messages.length > 0, 10, "fatal");
+        assert.equal(d.messages.length, 1);
+        const [fatal] = d.messages as { type: string; error?: Error }[];
+        assert.equal(fatal.type, "fatal");
+        assert.equal(fatal.error?.name, "WireError");
+        assert.match(fatal.error!.message, why);
+      });
+    }
+  },
+);
+
+test("serveWorker refuses a channel without post or listen, naming the fix", () => {
+  const cases: [unknown, RegExp][] = [
+    [undefined, /received undefined/],
+    [null, /received null/],
+    [{}, /its post is undefined/],
+    [{ post: "x", listen() {} }, /its post is string/],
+    [{ post() {} }, /its listen is undefined/],
+    [{ post() {}, listen() {}, onFatal: 1 }, /its onFatal is number/],
+  ];
+  for (const [channel, why] of cases) {
+    assert.throws(
+      () => serveWorker(channel as Parameters<typeof serveWorker>[0]),
+      (error: Error) =>
+        error instanceof TypeError &&
+        /serveWorker\(channel\) takes a WorkerChannel/.test(error.message) &&
+        why.test(error.message),
+      String(why),
+    );
+  }
+});

@@ -309,8 +309,7 @@ export class Slot {
     if (this.gate === undefined) return [];
     const first = gateRevoke(this.gate, this.sent);
     if (first >= this.sent) return [];
-    // Unstarted tasks are the tail of the send order.
-    const stolen: TaskRecord[] = [];
+    const stolen: TaskRecord[] = []; // unstarted: the tail of the send order
     while ((this.inflight.peekLast()?.ordinal ?? -1) >= first) {
       stolen.push(this.inflight.pop()!);
     }
@@ -370,7 +369,9 @@ export function openSlot(
         `adapter '${adapter.name}' spawn() must return a WorkerHandle { post(data, transfer), terminate() }: received ${
           handle === null ? "null" : typeof handle
         }${
-          handle && typeof handle === "object"
+          handle instanceof Promise
+            ? " (a Promise: return the handle synchronously)"
+            : handle && typeof handle === "object"
             ? ` with keys [${Object.keys(handle).join(", ")}]`
             : ""
         }`,

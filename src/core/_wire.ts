@@ -28,6 +28,7 @@ import {
 } from "./_wire_messages.ts";
 
 export * from "./_wire_messages.ts";
+export { decodeMain } from "./_wire_check.ts";
 
 /** The {@linkcode TaskMode} of a mode field. */
 export function taskMode(field: number): TaskMode {

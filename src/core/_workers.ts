@@ -183,7 +183,14 @@ export class Workers {
   }
 
   #read(slot: Slot, msg: WorkerMessage): void {
-    switch (msg?.type) {
+    if (msg === null || typeof msg !== "object") {
+      throw new WireError(
+        `worker '${slot.name}' sent a message that is not an object: ${
+          String(msg)
+        }`,
+      );
+    }
+    switch (msg.type) {
       case "results": {
         const results = msg.results;
         if (!Array.isArray(results) || results.length % RESULT_STRIDE !== 0) {
@@ -204,6 +211,18 @@ export class Workers {
       case "fatal":
         if (typeof msg.started === "number") slot.reported = msg.started;
         void slot.stop();
+        if (msg.error?.name === "WireError") {
+          // The worker refused a message of ours: a protocol slip, which a
+          // replacement would only meet again (or hide). Fail loudly.
+          throw new WireError(
+            `worker '${slot.name}' refused ${
+              String(msg.error.message).replace(
+                /^@x\/pool protocol error: /,
+                "",
+              )
+            }`,
+          );
+        }
         return this.#host.exit(
           slot,
           msg.error ? { error: fromRecord(msg.error) } : { code: msg.code },

@@ -21,15 +21,13 @@ import type {
   TaskView,
 } from "../core/_wire.ts";
 import {
+  decodeMain,
   gateClaim,
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
-  oneResult,
   putResult,
   readDefines,
-  resultCount,
-  resultSeq,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_PARTIAL,
@@ -44,6 +42,7 @@ import { FunctionTable } from "./_functions.ts";
 import { runItems } from "./_run.ts";
 import { ShapeTable } from "./_shape.ts";
 import { NoteBuffer } from "./_notes.ts";
+import { postEach } from "./_post_each.ts";
 import type { WorkerChannel } from "./serve.ts";
 
 /** Flush buffered results at least this often while tasks run (ms). */
@@ -120,7 +119,12 @@ export class WorkerLoop {
 
   private receive(data: unknown): void {
     if (this.stopped) return;
-    const msg = data as MainMessage;
+    let msg: MainMessage;
+    try {
+      msg = decodeMain(data);
+    } catch (error) {
+      return this.fatal(error); // a protocol slip: the pool fails loudly
+    }
     switch (msg.type) {
       case "tasks":
         this.inbox.push(msg.tasks);
@@ -364,31 +368,6 @@ export class WorkerLoop {
         this.postFatal(fatal);
       }
     }
-    const n = resultCount(results);
-    for (let k = 0; k < n && !this.stopped; k++) {
-      try {
-        channel.post({ type: "results", results: oneResult(results, k) });
-      } catch (error) {
-        // Cloning ran the value's getters, which may throw anything:
-        // describe it safely, and never let the report itself throw.
-        const why = toRecord(error);
-        const one: unknown[] = [];
-        putResult(
-          one,
-          resultSeq(results, k),
-          STATUS_ERROR,
-          {
-            name: "DataCloneError",
-            message:
-              `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`,
-          } satisfies ErrorRecord,
-        );
-        try {
-          channel.post({ type: "results", results: one });
-        } catch {
-          // the channel is gone: the pool learns it from the worker's exit
-        }
-      }
-    }
+    postEach(channel, results, () => this.stopped);
   }
 }

@@ -61,6 +61,7 @@ export interface WorkerChannel {
  * serve in one thread (each sets `currentProcess()` while it runs).
  *
  * @param channel The worker's end of its link to the pool.
+ * @throws {TypeError} If `channel` lacks a `post` or `listen` function.
  *
  * @example Serving a pool over a `MessagePort`
  * ```ts
@@ -84,5 +85,20 @@ export interface WorkerChannel {
  * ```
  */
 export function serveWorker(channel: WorkerChannel): void {
+  const c = channel as Partial<Record<keyof WorkerChannel, unknown>> | null;
+  const wrong = c === null || typeof c !== "object"
+    ? `received ${c === null ? "null" : typeof c}`
+    : typeof c.post !== "function"
+    ? `its post is ${typeof c.post}`
+    : typeof c.listen !== "function"
+    ? `its listen is ${typeof c.listen}`
+    : c.onFatal !== undefined && typeof c.onFatal !== "function"
+    ? `its onFatal is ${typeof c.onFatal}`
+    : undefined;
+  if (wrong !== undefined) {
+    throw new TypeError(
+      `serveWorker(channel) takes a WorkerChannel { post(message, transfer), listen(handler), onFatal?(report) }: ${wrong}`,
+    );
+  }
   new WorkerLoop(checkInit(channel));
 }
