@@ -33,6 +33,7 @@ export { IMapIterator } from "./src/imap_iterator.ts";
 export {
   RemoteError,
   TimeoutError,
+  WireError,
   WorkerLostError,
 } from "./src/core/errors.ts";
 export { type ModuleTask, moduleTask } from "./src/module_task.ts";

@@ -82,6 +82,25 @@ export function diedStarting(ready: boolean, started: number): boolean {
   return !ready && started <= 0;
 }
 
+/**
+ * Whether `deaths` workers in a row died with no task settled in between
+ * (no result, none blamed) is a restart loop to stop: at
+ * `max(3, processes + 1)`, more than every worker of the pool dying once.
+ * A worker that dies every time, after `ready` but before finishing any
+ * task (a stray rejection left by the initializer, a transport that cannot
+ * carry the messages), would otherwise be replaced forever.
+ *
+ * @example
+ * ```ts
+ * import { fruitless } from "./_blame.ts";
+ *
+ * if (fruitless(2, 1) || !fruitless(3, 1) || fruitless(4, 4)) throw new Error();
+ * ```
+ */
+export function fruitless(deaths: number, processes: number): boolean {
+  return deaths >= Math.max(3, processes + 1);
+}
+
 /** A task of a dead worker: its ordinal, and a mark set when it runs again. */
 export interface DeadTask {
   /** Its position in the stream of tasks sent to the worker. */
@@ -134,4 +153,21 @@ export function sentence<T extends DeadTask>(
     );
   }
   return { requeue, lost };
+}
+
+/**
+ * What breaks the pool when `count` workers in a row died without settling
+ * a task, the last one `name` (see {@linkcode fruitless}).
+ */
+export function deathLoop(
+  name: string,
+  info: WorkerExit,
+  count: number,
+): WorkerLostError {
+  return new WorkerLostError(
+    `Workers keep dying before finishing any task: ${count} in a row, the last '${name}'${
+      exitDetail(info)
+    }; the pool stops instead of restarting them forever: fix what kills them (an initializer that leaves a rejection or error behind, a crash at start-up, an adapter whose transport cannot carry the messages) and create a new pool`,
+    { cause: info.error, workerName: name, exitCode: info.code },
+  );
 }

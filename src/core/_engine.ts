@@ -16,7 +16,7 @@ import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
 import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
 import { Workers } from "./_workers.ts";
-import { diedStarting, sentence } from "./_blame.ts";
+import { deathLoop, diedStarting, fruitless, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
 import { routeResults, type Tally } from "./_route.ts";
@@ -73,6 +73,7 @@ export class Engine {
   #stopping: Promise<void> | undefined;
   #inputs = new Inputs();
   #tally: Tally = { completed: 0, failed: 0 };
+  #deaths = 0; // in a row, no task settled: see fruitless()
   /** Time limits from a task's start (`apply`'s `timeout`). */
   readonly limits: StartLimits = new StartLimits(() => this.#slots);
   #startFlag = 0; // TASK_STARTED for an unordered adapter: see StartLimits
@@ -260,6 +261,7 @@ export class Engine {
     if (!slot.live) return;
     const t = performance.now();
     if (n > 0) {
+      this.#deaths = 0;
       // Prefer the worker's own measure: wall time here includes transport.
       this.#window.observe(busy ?? t - slot.since, n);
       slot.since = t;
@@ -294,6 +296,11 @@ export class Engine {
       return this.#break(startupDeath(slot.name, info));
     }
     const { requeue, lost } = sentence(tasks, started, slot.name, info);
+    this.#deaths = lost.length > 0 ? 0 : this.#deaths + 1;
+    if (fruitless(this.#deaths, this.#opts.processes)) {
+      this.#queue.prependAll(requeue); // #break rejects them with the queue
+      return this.#break(deathLoop(slot.name, info, this.#deaths));
+    }
     for (let i = 0; i < lost.length; i += 2) {
       this.#fail(lost[i] as TaskRecord, lost[i + 1]);
     }
@@ -325,11 +332,7 @@ export class Engine {
     this.#maybeFinish();
   }
 
-  /**
-   * When a worker is idle, the queue empty, and another worker silent for a
-   * while with tasks it has not started (stuck on a long task), take those
-   * back and hand them out again. Needs the gate (shared memory).
-   */
+  /** Takes back unstarted tasks of a stuck worker for an idle one (gate). */
   #balance(): void {
     clearTimeout(this.#balanceTimer);
     this.#balanceTimer = undefined;
@@ -345,8 +348,6 @@ export class Engine {
       );
     }
   }
-
-  // ---- ending ------------------------------------------------------------
 
   /** Settles `task` with `error` on this side. */
   #fail(task: TaskRecord, error: unknown): void {
@@ -377,10 +378,7 @@ export class Engine {
     }
   }
 
-  /**
-   * Work is queued, in flight, or may still come from an open input.
-   * Queued tasks of aborted calls are no work (settled already).
-   */
+  /** Work queued (not of aborted calls), in flight, or from an open input. */
   #pending(): boolean {
     return this.#queue.waiting > 0 || this.#inputs.size > 0 ||
       this.#slots.some((s) => s.inflight.size > 0);

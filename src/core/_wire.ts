@@ -12,7 +12,9 @@
  */
 
 import { fromRecord } from "./_error_record.ts";
-import { WorkerLostError } from "./errors.ts";
+import { WireError, WorkerLostError } from "./errors.ts";
+
+export { WireError };
 import {
   type ChunkFailure,
   CONTROL_GATE,
@@ -312,20 +314,6 @@ export function decoding<T>(what: string, decode: () => T): T {
         error instanceof Error ? error.message : String(error)
       }`,
     );
-  }
-}
-
-/**
- * The two sides disagree about the protocol (a result for a task the worker
- * was not running, an unknown status): a bug in the pool or in a custom
- * adapter, never the user's task. The pool fails loudly with it rather than
- * skipping the message (which would leave a task unsettled forever).
- */
-export class WireError extends Error {
-  /** @param message What did not match. */
-  constructor(message: string) {
-    super(`@x/pool protocol error: ${message}`);
-    this.name = "WireError";
   }
 }
 

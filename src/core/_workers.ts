@@ -15,6 +15,13 @@ import { openSlot, type Slot, type SlotInit } from "./_slot.ts";
 import { RESULT_STRIDE, WireError, type WorkerMessage } from "./_wire.ts";
 import { initializerError, startError } from "./_messages.ts";
 
+/**
+ * Longest wait (ms) for the workers' `terminate()` at the end: a custom
+ * handle's may never settle (a socket to a host that vanished); then
+ * `terminate()` and `join()` of the pool resolve after this anyway.
+ */
+export const TERMINATE_WAIT_MS = 5000;
+
 /** Start workers for about this long (ms) before letting the event loop run. */
 const SPAWN_SLICE_MS = 10;
 
@@ -116,7 +123,8 @@ export class Workers {
     try {
       this.slots.push(openSlot(this.#adapter!, id, this.#init, (slot) => ({
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
-        exit: (info) => this.#host.exit(slot, info),
+        // A JavaScript adapter may call exit() with nothing, or null.
+        exit: (info) => this.#host.exit(slot, info ?? {}),
       })));
     } catch (error) {
       this.#host.break(startError(`worker 'PoolWorker-${id}'`, error));
@@ -230,7 +238,8 @@ export class Workers {
 
   /**
    * Stops every worker (once; later calls return the same promise), which
-   * resolves when all have exited. No worker starts after this.
+   * resolves when all have exited, or after {@linkcode TERMINATE_WAIT_MS}
+   * at most. No worker starts after this.
    */
   stop(): Promise<void> {
     clearTimeout(this.#spawnTimer);
@@ -243,7 +252,14 @@ export class Workers {
         slot.state = "dead";
         stopping.push(slot.stop());
       }
-      await Promise.all(stopping);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(stopping),
+        new Promise((resolve) =>
+          timer = setTimeout(resolve, TERMINATE_WAIT_MS)
+        ),
+      ]);
+      clearTimeout(timer);
       this.#stopped = true;
     })();
     return this.#stopping;

@@ -72,7 +72,10 @@ export interface WorkerHandle {
   post(data: unknown, transfer?: TransferListItem[]): void;
   /**
    * Stops the worker now, even in a busy loop where the transport allows
-   * it. After it is called, `events.exit` must not be called.
+   * it. After it is called, `events.exit` must not be called. A throw or a
+   * rejection is ignored (the worker counts as stopped); the pool's
+   * `terminate()` and `join()` wait for it 5 seconds at most, then resolve
+   * anyway (a handle whose `terminate()` never settles does not hang them).
    */
   terminate(): Promise<void>;
   /**

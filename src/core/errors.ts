@@ -135,3 +135,31 @@ export class WorkerLostError extends Error {
     if (options.exitCode !== undefined) this.exitCode = options.exitCode;
   }
 }
+
+/**
+ * The pool and a worker disagree about the protocol (a result for a task
+ * the worker was not running, an unknown status, a malformed message either
+ * way): a bug in the pool or in a custom adapter's transport, never the
+ * user's task. The pool fails loudly with it, rejecting every unsettled
+ * task, rather than skipping the message (which would leave a task
+ * unsettled forever). Create a new pool after fixing the transport.
+ *
+ * @example Usage
+ * ```ts
+ * import { WireError } from "@x/pool";
+ *
+ * const error = new WireError("worker 'PoolWorker-1' sent a result for task 9");
+ * console.log(error instanceof WireError, error.name); // true WireError
+ * ```
+ */
+export class WireError extends Error {
+  /**
+   * Creates a protocol error. Normally only the pool creates these.
+   *
+   * @param message What did not match.
+   */
+  constructor(message: string) {
+    super(`@x/pool protocol error: ${message}`);
+    this.name = "WireError";
+  }
+}

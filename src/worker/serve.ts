@@ -10,6 +10,7 @@
 
 import type { TransferListItem } from "../core/adapter.ts";
 import { WorkerLoop } from "./_loop.ts";
+import { checkInit } from "./_control.ts";
 
 export type { TransferListItem };
 
@@ -99,5 +100,5 @@ export function serveWorker(channel: WorkerChannel): void {
       `serveWorker(channel) takes a WorkerChannel { post(message, transfer), listen(handler), onFatal?(report) }: ${wrong}`,
     );
   }
-  new WorkerLoop(channel);
+  new WorkerLoop(checkInit(channel));
 }
