@@ -12,7 +12,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { IMapIterator } from "../mod.ts";
-import { deadline, rejection, T, until, withPool } from "./_util.ts";
+import { deadline, T, until, withPool } from "./_util.ts";
 
 /** What an input did: items read, and whether its `finally` ran. */
 interface Trace {
@@ -119,9 +119,9 @@ describe("an imap input that closes its own iterator", () => {
         // read once imap() has returned (the iterator exists)
         for (const at of [8, 50, 200]) {
           const trace: Trace = { read: 0, cleaned: false };
-          let it: IMapIterator<number> | undefined;
-          const input = stopping(trace, at, () => void it!.return());
-          it = pool[method]((x: number) => x, input);
+          const held: { it?: IMapIterator<number> } = {};
+          const input = stopping(trace, at, () => void held.it!.return());
+          const it = held.it = pool[method]((x: number) => x, input);
           const { error } = await deadline(drain(it), 20, `${method} ${at}`);
           assert.equal(error, undefined);
           assert.equal(trace.read, at + 1, `read no further than ${at}`);
