@@ -106,8 +106,8 @@ export function decodeMain(data: unknown): MainMessage {
         : m.initializer !== undefined &&
             (m.initializer === null || typeof m.initializer !== "object")
         ? `initializer ${show(m.initializer)} is not a function spec`
-        : m.control !== undefined && !(m.control instanceof Int32Array)
-        ? `control ${show(m.control)} is not an Int32Array`
+        : m.control !== undefined
+        ? notShared(m.control)
         : undefined;
       if (wrong !== undefined) {
         throw new WireError(`an init message whose ${wrong}`);
@@ -152,4 +152,24 @@ function checkTasks(flat: unknown): void {
       );
     }
   }
+}
+
+/**
+ * Why `control` (sent only when the adapter says `sharedMemory: true`) is
+ * not an `Int32Array` over a `SharedArrayBuffer`, or `undefined` when it is
+ * (tags, not `instanceof`: the buffer may come from another realm).
+ */
+function notShared(control: unknown): string | undefined {
+  const tag = Object.prototype.toString.call(control);
+  const typed = tag === "[object Int32Array]";
+  if (
+    typed && Object.prototype.toString.call((control as Int32Array).buffer) ===
+      "[object SharedArrayBuffer]"
+  ) return undefined;
+  const what = typed
+    ? "an Int32Array over a copied ArrayBuffer"
+    : control === null
+    ? "null"
+    : tag.slice(8, -1);
+  return `control buffer is not shared: the adapter says sharedMemory: true but the control buffer arrived as ${what}, so its transport cannot carry a SharedArrayBuffer; set sharedMemory: false in the adapter`;
 }

@@ -10,7 +10,6 @@
 
 import type { TransferListItem } from "../core/adapter.ts";
 import { WorkerLoop } from "./_loop.ts";
-import { checkInit } from "./_control.ts";
 
 export type { TransferListItem };
 
@@ -100,5 +99,5 @@ export function serveWorker(channel: WorkerChannel): void {
       `serveWorker(channel) takes a WorkerChannel { post(message, transfer), listen(handler), onFatal?(report) }: ${wrong}`,
     );
   }
-  new WorkerLoop(checkInit(channel));
+  new WorkerLoop(channel);
 }
