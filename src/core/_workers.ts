@@ -94,8 +94,8 @@ export class Workers {
   #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping: Promise<void> | undefined;
   #stopped = false;
-  /** Workers of the start: one that does not start breaks the pool. */
-  #initial = 0;
+  /** Workers of the start not yet ready: one that does not start breaks the pool. */
+  #firsts = new Set<number>();
   /** Start retries in a row (see START_RETRIES), since `#failingSince`. */
   #failures = 0;
   #failingSince = 0;
@@ -125,7 +125,6 @@ export class Workers {
   /** Starts `count` workers through `adapter`, in slices. */
   start(adapter: WorkerAdapter, count: number): void {
     this.#adapter = adapter;
-    this.#initial = count;
     if (!this.#host.broken()) this.#spawnSlice(count);
   }
 
@@ -134,7 +133,7 @@ export class Workers {
     this.#spawnTimer = undefined;
     const start = performance.now();
     while (left > 0 && this.#stopping === undefined && !this.#host.broken()) {
-      this.spawn();
+      this.spawn(true);
       if (--left > 0 && performance.now() - start >= SPAWN_SLICE_MS) {
         this.#spawnTimer = setTimeout(() => this.#spawnSlice(left), 0);
         break;
@@ -143,10 +142,14 @@ export class Workers {
     this.#host.dispatch();
   }
 
-  /** Starts one worker (none once stopping or broken). */
-  spawn(): void {
+  /**
+   * Starts one worker (none once stopping or broken); `first`: one of the
+   * start, not a replacement.
+   */
+  spawn(first = false): void {
     if (this.#stopping !== undefined || this.#host.broken()) return;
     const id = ++this.#spawned;
+    if (first) this.#firsts.add(id);
     let slot: Slot;
     try {
       slot = openSlot(this.#adapter!, id, this.#init, (slot) => ({
@@ -177,7 +180,7 @@ export class Workers {
         ? startError(`worker '${name}'`, info.error, tries, ms)
         : startupDeath(name, info, tries, ms);
     };
-    if (id <= this.#initial) return this.#host.break(fail(1));
+    if (this.#firsts.delete(id)) return this.#host.break(fail(1));
     this.#retry++;
     if (this.#retryTimer !== undefined) return; // the next round starts it
     if (this.#failures >= START_RETRIES) {
@@ -268,6 +271,7 @@ export class Workers {
         slot.state = "ready";
         slot.since = performance.now();
         this.#failures = 0; // workers start again
+        this.#firsts.delete(slot.id);
         return;
       case "initError":
         return this.#host.break(initializerError(slot.name, msg.error));
