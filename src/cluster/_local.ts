@@ -76,7 +76,10 @@ export class LocalPool {
     this.#answers = answers;
     this.engine = new Engine({
       processes,
-      adapter: named(adapter, answers.name),
+      // A task the host pulled ahead for a thread about to free waits in
+      // that worker (not in this engine) and starts as soon as the running
+      // one ends: no round trip through this thread between the two.
+      adapter: { ...named(adapter, answers.name), prefetch: 2 },
       initializer: init.initializer,
       initargs: init.initargs,
       maxTasks: init.maxTasks > 0 ? init.maxTasks : Infinity,

@@ -35,7 +35,7 @@ export interface PacedJob {
 export class Pace {
   readonly #processes: number;
   readonly #wake: () => void;
-  /** Run time of a task, moving average (ms). */
+  /** Run time of a task, moving average (ms); a guess before the first. */
   #runMs = 1000;
   /** When a job was last answered (ms); 0 before the first. */
   #answeredAt = 0;
@@ -113,8 +113,15 @@ export class Pace {
     if (others >= this.#processes) {
       ran = Math.min(ran, (now - this.#answeredAt) * this.#processes);
     }
+    const first = this.#answeredAt === 0;
     this.#answeredAt = now;
-    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    if (ran >= 0) {
+      // The first answer replaces the guess; later ones move it a quarter
+      // of the way: tasks of a new length are paced right after a few
+      // (with an eighth, 50 ms tasks after 1 ms ones were pulled late for
+      // some 20 tasks per thread, the whole of a short map).
+      this.#runMs = first ? ran : this.#runMs + (ran - this.#runMs) / 4;
+    }
     return ran;
   }
 }
