@@ -41,6 +41,13 @@ export class Pace {
   #answeredAt = 0;
   /** Running jobs expected to end soon (their threads' next tasks are pulled). */
   #ending = 0;
+  /**
+   * Jobs held behind running ones (no thread free when they came), in
+   * order: each starts when a running one ends, and only then may it be
+   * counted as ending soon (else jobs that wait would count as ending and
+   * more would be pulled behind them, and more behind those).
+   */
+  #waiting = new Set<PacedJob>();
 
   /**
    * @param processes The host's threads.
@@ -72,8 +79,19 @@ export class Pace {
    * the running one is expected to end. A task that runs longer than
    * expected keeps that one waiting: at most one per thread, and only for
    * tasks up to {@linkcode AHEAD_MAX_MS}.
+   *
+   * @param queued It came with every thread busy: it waits, and counts as
+   *   started when a running job ends.
    */
-  started(job: PacedJob): void {
+  started(job: PacedJob, queued = false): void {
+    if (queued) {
+      this.#waiting.add(job);
+      return;
+    }
+    this.#arm(job);
+  }
+
+  #arm(job: PacedJob): void {
     const runMs = this.#runMs;
     // Shorter ones are held by the dozen already; after longer ones a round
     // trip is little (and a task pulled early could wait behind one).
@@ -93,6 +111,13 @@ export class Pace {
 
   /** A job stopped running (answered or cancelled). */
   ended(job: PacedJob): void {
+    if (this.#waiting.delete(job)) return; // it never started
+    // Its thread takes the first waiting job.
+    for (const next of this.#waiting) {
+      this.#waiting.delete(next);
+      this.#arm(next);
+      break;
+    }
     if (job.near) {
       job.near = false;
       this.#ending--;
