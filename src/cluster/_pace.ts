@@ -14,10 +14,12 @@ export const DEPTH_MS = 16;
 /**
  * A running task expected to end within this is counted as ending: the
  * host pulls its thread's next task then, so that it is here when the
- * thread frees (a pull is a round trip to the server, a few ms under
- * load) yet waits little if other hosts are idle (ms).
+ * thread frees, queued in its worker (a pull is a round trip to the
+ * server and some wake-ups of busy processes: 8 ms was often too little
+ * with 16 host processes on 2 loaded cores), yet waits little if other
+ * hosts are idle (their pull requests are waiting at the server already) (ms).
  */
-export const AHEAD_MS = 8;
+export const AHEAD_MS = 16;
 /** Tasks expected to run longer than this are not pulled ahead (ms). */
 export const AHEAD_MAX_MS = 1000;
 /** Tasks held per thread at most. */
