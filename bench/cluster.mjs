@@ -4,6 +4,7 @@
 //
 //   node bench/cluster.mjs            # Node 24 caller (type stripping runs ../mod.ts)
 //   node bench/cluster.mjs --quick    # 10,000 tiny tasks, hosts 1,2,4,16, 2 rounds
+//   node bench/cluster.mjs --scale-only --hosts 16   # the scale-out part alone
 //   deno run -A bench/cluster.mjs / bun bench/cluster.mjs
 //
 // Needs nats-server (apt-get install nats-server; XPOOL_NATS_SERVER
@@ -20,13 +21,18 @@
 //    a separate process with processes=1 (one slot: a host per slot, the
 //    worst case for the transport), TASKS_PER_SLOT tasks per slot at
 //    chunksize 1; efficiency = ideal time (tasks per slot × 50 ms) / time.
-//    CPython's Pool(N) sleeping the same tasks beside it.
+//    CPython's Pool(N) sleeping the same tasks beside it. Then, beside
+//    those rows and labelled so, the largest host count again with
+//    LONG_TASKS_PER_SLOT tasks per slot (a longer run: the start and the
+//    tail, up to one task per host, weigh less).
 //
 // Options (flag or environment): --rounds N (ROUNDS, default 3), --tiny N
 // (TINY, 100000), --hosts 1,2,4,8,16 (HOSTS), --host-runtime node|bun|deno
 // (HOST_RUNTIME, default the caller's runtime), --tasks-per-slot N
 // (TASKS_PER_SLOT, 20), --slots-per-thread N (SLOTS_PER_THREAD, 1: the
-// pool's processes per host thread in the scale-out), --out FILE (default bench/results/cluster-<date>.md,
+// pool's processes per host thread in the scale-out), --long-tasks-per-slot N
+// (LONG_TASKS_PER_SLOT, 50; 0 for no such row), --scale-only (SCALE_ONLY=1:
+// skip the tiny tasks), --out FILE (default bench/results/cluster-<date>.md,
 // with a .json beside it).
 import process from "node:process";
 import { execFileSync } from "node:child_process";
@@ -51,7 +57,7 @@ function parseArgs(argv) {
     const a = argv[i];
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
     const [k, v] = a.slice(2).split("=", 2);
-    if (k === "quick") o.quick = true;
+    if (k === "quick" || k === "scale-only") o[k] = true;
     else o[k] = v ?? argv[++i];
   }
   return o;
@@ -69,6 +75,10 @@ const HOST_RUNTIME = args["host-runtime"] ?? env.HOST_RUNTIME ?? callerRuntime;
 const TASKS_PER_SLOT = Number(
   args["tasks-per-slot"] ?? env.TASKS_PER_SLOT ?? 20,
 );
+const LONG_TASKS_PER_SLOT = Number(
+  args["long-tasks-per-slot"] ?? env.LONG_TASKS_PER_SLOT ?? 50,
+);
+const SCALE_ONLY = Boolean(args["scale-only"] || env.SCALE_ONLY === "1");
 const SLEEP_MS = 50;
 /** Pool slots per host thread in the scale-out (more than 1 keeps tasks waiting in the stream). */
 const SLOTS_PER_THREAD = Number(
@@ -128,6 +138,7 @@ async function timed(fn) {
   return performance.now() - t0;
 }
 
+const loadAtStart = os.loadavg().map((x) => x.toFixed(2)).join(" ");
 const server = await startNats();
 const hosts = [];
 const results = { tiny: {}, scale: [] };
@@ -151,6 +162,14 @@ async function stopAllHosts() {
 }
 
 try {
+  if (!SCALE_ONLY) await tinyTasks();
+  await scaleOut();
+} finally {
+  await stopAllHosts();
+  await server.close();
+}
+
+async function tinyTasks() {
   // ---------------------------------------------------------------- tiny
   const xs = Array.from({ length: TINY }, (_, i) => i);
   const check = (out) => {
@@ -206,26 +225,32 @@ try {
     chunksizes,
     python: py?.ms,
   };
+}
 
+async function scaleOut() {
   // --------------------------------------------------------------- scale
   // One slot per host process (hosts added as the count grows), then the
   // largest slot count again on fewer processes with more threads each.
   const max = Math.max(...HOSTS);
   const configs = [
-    ...HOSTS.map((h) => ({ hosts: h, processes: 1 })),
+    ...HOSTS.map((h) => ({ hosts: h, processes: 1, perSlot: TASKS_PER_SLOT })),
+    ...(LONG_TASKS_PER_SLOT > 0 && LONG_TASKS_PER_SLOT !== TASKS_PER_SLOT
+      ? [{ hosts: max, processes: 1, perSlot: LONG_TASKS_PER_SLOT }]
+      : []),
     ...[4, 2].filter((p) => max % p === 0 && max / p > 1).map((p) => ({
       hosts: max / p,
       processes: p,
+      perSlot: TASKS_PER_SLOT,
     })),
   ];
-  for (const { hosts: count, processes } of configs) {
+  for (const { hosts: count, processes, perSlot } of configs) {
     if (processes > 1 || hosts.some((x) => x.slots !== 1)) {
       await stopAllHosts();
     }
     await addHosts(count - hosts.length, processes);
     const h = count * processes; // slots
-    const tasks = TASKS_PER_SLOT * h;
-    const ideal = TASKS_PER_SLOT * SLEEP_MS;
+    const tasks = perSlot * h;
+    const ideal = perSlot * SLEEP_MS;
     const pool = new Pool({
       context: natsCluster({ servers: server.url }),
       processes: h * SLOTS_PER_THREAD,
@@ -246,13 +271,16 @@ try {
       await pool.terminate();
     }
     // CPython once per slot count.
-    const pyms = results.scale.find((r) => r.slots === h)?.python ??
+    const pyms = results.scale.find((r) =>
+      r.slots === h && r.perSlot === perSlot
+    )?.python ??
       python("sleep", { processes: h, sleepTasks: tasks, sleepMs: SLEEP_MS })
         ?.ms;
     const row = {
       hosts: count,
       processes,
       slots: h,
+      perSlot,
       poolProcesses: h * SLOTS_PER_THREAD,
       tasks,
       ideal,
@@ -261,16 +289,13 @@ try {
     };
     results.scale.push(row);
     log(
-      `scale: ${count} hosts × ${processes}, ${tasks} × ${SLEEP_MS} ms: ${
+      `scale: ${count} hosts × ${processes}, ${perSlot} per slot, ${tasks} × ${SLEEP_MS} ms: ${
         f(row.ms)
       } ms (ideal ${ideal}), efficiency ${
         f((ideal / row.ms) * 100, 1)
       }%; CPython Pool(${h}) ${f(pyms)} ms`,
     );
   }
-} finally {
-  await stopAllHosts();
-  await server.close();
 }
 
 // -------------------------------------------------------------- report
@@ -284,37 +309,45 @@ lines.push(
     `nats-server ${natsVersion()}; ${os.cpus().length} cores (${
       os.cpus()[0]?.model?.trim()
     }), load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}; ` +
+    `(at the start: ${loadAtStart}); ` +
     `server, hosts and caller on this one machine; medians of ${ROUNDS} rounds.`,
-  "",
-  `## ${f(TINY)} tiny tasks \`(x) => x + 1\`: per-task cost`,
-  "",
-  "| path | local Pool(2) | cluster: 1 host × 2 workers | cluster per task | cluster − local per task | cluster tasks/s | × Ray many_tasks (440–600/s) |",
-  "|---|---:|---:|---:|---:|---:|---:|",
 );
-for (const label of Object.keys(t.cluster)) {
-  const lm = t.local[label];
-  const cm = t.cluster[label];
-  const perSec = TINY / cm * 1000;
+if (!SCALE_ONLY) tinyReport();
+function tinyReport() {
   lines.push(
-    `| \`map\`, ${label}${
-      label === "default chunksize" ? ` (${t.chunksizes[label]})` : ""
-    } | ${f(lm)} ms | ${f(cm)} ms | ${f(cm / TINY * 1000, 1)} µs | ${
-      f((cm - lm) / TINY * 1000, 1)
-    } µs | ${f(perSec)} | ${f(perSec / RAY_MANY_TASKS[1], 0)}–${
-      f(perSec / RAY_MANY_TASKS[0], 0)
-    }× |`,
+    "",
+    `## ${f(TINY)} tiny tasks \`(x) => x + 1\`: per-task cost`,
+    "",
+    "| path | local Pool(2) | cluster: 1 host × 2 workers | cluster per task | cluster − local per task | cluster tasks/s | × Ray many_tasks (440–600/s) |",
+    "|---|---:|---:|---:|---:|---:|---:|",
   );
-}
-if (t.python !== undefined) {
+  for (const label of Object.keys(t.cluster)) {
+    const lm = t.local[label];
+    const cm = t.cluster[label];
+    const perSec = TINY / cm * 1000;
+    lines.push(
+      `| \`map\`, ${label}${
+        label === "default chunksize" ? ` (${t.chunksizes[label]})` : ""
+      } | ${f(lm)} ms | ${f(cm)} ms | ${f(cm / TINY * 1000, 1)} µs | ${
+        f((cm - lm) / TINY * 1000, 1)
+      } µs | ${f(perSec)} | ${f(perSec / RAY_MANY_TASKS[1], 0)}–${
+        f(perSec / RAY_MANY_TASKS[0], 0)
+      }× |`,
+    );
+  }
+  if (t.python !== undefined) {
+    lines.push(
+      `| CPython \`Pool(2).apply_async\` (anchor, local) | ${
+        f(t.python)
+      } ms | | | | ${f(TINY / t.python * 1000)} | |`,
+    );
+  }
   lines.push(
-    `| CPython \`Pool(2).apply_async\` (anchor, local) | ${
-      f(t.python)
-    } ms | | | | ${f(TINY / t.python * 1000)} | |`,
+    "",
+    `Pool size of the cluster pool: ${results.poolProcesses} (its default).`,
   );
 }
 lines.push(
-  "",
-  `Pool size of the cluster pool: ${results.poolProcesses} (its default).`,
   "",
   `## Scale-out: ${SLEEP_MS} ms sleeps, ${TASKS_PER_SLOT} per slot, chunksize 1`,
   "",
@@ -322,15 +355,25 @@ lines.push(
   "process: the most messages per unit of work), then the largest slot count",
   "again on fewer processes with more threads each. CPython's Pool(N) has N",
   "processes (N = slots).",
+  ...(LONG_TASKS_PER_SLOT > 0 && LONG_TASKS_PER_SLOT !== TASKS_PER_SLOT
+    ? [
+      `The row marked "${LONG_TASKS_PER_SLOT} per slot" is a longer run`,
+      `beside the ${TASKS_PER_SLOT}-per-slot rows (not instead of one): the`,
+      "start and the tail (hosts that finish up to one task before the last",
+      "one) weigh less in it.",
+    ]
+    : []),
   "",
   "| host processes × threads = slots | tasks | ideal | cluster | efficiency | CPython Pool(N), same tasks | CPython efficiency |",
   "|---|---:|---:|---:|---:|---:|---:|",
 );
 for (const r of results.scale) {
   lines.push(
-    `| ${r.hosts} × ${r.processes} = ${r.slots} | ${r.tasks} | ${r.ideal} ms | ${
-      f(r.ms)
-    } ms | ${f(r.ideal / r.ms * 100, 1)}% | ${f(r.python)} ms | ${
+    `| ${r.hosts} × ${r.processes} = ${r.slots}${
+      r.perSlot === TASKS_PER_SLOT ? "" : `, **${r.perSlot} per slot**`
+    } | ${r.tasks} | ${r.ideal} ms | ${f(r.ms)} ms | ${
+      f(r.ideal / r.ms * 100, 1)
+    }% | ${f(r.python)} ms | ${
       r.python ? f(r.ideal / r.python * 100, 1) : "–"
     }% |`,
   );

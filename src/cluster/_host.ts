@@ -221,7 +221,7 @@ export class Host implements WorkerHost, Answers {
       task.payload,
       job.group,
     );
-    this.#pace.started(job);
+    this.#pace.started(job, this.#running > this.#processes);
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {

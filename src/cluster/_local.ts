@@ -76,7 +76,15 @@ export class LocalPool {
     this.#answers = answers;
     this.engine = new Engine({
       processes,
-      adapter: named(adapter, answers.name),
+      // With one thread, a task the host pulled ahead waits in the worker
+      // (not in this engine) and starts as soon as the running one ends:
+      // no round trip through this thread between the two. With more, a
+      // task queued in a worker could wait behind a slow one while another
+      // worker idles (one that was not ready yet when it came).
+      adapter: {
+        ...named(adapter, answers.name),
+        prefetch: processes === 1 ? 2 : 1,
+      },
       initializer: init.initializer,
       initargs: init.initargs,
       maxTasks: init.maxTasks > 0 ? init.maxTasks : Infinity,

@@ -14,10 +14,12 @@ export const DEPTH_MS = 16;
 /**
  * A running task expected to end within this is counted as ending: the
  * host pulls its thread's next task then, so that it is here when the
- * thread frees (a pull is a round trip to the server, a few ms under
- * load) yet waits little if other hosts are idle (ms).
+ * thread frees, queued in its worker (a pull is a round trip to the
+ * server and some wake-ups of busy processes: 8 ms was often too little
+ * with 16 host processes on 2 loaded cores), yet waits little if other
+ * hosts are idle (their pull requests are waiting at the server already) (ms).
  */
-export const AHEAD_MS = 8;
+export const AHEAD_MS = 16;
 /** Tasks expected to run longer than this are not pulled ahead (ms). */
 export const AHEAD_MAX_MS = 1000;
 /** Tasks held per thread at most. */
@@ -35,12 +37,19 @@ export interface PacedJob {
 export class Pace {
   readonly #processes: number;
   readonly #wake: () => void;
-  /** Run time of a task, moving average (ms). */
+  /** Run time of a task, moving average (ms); a guess before the first. */
   #runMs = 1000;
   /** When a job was last answered (ms); 0 before the first. */
   #answeredAt = 0;
   /** Running jobs expected to end soon (their threads' next tasks are pulled). */
   #ending = 0;
+  /**
+   * Jobs held behind running ones (no thread free when they came), in
+   * order: each starts when a running one ends, and only then may it be
+   * counted as ending soon (else jobs that wait would count as ending and
+   * more would be pulled behind them, and more behind those).
+   */
+  #waiting = new Set<PacedJob>();
 
   /**
    * @param processes The host's threads.
@@ -72,8 +81,19 @@ export class Pace {
    * the running one is expected to end. A task that runs longer than
    * expected keeps that one waiting: at most one per thread, and only for
    * tasks up to {@linkcode AHEAD_MAX_MS}.
+   *
+   * @param queued It came with every thread busy: it waits, and counts as
+   *   started when a running job ends.
    */
-  started(job: PacedJob): void {
+  started(job: PacedJob, queued = false): void {
+    if (queued) {
+      this.#waiting.add(job);
+      return;
+    }
+    this.#arm(job);
+  }
+
+  #arm(job: PacedJob): void {
     const runMs = this.#runMs;
     // Shorter ones are held by the dozen already; after longer ones a round
     // trip is little (and a task pulled early could wait behind one).
@@ -93,6 +113,13 @@ export class Pace {
 
   /** A job stopped running (answered or cancelled). */
   ended(job: PacedJob): void {
+    if (this.#waiting.delete(job)) return; // it never started
+    // Its thread takes the first waiting job.
+    for (const next of this.#waiting) {
+      this.#waiting.delete(next);
+      this.#arm(next);
+      break;
+    }
     if (job.near) {
       job.near = false;
       this.#ending--;
@@ -113,8 +140,15 @@ export class Pace {
     if (others >= this.#processes) {
       ran = Math.min(ran, (now - this.#answeredAt) * this.#processes);
     }
+    const first = this.#answeredAt === 0;
     this.#answeredAt = now;
-    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    if (ran >= 0) {
+      // The first answer replaces the guess; later ones move it a quarter
+      // of the way: tasks of a new length are paced right after a few
+      // (with an eighth, 50 ms tasks after 1 ms ones were pulled late for
+      // some 20 tasks per thread, the whole of a short map).
+      this.#runMs = first ? ran : this.#runMs + (ran - this.#runMs) / 4;
+    }
     return ran;
   }
 }

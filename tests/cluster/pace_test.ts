@@ -94,3 +94,43 @@ test(
     assert.equal(s.soon, undefined);
   },
 );
+
+test(
+  "Pace: a job that came with every thread busy is not counted as ending before a running one ends",
+  T,
+  async () => {
+    const pace = new Pace(1, () => {});
+    for (let i = 0; i < 100; i++) pace.measure(AHEAD_MS + 20, 0, 100 * (i + 1));
+    const a = job(), b = job();
+    pace.started(a);
+    pace.started(b, true); // pulled ahead: waits behind a
+    assert.equal(b.soon, undefined);
+    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(a.near, true);
+    assert.equal(b.near, false); // its timer has not run: it has not started
+    assert.equal(pace.free(2), 0); // a's next one is b: nothing more to pull
+    pace.ended(a); // b starts now
+    assert.notEqual(b.soon, undefined);
+    assert.equal(pace.free(1), 0);
+    pace.ended(b);
+    assert.equal(b.soon, undefined);
+    // One that ends while it waits leaves nothing behind.
+    const c = job(), d = job();
+    pace.started(c);
+    pace.started(d, true);
+    pace.ended(d);
+    pace.ended(c);
+    assert.equal(d.soon, undefined);
+    assert.equal(pace.free(0), 1);
+  },
+);
+
+test(
+  "Pace: the first answer replaces the guess of 1 s per task",
+  T,
+  () => {
+    const pace = new Pace(2, () => {});
+    pace.measure(DEPTH_MS / 4, 0, 10);
+    assert.equal(pace.room(), 2 * 4);
+  },
+);
