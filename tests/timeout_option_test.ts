@@ -291,9 +291,9 @@ describe("taskTimeout and option checks", () => {
       await withPool({}, async (pool) => {
         const controller = new AbortController();
         const signal = controller.signal;
-        // The signal is watched (the last one used): the checks still run.
-        assert.equal(await pool.apply((x: number) => x, [1], { signal }), 1);
-        const pending = pool.apply_async(nap, [60_000], { signal });
+        // The signal is watched (the last one used, while a call on it is
+        // pending): the checks still run.
+        const first = pool.apply_async((x: number) => x, [1], { signal });
         for (const typo of ["timout", "sginal", "callbak", "kwargs"]) {
           const error = (() => {
             try {
@@ -320,6 +320,7 @@ describe("taskTimeout and option checks", () => {
             ),
           /unexpected option 'timout': did you mean 'timeout'\?/,
         );
+        assert.equal(await first.get(), 1);
         // signal undefined or null: no signal (and a getter read once).
         let reads = 0;
         const viaGetter = {
@@ -346,6 +347,7 @@ describe("taskTimeout and option checks", () => {
         const bare = Object.assign(Object.create(null), { signal });
         assert.equal(await pool.apply((x: number) => x, [4], bare), 4);
         // Aborted: the pending call and a new one reject with the reason.
+        const pending = pool.apply_async(nap, [60_000], { signal });
         const reason = new Error("stop");
         controller.abort(reason);
         assert.equal(await rejection(pending.get()), reason);
