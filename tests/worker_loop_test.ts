@@ -504,7 +504,7 @@ test(
         type: "fatal",
         code: 3,
         started: 3,
-      });
+      }); // no `protocol` field: the user's code ended it
       assert.equal(d.worker.ran, 3, "task 3 never started");
       assert.equal(d.worker.alive, false);
       d.tasks([4, 1, MODE_CALL1, 4]); // posting to a dead worker: ignored
@@ -657,6 +657,7 @@ test(
         >;
         assert.equal(fatal.type, "fatal", label);
         assert.equal(fatal.error?.name, "WireError", label);
+        assert.equal(fatal.protocol, true, `${label}: said a protocol slip`);
         assert.match(fatal.error!.message, why, label);
         await sleep(10);
         assert.equal(d.outcomes.has(1), false, `${label}: nothing runs after`);
@@ -689,9 +690,14 @@ test(
         d.handle.post(bad);
         await until(() => d.messages.length > 0, 10, "fatal");
         assert.equal(d.messages.length, 1);
-        const [fatal] = d.messages as { type: string; error?: Error }[];
+        const [fatal] = d.messages as {
+          type: string;
+          error?: Error;
+          protocol?: true;
+        }[];
         assert.equal(fatal.type, "fatal");
         assert.equal(fatal.error?.name, "WireError");
+        assert.equal(fatal.protocol, true, "said a protocol slip");
         assert.match(fatal.error!.message, why);
       });
     }

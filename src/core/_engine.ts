@@ -32,7 +32,7 @@ import {
 import { TaskQueue } from "./_task_queue.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
-import { abortError, startError, startupDeath } from "./_messages.ts";
+import { abortError, startError } from "./_messages.ts";
 import { type InputHold, Inputs } from "./_inputs.ts";
 
 export type { InputHold } from "./_inputs.ts";
@@ -291,9 +291,10 @@ export class Engine {
     if (this.#state === "terminate") return;
     const tasks = slot.inflight.drain();
     if (starting) {
-      // Its tasks never started: #break rejects them with the queue.
+      // Its tasks never started: queued again (a #break rejects them).
       this.#queue.prependAll(tasks);
-      return this.#break(startupDeath(slot.name, info));
+      this.#workers.notStarted(slot.id, info, false);
+      return this.#dispatch();
     }
     const { requeue, lost } = sentence(tasks, started, slot.name, info);
     this.#deaths = lost.length > 0 ? 0 : this.#deaths + 1;

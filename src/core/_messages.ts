@@ -39,22 +39,51 @@ export function initializerError(name: string, record: ErrorRecord): Error {
   );
 }
 
-/** What breaks the pool when `what` (workers, or one worker) cannot start. */
-export function startError(what: string, error: unknown): Error {
+/**
+ * How a start failure that breaks the pool ends its message: the failed
+ * starts in a row (`tries`, over `ms`) when replacements were tried again,
+ * that the pool is broken, and the fix.
+ */
+function brokenStart(tries: number, ms: number): string {
+  return `${
+    tries > 1
+      ? `; ${tries} starts in a row failed over ${(ms / 1000).toFixed(1)} s`
+      : ""
+  }; the pool is broken: every pending and later task rejects with this error. Fix what keeps workers from starting (the adapter's spawn(), the worker script, too many threads, too little memory) and create a new pool`;
+}
+
+/**
+ * What breaks the pool when `what` (workers, or one worker) cannot start;
+ * `tries` and `ms` as for a replacement tried again (see `Workers`).
+ */
+export function startError(
+  what: string,
+  error: unknown,
+  tries = 1,
+  ms = 0,
+): Error {
   return new Error(
-    what === "workers"
+    (what === "workers"
       ? `Cannot start workers as the adapter failed to load: ${error}`
-      : `Cannot start ${what}: ${errorText(error)}`,
+      : `Cannot start ${what}: ${errorText(error)}`) + brokenStart(tries, ms),
     { cause: error },
   );
 }
 
-/** What breaks the pool when worker `name` died before it was ready. */
-export function startupDeath(name: string, info: WorkerExit): WorkerLostError {
+/**
+ * What breaks the pool when worker `name` died before it was ready;
+ * `tries` and `ms` as for {@linkcode startError}.
+ */
+export function startupDeath(
+  name: string,
+  info: WorkerExit,
+  tries = 1,
+  ms = 0,
+): WorkerLostError {
   return new WorkerLostError(
     `Cannot start worker '${name}' as it exited during start-up${
       exitDetail(info)
-    }`,
+    }${brokenStart(tries, ms)}`,
     { cause: info.error, workerName: name, exitCode: info.code },
   );
 }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { fromRecord } from "./_error_record.ts";
+import { fromRecord, toRecord } from "./_error_record.ts";
 import { WireError, WorkerLostError } from "./errors.ts";
 
 export { WireError };
@@ -19,6 +19,7 @@ import {
   type ChunkFailure,
   CONTROL_GATE,
   type ErrorRecord,
+  type FatalMessage,
   type FnSpec,
   type LostRecord,
   MODE_MASK,
@@ -315,6 +316,35 @@ export function decoding<T>(what: string, decode: () => T): T {
       }`,
     );
   }
+}
+
+// ---- fatal: a worker's last words ----------------------------------------
+
+/**
+ * The `fatal` message a worker posts as it dies: of `error`, or (with
+ * `error` undefined) a plain exit with `code`; `started` is its next
+ * ordinal. `protocol`: it refused a message of the pool (a protocol slip).
+ */
+export function fatalMessage(
+  error: unknown,
+  code: number | undefined,
+  started: number,
+  protocol: boolean,
+): FatalMessage {
+  const message: FatalMessage = error === undefined
+    ? { type: "fatal", code, started }
+    : { type: "fatal", error: toRecord(error), started };
+  if (protocol) message.protocol = true;
+  return message;
+}
+
+/**
+ * Whether a `fatal` message reports a protocol slip rather than a death
+ * of the user's code: by its field, never by its error's name (a user's
+ * error class may be named `WireError` too).
+ */
+export function fatalProtocol(msg: FatalMessage): boolean {
+  return msg.protocol === true;
 }
 
 // ---- claims: the work-stealing gate (InitMessage.control) -----------------

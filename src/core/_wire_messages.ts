@@ -210,6 +210,13 @@ export interface FatalMessage {
    * pool which task it was running when there is no shared gate.
    */
   started?: number;
+  /**
+   * `true` when the worker refused a message of the pool (a `WireError`
+   * of the protocol): a slip the pool fails on loudly. Absent when what
+   * killed it is the user's code, whatever its error is named. Written
+   * and read through `fatalMessage`/`fatalProtocol` of `_wire.ts`.
+   */
+  protocol?: true;
 }
 
 /** Every message the main side sends. */

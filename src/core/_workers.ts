@@ -12,8 +12,13 @@
 import type { WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import { openSlot, type Slot, type SlotInit } from "./_slot.ts";
-import { RESULT_STRIDE, WireError, type WorkerMessage } from "./_wire.ts";
-import { initializerError, startError } from "./_messages.ts";
+import {
+  fatalProtocol,
+  RESULT_STRIDE,
+  WireError,
+  type WorkerMessage,
+} from "./_wire.ts";
+import { initializerError, startError, startupDeath } from "./_messages.ts";
 
 /**
  * Longest wait (ms) for the workers' `terminate()` at the end: a custom
@@ -24,6 +29,19 @@ export const TERMINATE_WAIT_MS = 5000;
 
 /** Start workers for about this long (ms) before letting the event loop run. */
 const SPAWN_SLICE_MS = 10;
+
+/**
+ * A replacement worker that does not start (its `spawn()` throws, or it
+ * ends before `ready`) is started again after this many ms, doubling with
+ * each failure in a row: 10, 20, 40, … ms.
+ */
+export const START_RETRY_MS = 10;
+
+/**
+ * At most this many times in a row (10 + 20 + … + 1280 ms: about 2.5 s);
+ * the next failure breaks the pool. A worker's `ready` ends the row.
+ */
+export const START_RETRIES = 8;
 
 /** What {@linkcode Workers} tells the engine, and asks it. */
 export interface WorkersHost {
@@ -76,6 +94,14 @@ export class Workers {
   #respawnTimer: ReturnType<typeof setTimeout> | undefined;
   #stopping: Promise<void> | undefined;
   #stopped = false;
+  /** Workers of the start not yet ready: one that does not start breaks the pool. */
+  #firsts = new Set<number>();
+  /** Start retries in a row (see START_RETRIES), since `#failingSince`. */
+  #failures = 0;
+  #failingSince = 0;
+  /** Replacements that did not start, to start again when the timer fires. */
+  #retry = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param init What every worker's init message carries.
@@ -107,7 +133,7 @@ export class Workers {
     this.#spawnTimer = undefined;
     const start = performance.now();
     while (left > 0 && this.#stopping === undefined && !this.#host.broken()) {
-      this.spawn();
+      this.spawn(true);
       if (--left > 0 && performance.now() - start >= SPAWN_SLICE_MS) {
         this.#spawnTimer = setTimeout(() => this.#spawnSlice(left), 0);
         break;
@@ -116,19 +142,58 @@ export class Workers {
     this.#host.dispatch();
   }
 
-  /** Starts one worker (none once stopping or broken). */
-  spawn(): void {
+  /**
+   * Starts one worker (none once stopping or broken); `first`: one of the
+   * start, not a replacement.
+   */
+  spawn(first = false): void {
     if (this.#stopping !== undefined || this.#host.broken()) return;
     const id = ++this.#spawned;
+    if (first) this.#firsts.add(id);
+    let slot: Slot;
     try {
-      this.slots.push(openSlot(this.#adapter!, id, this.#init, (slot) => ({
+      slot = openSlot(this.#adapter!, id, this.#init, (slot) => ({
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
         // A JavaScript adapter may call exit() with nothing, or null.
         exit: (info) => this.#host.exit(slot, info ?? {}),
-      })));
+      }));
     } catch (error) {
-      this.#host.break(startError(`worker 'PoolWorker-${id}'`, error));
+      return this.notStarted(id, { error }, true);
     }
+    this.slots.push(slot);
+  }
+
+  /**
+   * Worker `id` did not start: its `spawn()` threw (`threw`, the error in
+   * `info`), or it ended before `ready` (its work is queued again by the
+   * engine). A worker of the start breaks the pool at once (as Python's
+   * `Pool()` raises); a replacement is started again after a wait, up to
+   * {@linkcode START_RETRIES} times in a row, while the live workers go on
+   * with the queue; then the pool breaks with an error naming the cause.
+   */
+  notStarted(id: number, info: WorkerExit, threw: boolean): void {
+    if (this.#stopping !== undefined || this.#host.broken()) return;
+    const fail = (tries: number) => {
+      const ms = tries > 1 ? performance.now() - this.#failingSince : 0;
+      const name = `PoolWorker-${id}`;
+      return threw
+        ? startError(`worker '${name}'`, info.error, tries, ms)
+        : startupDeath(name, info, tries, ms);
+    };
+    if (this.#firsts.delete(id)) return this.#host.break(fail(1));
+    this.#retry++;
+    if (this.#retryTimer !== undefined) return; // the next round starts it
+    if (this.#failures >= START_RETRIES) {
+      return this.#host.break(fail(this.#failures + 1));
+    }
+    if (this.#failures === 0) this.#failingSince = performance.now();
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      const count = this.#retry; // a failure now counts for the next round
+      this.#retry = 0;
+      for (let i = 0; i < count; i++) this.replace();
+      this.#host.dispatch();
+    }, START_RETRY_MS * 2 ** this.#failures++);
   }
 
   /** Marks `slot` dead and drops it from the set. */
@@ -205,18 +270,20 @@ export class Workers {
       case "ready":
         slot.state = "ready";
         slot.since = performance.now();
+        this.#failures = 0; // workers start again
+        this.#firsts.delete(slot.id);
         return;
       case "initError":
         return this.#host.break(initializerError(slot.name, msg.error));
       case "fatal":
         if (typeof msg.started === "number") slot.reported = msg.started;
         void slot.stop();
-        if (msg.error?.name === "WireError") {
+        if (fatalProtocol(msg)) {
           // The worker refused a message of ours: a protocol slip, which a
           // replacement would only meet again (or hide). Fail loudly.
           throw new WireError(
             `worker '${slot.name}' refused ${
-              String(msg.error.message).replace(
+              String(msg.error?.message).replace(
                 /^@x\/pool protocol error: /,
                 "",
               )
@@ -244,7 +311,8 @@ export class Workers {
   stop(): Promise<void> {
     clearTimeout(this.#spawnTimer);
     clearTimeout(this.#respawnTimer);
-    this.#spawnTimer = this.#respawnTimer = undefined;
+    clearTimeout(this.#retryTimer);
+    this.#spawnTimer = this.#respawnTimer = this.#retryTimer = undefined;
     this.#stopping ??= (async () => {
       const slots = this.slots.splice(0);
       const stopping: Promise<void>[] = [];

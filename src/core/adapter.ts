@@ -153,7 +153,8 @@ export interface SpawnOptions {
  *
  * Contract:
  * - `spawn` starts one worker and returns at once; messages posted before
- *   the worker is up are delivered in order once it is.
+ *   the worker is up are delivered in order once it is. One that throws
+ *   is a start failure (see {@linkcode WorkerAdapter.spawn}).
  * - Messages arrive in the order posted, each exactly once, both ways. A
  *   transport that redelivers (at-least-once) drops duplicates itself.
  * - `events.exit` is called once when the worker is gone for any reason
@@ -230,6 +231,20 @@ export interface WorkerAdapter {
    * their order (the pool orders them, not the worker).
    */
   readonly unordered?: boolean;
-  /** Starts one worker; `events` is how it reports messages and its end. */
+  /**
+   * Starts one worker; `events` is how it reports messages and its end.
+   * Returns its handle at once, or throws when it cannot start one.
+   *
+   * A worker that does not start (this throws, or the worker ends before
+   * it is ready) is a start failure. At `new Pool` (the first `processes`
+   * workers) one breaks the pool at once. For a replacement (a worker that
+   * ended, or did its `maxtasksperchild`) it may be transient (too many
+   * threads, `EAGAIN`): the pool calls `spawn` again after 10 ms, then 20,
+   * 40, … doubling, up to 8 times in a row (about 2.5 s; a worker's
+   * `ready` ends the row), its work queued meanwhile and the live workers
+   * going on with it. A failure that persists breaks the pool: every
+   * pending and later task rejects with an error that names the cause (as
+   * its `cause`), says the pool is broken, and names the fix.
+   */
   spawn(options: SpawnOptions, events: WorkerEvents): WorkerHandle;
 }

@@ -11,7 +11,6 @@
 
 import { enterProcess } from "../current_process.ts";
 import { currentReporter, enterReporter } from "../progress.ts";
-import { toRecord } from "../core/_error_record.ts";
 import type { ProcessInfo } from "../types.ts";
 import type {
   ErrorRecord,
@@ -22,6 +21,7 @@ import type {
 } from "../core/_wire.ts";
 import {
   decodeMain,
+  fatalMessage,
   gateClaim,
   MODE_CALL,
   MODE_CALL1,
@@ -123,7 +123,9 @@ export class WorkerLoop {
     try {
       msg = decodeMain(data);
     } catch (error) {
-      return this.fatal(error); // a protocol slip: the pool fails loudly
+      // A protocol slip (said so in the message: never told by the name of
+      // an error, a user's may be named WireError): the pool fails loudly.
+      return this.fatal(error, undefined, true);
     }
     switch (msg.type) {
       case "tasks":
@@ -142,13 +144,14 @@ export class WorkerLoop {
     }
   }
 
-  /** The worker is about to die: post what is done, then why. */
-  private fatal(error: unknown, code?: number): void {
+  /**
+   * The worker is about to die: post what is done, then why (`protocol`:
+   * it refused a message of the pool).
+   */
+  private fatal(error: unknown, code?: number, protocol = false): void {
     if (this.stopped) return;
     this.flush();
-    const message: FatalMessage = error === undefined
-      ? { type: "fatal", code, started: this.ordinal }
-      : { type: "fatal", error: toRecord(error), started: this.ordinal };
+    const message = fatalMessage(error, code, this.ordinal, protocol);
     // Nothing more runs here: the pool counts this worker dead on receipt.
     this.stopped = true;
     if (this.posting) this.pendingFatal = message;
