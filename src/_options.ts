@@ -191,6 +191,40 @@ function callbackOptions(method: string, o: Record<string, unknown>): {
   };
 }
 
+/**
+ * The usual options of `apply`: `{ signal }` alone. When `options` is a
+ * plain object (its prototype `Object.prototype`: nothing inherited to
+ * read) whose one enumerable key is `signal`, returns that signal, checked
+ * (`null` for a signal undefined or null: no option); else `undefined`,
+ * and {@linkcode applyOptions} checks them all (a misspelt key next to
+ * `signal` throws there). No object made, no key looked up in a table.
+ *
+ * @param method `"apply"` or `"apply_async"`, for the errors.
+ * @param options What the method received (not undefined).
+ * @throws {TypeError} If `signal` is not an `AbortSignal`.
+ */
+export function signalAlone(
+  method: string,
+  options: unknown,
+): AbortSignal | null | undefined {
+  // The prototype first: after the loop V8 no longer knows the object's
+  // shape and calls out for it (Node 24: 10-20 ns more per call).
+  if (
+    typeof options !== "object" || options === null ||
+    Object.getPrototypeOf(options) !== Object.prototype
+  ) return undefined;
+  let only: string | undefined;
+  for (const key in options) {
+    if (only !== undefined) return undefined;
+    only = key;
+  }
+  if (only !== "signal") return undefined;
+  const signal = (options as { signal: unknown }).signal;
+  if (isWatched(signal)) return signal; // checked when its watch was made
+  if (signal === undefined || signal === null) return null;
+  return checkSignal(method, signal);
+}
+
 /** What `apply`/`apply_async` run with, from their options. */
 export interface ParsedApplyOptions {
   /** The function's arguments, `kwds` appended when given. */
@@ -233,24 +267,6 @@ export function applyOptions(
   };
   if (options === undefined || options === null) return parsed;
   checkObject(method, options, "its options");
-  // The usual `{ signal }` alone: one key, nothing inherited to read.
-  let only: string | undefined;
-  for (const key in options) {
-    if (only !== undefined) {
-      only = undefined;
-      break;
-    }
-    only = key;
-  }
-  if (
-    only === "signal" && Object.getPrototypeOf(options) === Object.prototype
-  ) {
-    parsed.signal = checkSignal(
-      method,
-      (options as { signal: unknown }).signal,
-    );
-    return parsed;
-  }
   checkKeys(method, options);
   const o = options as Record<string, unknown>;
   parsed.signal = checkSignal(method, o.signal);

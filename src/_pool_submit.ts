@@ -37,7 +37,12 @@ import {
   type IMapIterator,
 } from "./imap_iterator.ts";
 import type { ApplyOptions } from "./types.ts";
-import { applyOptions, mapOptions, type ParsedMapOptions } from "./_options.ts";
+import {
+  applyOptions,
+  mapOptions,
+  type ParsedMapOptions,
+  signalAlone,
+} from "./_options.ts";
 import { received } from "./_option_names.ts";
 import { describeTask, type PoolState } from "./_pool_create.ts";
 
@@ -132,6 +137,25 @@ function submitWith(
   options: ApplyOptions | undefined,
 ): AsyncResult<unknown> {
   const engine = state.engine;
+  if (state.taskTimeout === undefined) {
+    // The usual `{ signal }` alone: no options object parsed.
+    const alone = signalAlone(method, options);
+    if (alone !== undefined) {
+      const result = new AsyncResult<unknown>();
+      const single = list.length === 1;
+      const mode = single ? MODE_CALL1 : MODE_CALL;
+      const payload = single ? list[0] : list;
+      if (alone === null) {
+        engine.submit(fid, mode, payload, APPLY_SINK, result, undefined);
+      } else if (alone.aborted) settleResult(result, false, alone.reason);
+      else {
+        const watch = watchSignal(alone, engine);
+        watch.addApply(result);
+        engine.submit(fid, mode, payload, watch, result, undefined, watch);
+      }
+      return result;
+    }
+  }
   const { args: callArgs, callbacks, transfer, onProgress, signal, timeout } =
     applyOptions(method, list, options);
   const result = new AsyncResult<unknown>(callbacks);

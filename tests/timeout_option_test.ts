@@ -284,6 +284,81 @@ describe("taskTimeout and option checks", () => {
     },
   );
 
+  test(
+    "apply's { signal } fast path: a misspelt key next to a watched signal throws; what it does not take goes the full way",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const controller = new AbortController();
+        const signal = controller.signal;
+        // The signal is watched (the last one used, while a call on it is
+        // pending): the checks still run.
+        const first = pool.apply_async((x: number) => x, [1], { signal });
+        for (const typo of ["timout", "sginal", "callbak", "kwargs"]) {
+          const error = (() => {
+            try {
+              pool.apply_async((x: number) => x, [1], {
+                signal,
+                [typo]: 1,
+              } as never);
+            } catch (error) {
+              return error;
+            }
+          })();
+          assert.ok(error instanceof TypeError, `${typo}: ${error}`);
+          assert.match(
+            error.message,
+            new RegExp(`unexpected option '${typo}'`),
+          );
+        }
+        assert.throws(
+          () =>
+            pool.apply_async(
+              (x: number) => x,
+              [1],
+              { signal, timout: 1 } as never,
+            ),
+          /unexpected option 'timout': did you mean 'timeout'\?/,
+        );
+        assert.equal(await first.get(), 1);
+        // signal undefined or null: no signal (and a getter read once).
+        let reads = 0;
+        const viaGetter = {
+          get signal() {
+            reads++;
+            return undefined;
+          },
+        };
+        assert.equal(await pool.apply((x: number) => x, [2], viaGetter), 2);
+        assert.equal(reads, 1);
+        assert.equal(
+          await pool.apply((x: number) => x, [3], { signal: undefined }),
+          3,
+        );
+        // Inherited options a plain object would not have: read, as always.
+        class Limited {
+          signal = signal;
+          get timeout(): number {
+            return 0.3;
+          }
+        }
+        const e = await rejection(pool.apply(nap, [60_000], new Limited()));
+        assert.ok(e instanceof TimeoutError, String(e));
+        const bare = Object.assign(Object.create(null), { signal });
+        assert.equal(await pool.apply((x: number) => x, [4], bare), 4);
+        // Aborted: the pending call and a new one reject with the reason.
+        const pending = pool.apply_async(nap, [60_000], { signal });
+        const reason = new Error("stop");
+        controller.abort(reason);
+        assert.equal(await rejection(pending.get()), reason);
+        assert.equal(
+          await rejection(pool.apply((x: number) => x, [5], { signal })),
+          reason,
+        );
+      });
+    },
+  );
+
   test("bad timeout and signal values are refused at the call", T, async () => {
     await withPool({}, async (pool) => {
       for (const bad of [0, -1, -Infinity]) {
