@@ -87,7 +87,8 @@ export class Engine {
         routeNotes(slot, notes, this.#seq, this.limits.started),
       exit: (slot, info) => this.#onExit(slot, info),
       break: (error) => this.#break(error),
-      dispatch: () => this.#dispatch(),
+      // A new worker may take the unstarted tasks of a stuck one.
+      dispatch: () => this.#queue.size ? this.#dispatch() : this.#balance(),
       broken: () => this.#broken !== undefined,
       wanted: () => this.#state === "run" || this.#pending(),
     });
