@@ -10,9 +10,10 @@
  *   task that has run that long), the tasks that no local worker has
  *   started are taken back from its local pool (`Engine.withdraw`: a task
  *   a worker has started is never taken back) and `nak`ed without delay:
- *   JetStream delivers them again, to whichever host asks next. Just
- *   before, the host closes its open pull requests (`Puller.release`,
- *   losing no task on its way), so they go to other hosts.
+ *   JetStream delivers them again, to whichever host asks next. First
+ *   the host closes its open pull requests (`Puller.release`, losing no
+ *   task on its way) and waits until the server has seen them closed, so
+ *   that they go to other hosts.
  * - Until it answers a task again (a thread frees), the host is blocked: it
  *   pulls only for idle threads, and a task still delivered to it with
  *   every thread busy is given back at once.
@@ -26,6 +27,9 @@
  *
  * @module
  */
+
+import type { JsMsg } from "@nats-io/jetstream";
+import { bounded } from "./_queue.ts";
 
 /** No answer for this long (at the least) with tasks held: they are given back (ms). */
 export const GIVE_BACK_MS = 50;
@@ -60,6 +64,8 @@ export class GiveBack {
   #answeredAt = performance.now();
   /** Gave back since the last answer. */
   #blocked = false;
+  /** Settles when the pull requests closed by the last give-back are. */
+  #released: Promise<unknown> = Promise.resolve();
   /** Run time of its tasks, moving average (ms). */
   #runMs = 0;
 
@@ -120,9 +126,30 @@ export class GiveBack {
     return due;
   }
 
-  /** Some were given back: blocked until the next answer. */
-  gave(): void {
+  /**
+   * Some are given back: blocked until the next answer; `released`
+   * settles once the host's open pull requests are closed
+   * (`Puller.release`).
+   */
+  gave(released: Promise<void> | undefined): void {
     this.#blocked = true;
+    if (released) this.#released = bounded(released, 2000);
+  }
+
+  /**
+   * Naks `msgs` without delay, once the host's pull requests closed by the
+   * last give-back are (so that none of them comes back to this host).
+   */
+  nak(msgs: JsMsg[]): void {
+    void this.#released.then(() => {
+      for (const msg of msgs) {
+        try {
+          msg.nak();
+        } catch {
+          // disconnected: it is delivered again after ackWait
+        }
+      }
+    });
   }
 
   /** Whether a task on its `delivery`-th delivery is given back at once, `held` held. */
@@ -136,9 +163,10 @@ export class GiveBack {
     return this.#blocked ? Math.min(free, this.#processes - held) : free;
   }
 
-  /** Stops the timer. */
-  stop(): void {
+  /** Stops the timer; settles once the last naks are sent. */
+  stop(): Promise<unknown> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    return this.#released;
   }
 }

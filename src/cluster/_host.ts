@@ -153,7 +153,7 @@ export class Host implements WorkerHost, Answers {
     }
     // Blocked (gave back tasks, every thread still busy): for another host.
     if (this.#giving.refuses(msg.info.deliveryCount, this.#running)) {
-      return msg.nak();
+      return this.#giving.nak([msg]);
     }
     let pool: LocalPool | undefined;
     let refusal: string | undefined;
@@ -202,20 +202,14 @@ export class Host implements WorkerHost, Answers {
     for (const pool of new Set(due.map((job) => job.pool))) {
       const jobs = new Set<unknown>(due.filter((job) => job.pool === pool));
       const taken = pool!.engine.withdraw((task) => jobs.has(task.ctx));
-      if (taken.length > 0) {
-        this.#giving.gave();
-        this.#puller?.release(); // first: no task given back comes back here
-      }
+      if (taken.length === 0) continue;
+      // First, so that no task given back comes back here.
+      this.#giving.gave(this.#puller?.release());
       for (const { ctx } of taken) {
-        const job = ctx as Job;
-        this.#ran(job);
-        try {
-          job.msg.nak(); // no delay: for another host
-        } catch {
-          // disconnected: it is delivered again after ackWait
-        }
-        this.#over(job);
+        this.#ran(ctx as Job);
+        this.#over(ctx as Job);
       }
+      this.#giving.nak(taken.map(({ ctx }) => (ctx as Job).msg));
     }
     this.#giving.watch(this.#running);
   }
@@ -386,7 +380,7 @@ export class Host implements WorkerHost, Answers {
       });
     }
     clearInterval(this.#timer);
-    this.#giving.stop();
+    await this.#giving.stop(); // the last give-backs' naks
     await Promise.all(
       [...this.#pools.values()].map((p) => p.engine.terminate()),
     );

@@ -78,11 +78,18 @@ test(
           xs.map(() => other),
         );
         assert.deepEqual(values.map((v) => v.x), xs);
-        // Each ran once (a task a worker started is never given back), and
-        // each result settled once.
+        // None started on the slow host (a task is given back only if no
+        // worker there started it), each started on the other one; each
+        // result settled once (a task may run twice underneath: at least
+        // once, exactly once for the caller).
         const starts = log.runs().filter((r) => r.phase === "start");
         assert.deepEqual(
-          starts.map((r) => r.x).sort((a, b) => a - b),
+          [...new Set(starts.filter((r) => r.x >= 0).map((r) => r.host))],
+          [other],
+          log.output(),
+        );
+        assert.deepEqual(
+          [...new Set(starts.map((r) => r.x))].sort((a, b) => a - b),
           [-1, ...xs],
           log.output(),
         );
