@@ -10,40 +10,31 @@
  *   task that has run that long), the tasks that no local worker has
  *   started are taken back from its local pool (`Engine.withdraw`: a task
  *   a worker has started is never taken back) and `nak`ed without delay:
- *   JetStream delivers them again, to whichever host asks next. First
- *   the host closes its open pull requests (`Puller.release`, losing no
- *   task on its way) and waits until the server has seen them closed, so
- *   that they go to other hosts.
+ *   JetStream delivers them again, to whichever host asks next.
  * - Until it answers a task again (a thread frees), the host is blocked: it
- *   pulls only for idle threads, and a task still delivered to it with
- *   every thread busy is given back at once.
+ *   asks for tasks only for idle threads. (A pull request it has open at
+ *   the server may still bring it tasks, a given-back one too: those wait,
+ *   and are given back again after the same patience, within the bound.)
  *
  * A `nak` counts as a delivery against `maxDeliver` (JetStream's
  * `num_delivered`), so give-backs are bounded per task
- * ({@linkcode mayGiveBack}): a task is given back on its first
- * {@linkcode GIVE_BACK_DELIVERIES} deliveries only, and never on one of its
- * last two. It never ends in `WorkerLostError` because of give-backs, and
- * keeps at least two deliveries for real losses (a host killed or cut off).
+ * ({@linkcode mayGiveBack}): a task is never given back on one of its last
+ * two deliveries (with the default `maxDeliver` of 5: on its first three at
+ * most). It never ends in `WorkerLostError` because of give-backs, and keeps
+ * at least two deliveries for real losses (a host killed or cut off).
  *
  * @module
  */
 
-import type { JsMsg } from "@nats-io/jetstream";
-import { bounded } from "./_queue.ts";
-
 /** No answer for this long (at the least) with tasks held: they are given back (ms). */
 export const GIVE_BACK_MS = 50;
-/** A task is given back on its first deliveries only: this many at most. */
-export const GIVE_BACK_DELIVERIES = 3;
-
 /**
  * Whether a task on its `delivery`-th delivery (JetStream's
  * `num_delivered`, 1 for the first) may be given back, with the consumer's
- * `maxDeliver`: on its first {@linkcode GIVE_BACK_DELIVERIES} and never on
- * its last two.
+ * `maxDeliver`: never on its last two deliveries.
  */
 export function mayGiveBack(delivery: number, maxDeliver: number): boolean {
-  return delivery <= GIVE_BACK_DELIVERIES && delivery < maxDeliver - 1;
+  return delivery < maxDeliver - 1;
 }
 
 /** What the give-back reads of a host's job. */
@@ -64,8 +55,6 @@ export class GiveBack {
   #answeredAt = performance.now();
   /** Gave back since the last answer. */
   #blocked = false;
-  /** Settles when the pull requests closed by the last give-back are. */
-  #released: Promise<unknown> = Promise.resolve();
   /** Run time of its tasks, moving average (ms). */
   #runMs = 0;
 
@@ -126,36 +115,9 @@ export class GiveBack {
     return due;
   }
 
-  /**
-   * Some are given back: blocked until the next answer; `released`
-   * settles once the host's open pull requests are closed
-   * (`Puller.release`).
-   */
-  gave(released: Promise<void> | undefined): void {
+  /** Some were given back: blocked until the next answer. */
+  gave(): void {
     this.#blocked = true;
-    if (released) this.#released = bounded(released, 2000);
-  }
-
-  /**
-   * Naks `msgs` without delay, once the host's pull requests closed by the
-   * last give-back are (so that none of them comes back to this host).
-   */
-  nak(msgs: JsMsg[]): void {
-    void this.#released.then(() => {
-      for (const msg of msgs) {
-        try {
-          msg.nak();
-        } catch {
-          // disconnected: it is delivered again after ackWait
-        }
-      }
-    });
-  }
-
-  /** Whether a task on its `delivery`-th delivery is given back at once, `held` held. */
-  refuses(delivery: number, held: number): boolean {
-    return this.#blocked && held >= this.#processes &&
-      mayGiveBack(delivery, this.#maxDeliver);
   }
 
   /** How many to pull: `free`, or only for idle threads while blocked. */
@@ -163,10 +125,9 @@ export class GiveBack {
     return this.#blocked ? Math.min(free, this.#processes - held) : free;
   }
 
-  /** Stops the timer; settles once the last naks are sent. */
-  stop(): Promise<unknown> {
+  /** Stops the timer. */
+  stop(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    return this.#released;
   }
 }

@@ -151,10 +151,6 @@ export class Host implements WorkerHost, Answers {
     if (gone.has(owner) || gone.has(poolId) || gone.has(one)) {
       return msg.term("cancelled");
     }
-    // Blocked (gave back tasks, every thread still busy): for another host.
-    if (this.#giving.refuses(msg.info.deliveryCount, this.#running)) {
-      return this.#giving.nak([msg]);
-    }
     let pool: LocalPool | undefined;
     let refusal: string | undefined;
     try {
@@ -203,13 +199,17 @@ export class Host implements WorkerHost, Answers {
       const jobs = new Set<unknown>(due.filter((job) => job.pool === pool));
       const taken = pool!.engine.withdraw((task) => jobs.has(task.ctx));
       if (taken.length === 0) continue;
-      // First, so that no task given back comes back here.
-      this.#giving.gave(this.#puller?.release());
+      this.#giving.gave();
       for (const { ctx } of taken) {
-        this.#ran(ctx as Job);
-        this.#over(ctx as Job);
+        const job = ctx as Job;
+        this.#ran(job);
+        try {
+          job.msg.nak(); // no delay: for another host
+        } catch {
+          // disconnected: it is delivered again after ackWait
+        }
+        this.#over(job);
       }
-      this.#giving.nak(taken.map(({ ctx }) => (ctx as Job).msg));
     }
     this.#giving.watch(this.#running);
   }
@@ -380,7 +380,7 @@ export class Host implements WorkerHost, Answers {
       });
     }
     clearInterval(this.#timer);
-    await this.#giving.stop(); // the last give-backs' naks
+    this.#giving.stop();
     await Promise.all(
       [...this.#pools.values()].map((p) => p.engine.terminate()),
     );

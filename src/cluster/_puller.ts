@@ -57,27 +57,6 @@ export class Puller {
     this.#wake();
   }
 
-  /**
-   * Closes the open pull requests without losing a task on its way: their
-   * subscriptions are drained (the server drops a pull request whose inbox
-   * has no interest; what it sent before that still arrives and is taken).
-   * Pulling goes on as `free` allows. Used by a host that gives back tasks
-   * (see `_give_back.ts`), so that they go to other hosts. Resolves once
-   * the server has seen them closed (a round trip).
-   */
-  release(): Promise<void> {
-    const drains: Promise<void>[] = [];
-    for (const batch of this.#fetches) {
-      // The client's fetch drains its subscription when asked to (as on
-      // `nc.drain()`); without one to drain, the request stays open.
-      const sub = (batch as { sub?: { drain?: () => Promise<void> } }).sub;
-      if (typeof sub?.drain === "function") {
-        drains.push(sub.drain().catch(() => {}));
-      }
-    }
-    return Promise.all(drains).then(() => {});
-  }
-
   /** Stops pulling (tasks already on their way are still taken). */
   stop(): void {
     this.#stopped = true;

@@ -87,9 +87,9 @@ export interface QueueOptions {
   /**
    * Deliveries of a task before it rejects with `WorkerLostError`; default 5.
    * A host gives back (`nak`s) a task it holds and could not start for a
-   * while, for another host, and that counts as a delivery: it does so on a
-   * task's first 3 deliveries at most and never on its last two, so
-   * give-backs alone never end in `WorkerLostError`.
+   * while, for another host, and that counts as a delivery: never on a
+   * task's last two deliveries, so give-backs alone never end in
+   * `WorkerLostError`.
    */
   maxDeliver?: number;
   /** Replicas of the stream when it is created here; default 1. */

@@ -33,9 +33,12 @@ test(
     const log = runLog();
     try {
       await withCluster(async (c) => {
-        await c.host({ processes: 1 });
-        await c.host({ processes: 1 });
-        const pool = c.pool({}, { processes: 4 });
+        // A give-back counts as a delivery, and a task given back may come
+        // back to the same host (one of its pull requests still open): with
+        // maxDeliver 30 a task may be given back up to 28 times.
+        await c.host({ processes: 1, maxDeliver: 30 });
+        await c.host({ processes: 1, maxDeliver: 30 });
+        const pool = c.pool({ maxDeliver: 30 }, { processes: 4 });
         // Tiny tasks first: each host learns they are tiny and then pulls
         // them by the dozen (see _pace.ts).
         const warm = Array.from({ length: 400 }, (_, i) => i);
