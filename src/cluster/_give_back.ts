@@ -32,6 +32,13 @@ export const GIVE_BACK_MS = 50;
  * Whether a task on its `delivery`-th delivery (JetStream's
  * `num_delivered`, 1 for the first) may be given back, with the consumer's
  * `maxDeliver`: never on its last two deliveries.
+ *
+ * @example Usage
+ * ```ts
+ * import { mayGiveBack } from "./_give_back.ts";
+ *
+ * console.log([1, 2, 3, 4, 5].map((n) => mayGiveBack(n, 5))); // [true, true, true, false, false]
+ * ```
  */
 export function mayGiveBack(delivery: number, maxDeliver: number): boolean {
   return delivery < maxDeliver - 1;
