@@ -34,12 +34,18 @@ const TRACE = args.includes("--trace");
 const log = (s) => console.error(s);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
-// Returns when it started (ms since the epoch, sub-ms): hosts share the
-// caller's clock on this machine.
+// Returns when it started (ms since the epoch, sub-ms: hosts share the
+// caller's clock on this machine) and the pid of the process that ran it
+// (a host).
 const task = (ms) => {
-  const t = performance.timeOrigin + performance.now();
+  const t = [
+    performance.timeOrigin + performance.now(),
+    globalThis.process?.pid ?? 0,
+  ];
   return ms > 0 ? new Promise((r) => setTimeout(() => r(t), ms)) : t;
 };
+/** Host names by pid (the local pool's runs count under "local"). */
+const hostOf = new Map();
 
 /** The submission order: slow tasks spread evenly among the tiny ones. */
 const total = TINY + SLOW;
@@ -54,9 +60,10 @@ async function round(pool) {
   const all = order.map((ms, i) =>
     new Promise((resolve, reject) =>
       pool.apply_async(task, [ms], {
-        callback: (started) => {
+        callback: ([started, pid]) => {
           const now = performance.timeOrigin + performance.now();
-          trace.push({ i, ms, started: started - t0, got: now - t0 });
+          const by = hostOf.get(pid) ?? "local";
+          trace.push({ i, ms, started: started - t0, got: now - t0, by });
           resolve(started);
         },
         error_callback: reject,
@@ -72,7 +79,15 @@ async function round(pool) {
   // Tiny results that reached the caller 50 ms or more after they ran.
   const held = trace.filter((x) => x.ms === 0 && x.got - x.started >= 50)
     .length;
-  return { ms, tiny90, held, trace };
+  // Tasks per host: "host tiny/slow".
+  const by = {};
+  for (const x of trace) {
+    const n = by[x.by] ??= [0, 0];
+    n[x.ms > 0 ? 1 : 0]++;
+  }
+  const hosts = Object.keys(by).sort().map((h) => `${h} ${by[h].join("/")}`)
+    .join(", ");
+  return { ms, tiny90, held, hosts, trace };
 }
 
 async function measure(label, pool) {
@@ -85,11 +100,17 @@ async function measure(label, pool) {
   const mid = median(times);
   const tiny90 = median(runs.map((x) => x.tiny90));
   const held = median(runs.map((x) => x.held));
+  const ideal = Math.max(
+    SLOW_MS,
+    (SLOW * SLOW_MS) / (HOSTS * THREADS),
+  );
   log(
     `${label}: median ${mid.toFixed(0)} ms (90% of tiny results by ${
       tiny90.toFixed(0)
-    } ms; ${held} tiny results held 50 ms or more after they ran); rounds ${
+    } ms; ${held} tiny results held 50 ms or more after they ran; ideal ${ideal} ms); rounds ${
       times.map((t) => t.toFixed(0)).join(", ")
+    }; tasks per host (tiny/slow) by round: ${
+      runs.map((x) => x.hosts).join(" | ")
     }`,
   );
   if (TRACE) {
@@ -111,7 +132,7 @@ async function measure(label, pool) {
     const late = run.trace.filter((x) => x.ms === 0 && x.started > SLOW_MS);
     log(`  tiny tasks started after ${SLOW_MS} ms: ${late.length}`);
   }
-  return { median: mid, tiny90, held, times };
+  return { median: mid, tiny90, held, times, hosts: runs.map((x) => x.hosts) };
 }
 
 const results = {};
@@ -137,6 +158,7 @@ try {
         })),
     ),
   );
+  for (const h of hosts) hostOf.set(h.proc.pid, h.name);
   for (const slots of SLOTS) {
     const pool = new Pool({
       context: natsCluster({ servers: server.url }),

@@ -5,7 +5,9 @@
  * local pool of its caller pool (`_local.ts`), sends the result to the
  * caller and acks the task once the caller confirmed it (else naks it, to
  * be delivered again; the caller drops duplicates). Long tasks keep their
- * lease with in-progress acks; a caller's cancel notice stops its tasks.
+ * lease with in-progress acks; a caller's cancel notice stops its tasks. A
+ * task it holds that no local thread could start for a while is given back
+ * for another host (`_give_back.ts`).
  *
  * @module
  */
@@ -13,7 +15,6 @@
 import { nuid, type Subscription } from "@nats-io/nats-core";
 import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { WorkerAdapter } from "../core/adapter.ts";
-import { CallGroup } from "../core/_cancel.ts";
 import { type ErrorRecord, STATUS_ERROR } from "../core/_wire.ts";
 import {
   answerBytes,
@@ -31,37 +32,11 @@ import { type Answers, LocalPool } from "./_local.ts";
 import { bounded, type Queue } from "./_queue.ts";
 import { Puller } from "./_puller.ts";
 import { Pace } from "./_pace.ts";
+import { GiveBack } from "./_give_back.ts";
+import { ANSWERED, type Job, newJob, OVER, RUNNING } from "./_job.ts";
 import type { WorkerHost } from "./_serve.ts";
 import { errorText, type settings, subjects, taskOwner } from "./_settings.ts";
 
-/** A task on this host, from delivery to ack. */
-interface Job {
-  readonly no: number;
-  readonly msg: JsMsg;
-  readonly seq: number;
-  readonly reply: string;
-  /** `<poolId>.<slotKey>`. */
-  readonly owner: string;
-  readonly pool: LocalPool | undefined;
-  readonly group: CallGroup;
-  readonly t0: number;
-  /** 0 running, 1 waiting for the caller's confirmation, 2 over. */
-  phase: number;
-  /** When it was last kept alive (ms). */
-  at: number;
-  /** When to give up waiting for the caller's confirmation (ms). */
-  deadline: number;
-  /** When a local worker started it (ms); NaN until then. */
-  started: number;
-  /** See `PacedJob`. */
-  near: boolean;
-  /** See `PacedJob`. */
-  soon: ReturnType<typeof setTimeout> | undefined;
-}
-
-const RUNNING = 0;
-const ANSWERED = 1;
-const OVER = 2;
 /** The caller confirms a result within this, or the task is nak'ed (ms). */
 const CONFIRM_MS = 10_000;
 /** Delay of the redelivery of an unconfirmed task (ms). */
@@ -89,6 +64,7 @@ export class Host implements WorkerHost, Answers {
   #cancelled = new Map<string, number>();
   #running = 0;
   readonly #pace: Pace;
+  readonly #giving: GiveBack;
   #nextJob = 0;
   #puller: Puller | undefined;
   /** Called when the last job ends while closing. */
@@ -111,6 +87,11 @@ export class Host implements WorkerHost, Answers {
     this.#allowSource = allowSource;
     this.#confirmPrefix = `${subjects.confirm(s, `${name}-${nuid.next()}`)}.`;
     this.#pace = new Pace(processes, () => this.#puller?.wake());
+    this.#giving = new GiveBack(
+      processes,
+      q.maxDeliver,
+      () => this.#giveBack(),
+    );
     this.closed = this.#done.promise;
     this.closed.catch(() => {});
   }
@@ -150,7 +131,7 @@ export class Host implements WorkerHost, Answers {
     this.#puller = new Puller(
       nc,
       consumer,
-      () => this.#pace.free(this.#running),
+      () => this.#giving.cap(this.#pace.free(this.#running), this.#running),
       () => this.#pace.room() >> 1,
       (msg) => this.#take(msg),
     );
@@ -182,22 +163,7 @@ export class Host implements WorkerHost, Answers {
     } catch (error) {
       return msg.term(errorText(error));
     }
-    const job: Job = {
-      no: ++this.#nextJob,
-      msg,
-      seq: task.seq,
-      reply: task.reply,
-      owner,
-      pool,
-      group: new CallGroup(),
-      t0: performance.now(),
-      phase: RUNNING,
-      at: performance.now(),
-      deadline: Infinity,
-      started: NaN,
-      near: false,
-      soon: undefined,
-    };
+    const job = newJob(++this.#nextJob, msg, task, owner, pool);
     this.#jobs.set(job.no, job);
     let set = this.#byOwner.get(owner);
     if (set === undefined) this.#byOwner.set(owner, set = new Set());
@@ -222,6 +188,30 @@ export class Host implements WorkerHost, Answers {
       job.group,
     );
     this.#pace.started(job, this.#running > this.#processes);
+    this.#giving.watch(this.#running);
+  }
+
+  /** Gives back held tasks no local worker started (`_give_back.ts`). */
+  #giveBack(): void {
+    if (this.#q.nc.isClosed()) return;
+    const due = this.#giving.due(this.#jobs.values(), this.#running);
+    for (const pool of new Set(due.map((job) => job.pool))) {
+      const jobs = new Set<unknown>(due.filter((job) => job.pool === pool));
+      const taken = pool!.engine.withdraw((task) => jobs.has(task.ctx));
+      if (taken.length === 0) continue;
+      this.#giving.gave();
+      for (const { ctx } of taken) {
+        const job = ctx as Job;
+        this.#ran(job);
+        try {
+          job.msg.nak(); // no delay: for another host
+        } catch {
+          // disconnected: it is delivered again after ackWait
+        }
+        this.#over(job);
+      }
+    }
+    this.#giving.watch(this.#running);
   }
 
   #pool(poolId: string, initKey: string, init: ReturnType<typeof readInit>) {
@@ -259,6 +249,7 @@ export class Host implements WorkerHost, Answers {
     this.#ran(job);
     const now = performance.now();
     const ran = this.#pace.measure(now - job.started, this.#running, now);
+    this.#giving.answered(ran);
     const busy = ran >= 0 ? ran : now - job.t0;
     const bytes = answerBytes(
       job.seq,
@@ -389,6 +380,7 @@ export class Host implements WorkerHost, Answers {
       });
     }
     clearInterval(this.#timer);
+    this.#giving.stop();
     await Promise.all(
       [...this.#pools.values()].map((p) => p.engine.terminate()),
     );

@@ -84,7 +84,13 @@ export interface QueueOptions {
    * in-progress acks every third of it while a task runs.
    */
   ackWait?: number;
-  /** Deliveries of a task before it rejects with `WorkerLostError`; default 5. */
+  /**
+   * Deliveries of a task before it rejects with `WorkerLostError`; default 5.
+   * A host gives back (`nak`s) a task it holds and could not start for a
+   * while, for another host, and that counts as a delivery: never on a
+   * task's last two deliveries, so give-backs alone never end in
+   * `WorkerLostError`.
+   */
   maxDeliver?: number;
   /** Replicas of the stream when it is created here; default 1. */
   replicas?: number;

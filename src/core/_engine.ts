@@ -34,6 +34,7 @@ import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
 import { abortError, startError } from "./_messages.ts";
 import { type InputHold, Inputs } from "./_inputs.ts";
+import { withdrawUnstarted as unstarted } from "./_withdraw.ts";
 
 export type { InputHold } from "./_inputs.ts";
 export { CallGroup } from "./_cancel.ts";
@@ -53,6 +54,7 @@ export interface EngineOptions extends SlotInit {
 
 /** Dispatch without waiting for the microtask once this many are queued. */
 const EAGER_DISPATCH = 256;
+type Pick = (task: TaskRecord) => boolean;
 
 /** The pool engine. `Pool` validates arguments and delegates here. */
 export class Engine {
@@ -215,12 +217,16 @@ export class Engine {
   }
 
   /** Up to `want` unanswered tasks of `group` that `pick` takes: {@linkcode tasksOf}. */
-  tasksOf(
-    group: CallGroup,
-    want: number,
-    pick: (task: TaskRecord) => boolean,
-  ): TaskRecord[] {
+  tasksOf(group: CallGroup, want: number, pick: Pick): TaskRecord[] {
     return tasksOf(group, this.#queue, this.#slots, want, pick);
+  }
+
+  /** Takes back unstarted tasks that `pick` takes: {@linkcode unstarted}. */
+  withdraw(pick: Pick): TaskRecord[] {
+    const taken = unstarted(this.#queue, this.#slots, this.registry, pick);
+    this.#dispatchSoon(); // a worker's other unstarted tasks were queued again
+    this.#maybeFinish();
+    return taken;
   }
 
   /** No new work; queued work still runs, then the workers exit. */
@@ -337,17 +343,14 @@ export class Engine {
   /** Takes back unstarted tasks of a stuck worker for an idle one (gate). */
   #balance(): void {
     clearTimeout(this.#balanceTimer);
-    this.#balanceTimer = undefined;
     if (this.#state === "terminate" || this.#queue.size > 0) return;
     const plan = planSteal(this.#slots, this.#opts.maxTasks);
     if (plan.victim !== undefined) {
       this.#queue.prependAll(plan.victim.revokeUnstarted());
       this.#dispatch();
     } else if (plan.waitMs < Infinity) {
-      this.#balanceTimer = setTimeout(
-        () => this.#balance(),
-        Math.ceil(plan.waitMs),
-      );
+      const ms = Math.ceil(plan.waitMs);
+      this.#balanceTimer = setTimeout(() => this.#balance(), ms);
     }
   }
 
@@ -375,9 +378,7 @@ export class Engine {
   }
 
   #maybeFinish(): void {
-    if (this.#state === "close" && !this.#pending()) {
-      void this.#stopWorkers();
-    }
+    if (this.#state === "close" && !this.#pending()) void this.#stopWorkers();
   }
 
   /** Work queued (not of aborted calls), in flight, or from an open input. */
@@ -389,7 +390,6 @@ export class Engine {
   #stopWorkers(): Promise<void> {
     this.limits.stop();
     clearTimeout(this.#balanceTimer);
-    this.#balanceTimer = undefined;
     this.#stopping ??= this.#workers.stop().then(() => this.#resolveJoin());
     return this.#stopping;
   }

@@ -1,0 +1,110 @@
+/**
+ * `Engine.withdraw(pick)` (what a cluster host uses to give back tasks it
+ * holds): it takes back the tasks no worker has started, queued or sent to
+ * a worker that has not claimed them (through the gate), and never the one
+ * a worker runs; the tasks taken are settled nowhere, and the others run
+ * on. On the REAL worker loop through the in-thread adapter; the running
+ * task waits for a promise the test resolves (no fixed times).
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { AsyncResult } from "../src/async_result.ts";
+import { APPLY_SINK } from "../src/_result_sinks.ts";
+import { sourceSpec } from "../src/core/_function_source.ts";
+import { MODE_CALL } from "../src/core/_wire.ts";
+import { Engine } from "../src/core/_engine.ts";
+import { ThreadAdapter } from "./_thread_adapter.ts";
+import { deadline } from "./_util.ts";
+
+const T = { timeout: 30_000 };
+/** In-thread workers share this realm: the slow task reads these. */
+const HOOKS = Symbol.for("xpool.test.withdraw");
+const g = globalThis as Record<symbol, unknown>;
+
+interface Hooks {
+  started(): void;
+  go: Promise<void>;
+}
+
+/** Tells the test it started, then runs until the test lets it go. */
+async function slowTask(): Promise<number> {
+  const hooks = (globalThis as Record<symbol, unknown>)[
+    Symbol.for("xpool.test.withdraw")
+  ] as Hooks;
+  hooks.started();
+  await hooks.go;
+  return -1;
+}
+
+function tinyTask(x: number): number {
+  return x;
+}
+
+for (const sharedMemory of [true, false]) {
+  test(
+    `withdraw: tasks not started are taken back, the running one never (sharedMemory: ${sharedMemory})`,
+    T,
+    async () => {
+      const engine = new Engine({
+        processes: 1,
+        adapter: new ThreadAdapter({ sharedMemory }),
+        initargs: [],
+        maxTasks: Infinity,
+      });
+      const apply = (f: (x: number) => unknown, x: number) => {
+        const result = new AsyncResult<number>();
+        engine.submit(
+          engine.fid(sourceSpec(f, "task")),
+          MODE_CALL,
+          [x],
+          APPLY_SINK,
+          result,
+        );
+        return result;
+      };
+      const started = Promise.withResolvers<void>();
+      const go = Promise.withResolvers<void>();
+      g[HOOKS] = { started: () => started.resolve(), go: go.promise };
+      try {
+        // Tiny tasks first: the engine then sends many at once to a worker
+        // (its window grows), so some wait in the worker, behind the slow one.
+        const warm = Array.from({ length: 64 }, (_, i) => apply(tinyTask, i));
+        await deadline(Promise.all(warm.map((r) => r.get())), 10, "warm-up");
+        const slow = apply(slowTask, 0);
+        await deadline(started.promise, 10, "the slow task's start");
+        const tiny = Array.from({ length: 6 }, (_, i) => apply(tinyTask, i));
+        // The engine sends what its window allows to the busy worker.
+        await new Promise((r) => setTimeout(r, 20));
+        const taken = new Set(engine.withdraw(() => true).map((t) => t.ctx));
+        assert.equal(taken.has(slow), false, "the running task stays");
+        if (sharedMemory) {
+          // Queued, or sent and unclaimed behind the running one: all.
+          assert.equal(taken.size, tiny.length);
+        } else {
+          // Without a gate only queued ones (a task sent stays).
+          assert.ok(taken.size <= tiny.length);
+        }
+        go.resolve();
+        assert.equal(await deadline(slow.get(), 10, "the slow task"), -1);
+        const left = tiny.filter((r) => !taken.has(r));
+        assert.deepEqual(
+          await deadline(Promise.all(left.map((r) => r.get())), 10, "left"),
+          left.map((r) => tiny.indexOf(r)),
+        );
+        // Those taken back are settled nowhere: their owner has them.
+        for (const r of tiny) {
+          if (taken.has(r)) assert.equal(r.ready(), false);
+        }
+        const stats = engine.stats();
+        assert.equal(stats.completed, 64 + 1 + left.length);
+        assert.equal(stats.failed, 0);
+        assert.equal(stats.queued, 0);
+      } finally {
+        go.resolve();
+        await deadline(engine.terminate(), 10, "terminate()");
+        delete g[HOOKS];
+      }
+    },
+  );
+}
