@@ -6,8 +6,8 @@
  *
  * - When the host holds more tasks than threads and has answered none for
  *   a while ({@linkcode GiveBack.patience}: {@linkcode GIVE_BACK_MS}, or
- *   twice its tasks' usual run time if longer; every thread busy with a
- *   task that has run that long), the tasks that no local worker has
+ *   twice its tasks' usual run time if longer, the median of its last
+ *   answers; every thread busy with a task that has run that long), the tasks that no local worker has
  *   started are taken back from its local pool (`Engine.withdraw`: a task
  *   a worker has started is never taken back) and `nak`ed without delay:
  *   JetStream delivers them again, to whichever host asks next.
@@ -28,6 +28,8 @@
 
 /** No answer for this long (at the least) with tasks held: they are given back (ms). */
 export const GIVE_BACK_MS = 50;
+/** Answers whose run times make a host's usual run time ({@linkcode GiveBack.usualMs}). */
+export const RECENT = 16;
 /**
  * Whether a task on its `delivery`-th delivery (JetStream's
  * `num_delivered`, 1 for the first) may be given back, with the consumer's
@@ -62,8 +64,10 @@ export class GiveBack {
   #answeredAt = performance.now();
   /** Gave back since the last answer. */
   #blocked = false;
-  /** Run time of its tasks, moving average (ms). */
-  #runMs = 0;
+  /** Run times of its last {@linkcode RECENT} answered tasks (ms), a ring. */
+  readonly #ran = new Float64Array(RECENT);
+  /** Answers with a known run time so far. */
+  #answers = 0;
 
   /**
    * @param processes The host's threads.
@@ -92,7 +96,20 @@ export class GiveBack {
   answered(ran: number): void {
     this.#answeredAt = performance.now();
     this.#blocked = false;
-    if (ran >= 0) this.#runMs += (ran - this.#runMs) / 8;
+    if (ran >= 0) this.#ran[this.#answers++ % RECENT] = ran;
+  }
+
+  /**
+   * Its tasks' usual run time (ms): the median of the last
+   * {@linkcode RECENT} answers, 0 before any. A median, not an average: one
+   * slow task among tiny ones must not make the host wait seconds before it
+   * gives back the tiny ones held behind the next slow one.
+   */
+  get usualMs(): number {
+    const n = Math.min(this.#answers, RECENT);
+    if (n === 0) return 0;
+    const recent = this.#ran.slice(0, n).sort();
+    return recent[n >> 1];
   }
 
   /**
@@ -102,7 +119,7 @@ export class GiveBack {
    * one run time when all goes well).
    */
   get patience(): number {
-    return Math.max(GIVE_BACK_MS, 2 * this.#runMs);
+    return Math.max(GIVE_BACK_MS, 2 * this.usualMs);
   }
 
   /**
