@@ -192,3 +192,24 @@ export function checkKeys(method: string, options: object): void {
     }
   }
 }
+
+/**
+ * Throws when `options` is an `AbortSignal` itself (its `aborted` and
+ * `addEventListener`): it has no option keys, so it would pass as none.
+ */
+export function refuseSignal(
+  method: string,
+  options: object,
+  what: string,
+): void {
+  const o = options as { aborted?: unknown; addEventListener?: unknown };
+  if (
+    typeof o.aborted === "boolean" && typeof o.addEventListener === "function"
+  ) {
+    throw new TypeError(
+      `Cannot ${
+        doing(method)
+      } as ${what} must be an options object: received an AbortSignal; pass it as { signal }`,
+    );
+  }
+}

@@ -18,7 +18,7 @@
 import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
 import type { TransferListItem } from "./types.ts";
-import { checkKeys, doing, received } from "./_option_names.ts";
+import { checkKeys, doing, received, refuseSignal } from "./_option_names.ts";
 import { isWatched } from "./_signal_watch.ts";
 import { checkAdapter } from "./_context_check.ts";
 
@@ -37,6 +37,7 @@ function checkObject(method: string, options: unknown, what: string): void {
       }an options object: received ${received(options)}`,
     );
   }
+  refuseSignal(method, options, what);
 }
 
 /** `value` must be a positive integer, or undefined/null (the default). */
@@ -371,6 +372,7 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
       }`,
     );
   }
+  refuseSignal(method, arg, "its third argument");
   checkKeys(method, arg);
   const o = arg as Record<string, unknown>;
   checkCount(method, "chunksize", o.chunksize);

@@ -796,3 +796,28 @@ describe("option checks: get(), wait() and next() timeouts reject", () => {
     },
   );
 });
+
+describe("an AbortSignal passed as the options themselves", () => {
+  // It has no option keys of its own, so it passed as no options at all:
+  // the call ran on, deaf to abort() (found by a tester).
+  const signal = new AbortController().signal;
+  const fix = /received an AbortSignal; pass it as \{ signal \}/;
+  const id = (x: number) => x;
+  test(
+    "apply and map reject, apply_async, imap and new Pool throw",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        await assert.rejects(pool.apply(id, [1], signal as never), fix);
+        assert.throws(() => pool.apply_async(id, [1], signal as never), fix);
+        await assert.rejects(pool.map(id, [1], signal as never), fix);
+        await assert.rejects(pool.starmap(id, [[1]], signal as never), fix);
+        assert.throws(() => pool.imap(id, [1], signal as never), fix);
+        assert.throws(() => pool.imap_unordered(id, [1], signal as never), fix);
+        assert.throws(() => new Pool(signal as never), fix);
+        // As { signal } it is taken.
+        assert.equal(await pool.apply(id, [3], { signal }), 3);
+      });
+    },
+  );
+});
