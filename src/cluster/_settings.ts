@@ -89,7 +89,7 @@ export interface QueueOptions {
    * A host gives back (`nak`s) a task it holds and could not start for a
    * while, for another host, and that counts as a delivery: never on a
    * task's last two deliveries, so give-backs alone never end in
-   * `WorkerLostError`.
+   * `WorkerLostError` (and with 2 or less, hosts give nothing back).
    */
   maxDeliver?: number;
   /** Replicas of the stream when it is created here; default 1. */
