@@ -6,7 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TimeoutError } from "../mod.ts";
+import { Pool, TimeoutError } from "../mod.ts";
+import { ThreadAdapter } from "./_thread_adapter.ts";
 import { deadline, needsStealing, sleep, T, withPool } from "./_util.ts";
 
 const nap = async (ms: number, value?: unknown) => {
@@ -44,6 +45,48 @@ for (const how of ["timeout", "signal"] as const) {
         assert.equal(result, 42);
         assert.equal(long.ready(), false);
       });
+    },
+  );
+}
+
+// Without shared memory a worker cannot give back a task sent to it and
+// not started: the pool must not send one to a worker stuck on a long task
+// (a tester: 2-3 of 4 tiny tasks waited ~2.7 s behind a 3 s task while the
+// other worker was idle, with or without a replacement starting).
+const longNap = async (ms: number) => {
+  const g = globalThis as unknown as Record<symbol, (ms: number) => unknown>;
+  await g[Symbol.for("xpool.sleep")](ms); // the adapter's timer
+  return "long";
+};
+for (const stop of ["none", "timeout"] as const) {
+  test(
+    `no shared memory: tiny tasks do not wait behind a worker's long task (${stop})`,
+    T,
+    async () => {
+      const pool = new Pool({
+        processes: 2,
+        context: new ThreadAdapter({ sharedMemory: false }),
+      });
+      try {
+        assert.deepEqual(await pool.map(double, [1, 2], 1), [2, 4]);
+        const long = pool.apply_async(longNap, [120_000]);
+        await sleep(100); // the long task runs on one worker, silent
+        if (stop === "timeout") {
+          await assert.rejects(
+            pool.apply(longNap, [120_000], { timeout: 0.2 }),
+            TimeoutError,
+          );
+        }
+        const results = await deadline(
+          Promise.all([1, 2, 3, 4].map((x) => pool.apply(double, [x]))),
+          20,
+          "tiny tasks while one worker runs a 120 s task",
+        );
+        assert.deepEqual(results, [2, 4, 6, 8]);
+        assert.equal(long.ready(), false);
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
     },
   );
 }

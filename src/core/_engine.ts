@@ -327,7 +327,7 @@ export class Engine {
     const refused = dispatch(
       this.#queue,
       this.#slots,
-      this.#window.size,
+      this.#window,
       this.#opts.maxTasks,
       this.registry,
     );

@@ -13,6 +13,7 @@ import { pickVictim, planDispatch, type SlotLoad } from "./_balance.ts";
 import type { TaskQueue } from "./_task_queue.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
+import type { Window } from "./_window.ts";
 import {
   encodeTasks,
   MODE_MAP,
@@ -38,14 +39,18 @@ export const BATCH_ITEMS = 16384;
 export function dispatch(
   queue: TaskQueue,
   all: readonly Slot[],
-  window: number,
+  windows: Window,
   maxTasks: number,
   registry: Registry,
 ): unknown[] | undefined {
+  const window = windows.size;
   // Only the slots with room: during a burst of submissions every worker
   // is usually full, and this returns before allocating anything.
   let slots: Slot[] | undefined;
   let loads: SlotLoad[] | undefined;
+  const least = windows.min;
+  let now = 0;
+  let stuck = 0;
   for (let i = 0; i < all.length; i++) {
     const s = all[i];
     if (s.handle === undefined || s.stalled) continue;
@@ -54,8 +59,20 @@ export function dispatch(
     if (room <= 0) continue;
     (slots ??= []).push(s);
     (loads ??= []).push({ inflight, room });
+    if (stuckOn(s, inflight, least, now ||= performance.now())) stuck++;
   }
-  if (slots === undefined) return undefined;
+  if (stuck > 0) {
+    // A task sent to a stuck worker would wait there, even once another
+    // worker is idle (a replacement that starts): it waits here instead,
+    // for the first worker that answers or starts.
+    for (let i = slots!.length - 1; i >= 0; i--) {
+      if (stuckOn(slots![i], loads![i].inflight, least, now)) {
+        slots!.splice(i, 1);
+        loads!.splice(i, 1);
+      }
+    }
+  }
+  if (slots === undefined || slots.length === 0) return undefined;
   const shares = planDispatch(queue.size, loads!);
   let refused: unknown[] | undefined;
   let more = shares.length > 0;
@@ -74,6 +91,22 @@ export function dispatch(
     }
   }
   return refused;
+}
+
+/**
+ * Whether `slot` is stuck on a long task and could not give back a task
+ * sent to it now: its worker runs tasks in order, has no gate to take
+ * unstarted ones back, holds its `least` (the adapter's `prefetch`)
+ * already, and has been silent for {@linkcode STEAL_AFTER_MS}.
+ */
+function stuckOn(
+  slot: Slot,
+  inflight: number,
+  least: number,
+  now: number,
+): boolean {
+  return inflight >= least && slot.gate === undefined && !slot.unordered &&
+    now - slot.since >= STEAL_AFTER_MS;
 }
 
 /**

@@ -40,6 +40,11 @@ export class Window {
       : this.#perTaskMs * 0.5 + perTask * 0.5;
   }
 
+  /** Tasks per worker at the least (the adapter's `prefetch`). */
+  get min(): number {
+    return this.#min;
+  }
+
   /** Tasks per worker now: the least until a task has been measured. */
   get size(): number {
     const per = this.#perTaskMs;
