@@ -101,10 +101,15 @@ export class SignalWatch extends CallGroup {
     return this;
   }
 
-  /** Sink: an `apply` task's value. */
+  /**
+   * Sink: an `apply` task's value. The count and the settling written out
+   * here, not through `#applied()` and `APPLY_SINK.ok`: two calls less on
+   * the path of every result (JavaScriptCore inlines fewer levels of it).
+   */
   ok(ctx: unknown, value: unknown): void {
-    this.#applied();
-    APPLY_SINK.ok(ctx, value);
+    this.#applies--;
+    if (--this.#live === 0) this.#unused();
+    settleResult(ctx as AsyncResult<unknown>, true, value);
   }
 
   /** Sink: an `apply` task's error. */
@@ -159,11 +164,14 @@ export class SignalWatch extends CallGroup {
 
   /** A call added by {@linkcode SignalWatch.add} settled. */
   settled(): void {
-    if (--this.#live === 0) {
-      this.#results = this.#entries = undefined;
-      this.#found = false;
-      this.#maybeDetach();
-    }
+    if (--this.#live === 0) this.#unused();
+  }
+
+  /** No call on it is left unsettled. */
+  #unused(): void {
+    this.#results = this.#entries = undefined;
+    this.#found = false;
+    this.#maybeDetach();
   }
   /** Links a time-limited call. */
   link(call: CallStop): void {
