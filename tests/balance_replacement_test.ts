@@ -90,3 +90,59 @@ for (const stop of ["none", "timeout"] as const) {
     },
   );
 }
+
+// A task whose buffers were transferred to a worker cannot be sent again
+// (they are gone from this side): never taken back for an idle worker, it
+// runs where it was sent. (The CI run of the first version of this change
+// rejected such a task with "ArrayBuffer ... is already detached" on Deno's
+// web context: taken back from a worker still starting.)
+test(
+  "a task that transferred buffers is never taken back: it runs where it went",
+  { ...T, skip: needsStealing },
+  async () => {
+    await withPool({}, async (pool) => {
+      assert.equal(await pool.apply(double, [1]), 2); // workers up
+      const long = pool.apply_async(nap, [1500, "long"]);
+      await sleep(100);
+      await assert.rejects(
+        pool.apply(nap, [120_000], { timeout: 0.2 }),
+        TimeoutError,
+      );
+      const buffer = new ArrayBuffer(8);
+      new Uint8Array(buffer)[0] = 7;
+      const first = (b: ArrayBuffer) => new Uint8Array(b)[0];
+      const result = await deadline(
+        pool.apply(first, [buffer], { transfer: [buffer] }),
+        30,
+        "a task with a transfer list",
+      );
+      assert.equal(result, 7);
+      assert.equal(await long.get(30), "long");
+    });
+  },
+);
+
+test(
+  "tasks with transfer lists sent while the workers start all run",
+  T,
+  async () => {
+    await withPool({ processes: 4 }, async (pool) => {
+      const results = await deadline(
+        Promise.all(Array.from({ length: 8 }, (_, i) => {
+          const buffer = new ArrayBuffer(4);
+          new Uint8Array(buffer)[0] = i;
+          return pool.apply(
+            (b: ArrayBuffer) => new Uint8Array(b)[0],
+            [buffer],
+            {
+              transfer: [buffer],
+            },
+          );
+        })),
+        30,
+        "tasks with transfer lists",
+      );
+      assert.deepEqual(results, [0, 1, 2, 3, 4, 5, 6, 7]);
+    });
+  },
+);

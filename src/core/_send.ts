@@ -232,7 +232,12 @@ export function planSteal(
   if (!idle) return NO_STEAL;
   let busy: Slot[] | undefined;
   for (let i = 0; i < slots.length; i++) {
-    if (slots[i].unstarted() > 0) (busy ??= []).push(slots[i]);
+    const s = slots[i];
+    // A starting worker is silent because it starts; a task that
+    // transferred its buffers cannot be sent again (they are gone).
+    if (s.state === "ready" && s.unstarted() > 0 && !transferred(s)) {
+      (busy ??= []).push(s);
+    }
   }
   if (busy === undefined) return NO_STEAL;
   const t = performance.now();
@@ -243,6 +248,15 @@ export function planSteal(
   return plan.victim >= 0
     ? { victim: busy[plan.victim], waitMs: Infinity }
     : { waitMs: plan.waitMs };
+}
+
+/** Whether an unstarted task of `slot` transferred buffers to its worker. */
+function transferred(slot: Slot): boolean {
+  const { inflight } = slot;
+  for (let i = inflight.size - slot.unstarted(); i < inflight.size; i++) {
+    if ((inflight.at(i)!.transfer?.length ?? 0) > 0) return true;
+  }
+  return false;
 }
 
 /** The plan of {@linkcode planSteal} when there is nothing to take back. */
