@@ -233,9 +233,9 @@ export function planSteal(
   let busy: Slot[] | undefined;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i];
-    // A starting worker is silent because it starts; a task that
-    // transferred its buffers cannot be sent again (they are gone).
-    if (s.state === "ready" && s.unstarted() > 0 && !transferred(s)) {
+    // A task that transferred its buffers cannot be sent again (they are
+    // gone from this side): it stays where it went.
+    if (s.unstarted() > 0 && !transferred(s)) {
       (busy ??= []).push(s);
     }
   }
