@@ -14,6 +14,7 @@ import type { TaskQueue } from "./_task_queue.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { Window } from "./_window.ts";
+import { sentTransfer } from "./_withdraw.ts";
 import {
   encodeTasks,
   MODE_MAP,
@@ -50,29 +51,25 @@ export function dispatch(
   let loads: SlotLoad[] | undefined;
   const least = windows.min;
   let now = 0;
-  let stuck = 0;
   for (let i = 0; i < all.length; i++) {
     const s = all[i];
     if (s.handle === undefined || s.stalled) continue;
     const inflight = s.inflight.size;
     const room = Math.min(window - inflight, maxTasks - s.assigned);
     if (room <= 0) continue;
+    if (
+      inflight >= least && s.gate === undefined && !s.unordered &&
+      (now ||= performance.now()) - s.since >= STEAL_AFTER_MS
+    ) {
+      // Stuck on a long task, in order, and no gate to take a task back:
+      // one sent now would wait there even once another worker is idle (a
+      // replacement that starts); it waits here for the first to answer.
+      continue;
+    }
     (slots ??= []).push(s);
     (loads ??= []).push({ inflight, room });
-    if (stuckOn(s, inflight, least, now ||= performance.now())) stuck++;
   }
-  if (stuck > 0) {
-    // A task sent to a stuck worker would wait there, even once another
-    // worker is idle (a replacement that starts): it waits here instead,
-    // for the first worker that answers or starts.
-    for (let i = slots!.length - 1; i >= 0; i--) {
-      if (stuckOn(slots![i], loads![i].inflight, least, now)) {
-        slots!.splice(i, 1);
-        loads!.splice(i, 1);
-      }
-    }
-  }
-  if (slots === undefined || slots.length === 0) return undefined;
+  if (slots === undefined) return undefined;
   const shares = planDispatch(queue.size, loads!);
   let refused: unknown[] | undefined;
   let more = shares.length > 0;
@@ -91,22 +88,6 @@ export function dispatch(
     }
   }
   return refused;
-}
-
-/**
- * Whether `slot` is stuck on a long task and could not give back a task
- * sent to it now: its worker runs tasks in order, has no gate to take
- * unstarted ones back, holds its `least` (the adapter's `prefetch`)
- * already, and has been silent for {@linkcode STEAL_AFTER_MS}.
- */
-function stuckOn(
-  slot: Slot,
-  inflight: number,
-  least: number,
-  now: number,
-): boolean {
-  return inflight >= least && slot.gate === undefined && !slot.unordered &&
-    now - slot.since >= STEAL_AFTER_MS;
 }
 
 /**
@@ -235,7 +216,7 @@ export function planSteal(
     const s = slots[i];
     // A task that transferred its buffers cannot be sent again (they are
     // gone from this side): it stays where it went.
-    if (s.unstarted() > 0 && !transferred(s)) {
+    if (s.unstarted() > 0 && !sentTransfer(s)) {
       (busy ??= []).push(s);
     }
   }
@@ -248,15 +229,6 @@ export function planSteal(
   return plan.victim >= 0
     ? { victim: busy[plan.victim], waitMs: Infinity }
     : { waitMs: plan.waitMs };
-}
-
-/** Whether an unstarted task of `slot` transferred buffers to its worker. */
-function transferred(slot: Slot): boolean {
-  const { inflight } = slot;
-  for (let i = inflight.size - slot.unstarted(); i < inflight.size; i++) {
-    if ((inflight.at(i)!.transfer?.length ?? 0) > 0) return true;
-  }
-  return false;
 }
 
 /** The plan of {@linkcode planSteal} when there is nothing to take back. */
