@@ -1,0 +1,61 @@
+// The cost of one shared signal on N tiny apply_async calls (issue 12):
+//   R=41 node bench/signal_cost.mjs [/absolute/path/to/mod.ts]   (also bun, deno run -A)
+// Alternated rounds (which goes first alternates too); medians and the
+// median of each round's ratio. Asserts nothing.
+import process from "node:process";
+const { Pool } = await import(process.argv[2] ?? "../mod.ts");
+const N = Number(process.env.N ?? 100000), R = Number(process.env.R ?? 11);
+const tiny = (x) => x + 1;
+const s = new AbortController().signal;
+const pool = new Pool(2);
+const hasThread = typeof process.threadCpuUsage === "function";
+const cpuT = () => {
+  const u = hasThread ? process.threadCpuUsage() : process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const cpuP = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+async function run(sig) {
+  const c = cpuT(), p = cpuP(), t = performance.now();
+  const rs = new Array(N);
+  if (sig) {
+    for (let i = 0; i < N; i++) {
+      rs[i] = pool.apply_async(tiny, [i], { signal: s });
+    }
+  } else for (let i = 0; i < N; i++) rs[i] = pool.apply_async(tiny, [i]);
+  await Promise.all(rs);
+  return [cpuT() - c, cpuP() - p, performance.now() - t];
+}
+await run(false);
+await run(true);
+await run(false);
+await run(true);
+const A = [], B = [], D = [[], [], []];
+for (let r = 0; r < R; r++) {
+  const first = r % 2 === 1;
+  const x = await run(first), y = await run(!first);
+  const [n, g] = first ? [y, x] : [x, y];
+  A.push(n);
+  B.push(g);
+  for (let k = 0; k < 3; k++) D[k].push(g[k] / n[k]);
+}
+const med = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+const col = (xs, k) => med(xs.map((x) => x[k])).toFixed(0);
+const pct = (k) => `${((med(D[k]) - 1) * 100).toFixed(1)}%`;
+const rt = typeof Bun !== "undefined"
+  ? "bun " + Bun.version
+  : typeof Deno !== "undefined"
+  ? "deno " + Deno.version.deno
+  : "node " + process.version;
+console.log(
+  `${rt} R=${R}: ${
+    hasThread ? "main-thread" : "process(no threadCpuUsage)"
+  } CPU none ${col(A, 0)} signal ${col(B, 0)} ms (${pct(0)}) | total CPU none ${
+    col(A, 1)
+  } signal ${col(B, 1)} ms (${pct(1)}) | wall none ${col(A, 2)} signal ${
+    col(B, 2)
+  } ms (${pct(2)})`,
+);
+await pool.terminate();
