@@ -1,5 +1,7 @@
 // The cost of one shared signal on N tiny apply_async calls (issue 12):
 //   R=41 node bench/signal_cost.mjs [/absolute/path/to/mod.ts]   (also bun, deno run -A)
+// P: the pool's size (2); SHARED=1: one options object for every call
+// (what the library costs without the caller's { signal } per call).
 // Alternated rounds (which goes first alternates too); medians and the
 // median of each round's ratio. Asserts nothing.
 import process from "node:process";
@@ -7,7 +9,9 @@ const { Pool } = await import(process.argv[2] ?? "../mod.ts");
 const N = Number(process.env.N ?? 100000), R = Number(process.env.R ?? 11);
 const tiny = (x) => x + 1;
 const s = new AbortController().signal;
-const pool = new Pool(2);
+const shared = { signal: s };
+const perCall = process.env.SHARED !== "1";
+const pool = new Pool(Number(process.env.P ?? 2));
 const hasThread = typeof process.threadCpuUsage === "function";
 const cpuT = () => {
   const u = hasThread ? process.threadCpuUsage() : process.cpuUsage();
@@ -21,8 +25,12 @@ async function run(sig) {
   const c = cpuT(), p = cpuP(), t = performance.now();
   const rs = new Array(N);
   if (sig) {
-    for (let i = 0; i < N; i++) {
-      rs[i] = pool.apply_async(tiny, [i], { signal: s });
+    if (perCall) {
+      for (let i = 0; i < N; i++) {
+        rs[i] = pool.apply_async(tiny, [i], { signal: s });
+      }
+    } else {
+      for (let i = 0; i < N; i++) rs[i] = pool.apply_async(tiny, [i], shared);
     }
   } else for (let i = 0; i < N; i++) rs[i] = pool.apply_async(tiny, [i]);
   await Promise.all(rs);
@@ -43,7 +51,27 @@ for (let r = 0; r < R; r++) {
 }
 const med = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
 const col = (xs, k) => med(xs.map((x) => x[k])).toFixed(0);
-const pct = (k) => `${((med(D[k]) - 1) * 100).toFixed(1)}%`;
+// The median ratio and a 95% bootstrap interval of it (fixed seed), and
+// the ratio of the sums (all rounds of one mode against the other).
+let seed = 12345;
+const rand = () =>
+  (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const ci = (xs) => {
+  const ms = [];
+  for (let b = 0; b < 1000; b++) {
+    ms.push(med(Array.from(xs, () => xs[Math.floor(rand() * xs.length)])));
+  }
+  ms.sort((p, q) => p - q);
+  return [ms[25], ms[974]];
+};
+const sum = (xs, k) => xs.reduce((t, x) => t + x[k], 0);
+const pc = (r) => `${((r - 1) * 100).toFixed(1)}%`;
+const pct = (k) => {
+  const [lo, hi] = ci(D[k]);
+  return `${pc(med(D[k]))} [${pc(lo)}, ${pc(hi)}] sums ${
+    pc(sum(B, k) / sum(A, k))
+  }`;
+};
 const rt = typeof Bun !== "undefined"
   ? "bun " + Bun.version
   : typeof Deno !== "undefined"
