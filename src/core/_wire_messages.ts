@@ -138,10 +138,10 @@ export interface InitMessage {
   /** Arguments for the initializer. */
   initargs: unknown[];
   /**
-   * The work-stealing gate, a one-cell shared counter (absent where
-   * SharedArrayBuffer is unavailable). It holds the ordinal of the next task
-   * the worker may start (tasks are numbered 0, 1, ... in the order the
-   * worker receives them); the worker claims ordinal `o` by
+   * The work-stealing gate, two shared cells (absent where
+   * SharedArrayBuffer is unavailable). The first holds the ordinal of the
+   * next task the worker may start (tasks are numbered 0, 1, ... in the
+   * order the worker receives them); the worker claims ordinal `o` by
    * compare-exchanging `o` to `o + 1`. The pool revokes every unstarted task
    * sent so far (`sent` of them) by compare-exchanging the gate to
    * `-(sent + 1)`; the worker then skips ordinals below `sent`, except a
