@@ -146,6 +146,38 @@ test(
 );
 
 test(
+  "its own call aborted while it waits behind a running task: a transfer task is dropped when its turn comes (its worker replaced), not run",
+  T,
+  async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      await warm(pool);
+      const long = pool.apply_async(nap, [1000, "long"]);
+      const controller = new AbortController();
+      const buffer = bytes(61);
+      // Were it run, it would hold the only worker for two minutes.
+      const moved = pool.apply_async(nap, [120_000, buffer], {
+        transfer: [buffer],
+        signal: controller.signal,
+      });
+      const plain = pool.apply_async(identity, ["plain"]);
+      await sleep(50);
+      controller.abort();
+      const error = await deadline(rejection(moved.get(30)), 5, "aborted");
+      assert.equal(error.name, "AbortError");
+      assert.equal(long.ready(), false, "at once");
+      assert.equal(await deadline(long.get(30), 30, "long"), "long");
+      assert.equal(await deadline(plain.get(30), 30, "plain"), "plain");
+      assert.equal(
+        await deadline(pool.apply(identity, [7]), 30, "next"),
+        7,
+        "the pool goes on",
+      );
+      assert.equal(pool.stats().failed, 1);
+    });
+  },
+);
+
+test(
   "another call's timeout (a map's, from the call): a transfer task waiting in the same worker runs there",
   T,
   async () => {
