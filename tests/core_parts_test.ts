@@ -10,6 +10,7 @@ import {
   blame,
   diedStarting,
   LOST_TWICE,
+  movedAway,
   REQUEUE,
   RERUN,
   RUNNING,
@@ -17,9 +18,15 @@ import {
 } from "../src/core/_blame.ts";
 import { MAX_WINDOW, Window } from "../src/core/_window.ts";
 import { Registry } from "../src/core/_registry.ts";
-import type { FnSpec } from "../src/core/_wire.ts";
+import {
+  type FnSpec,
+  gateClaim,
+  gateKeep,
+  newGate,
+  TASK_TRANSFER,
+} from "../src/core/_wire.ts";
 import { WorkerLostError } from "../mod.ts";
-import { CallGroup, slotsToVisit } from "../src/core/_cancel.ts";
+import { CallGroup, cancelledHead, slotsToVisit } from "../src/core/_cancel.ts";
 import { Slot, TaskRecord } from "../src/core/_slot.ts";
 import { runningTask } from "../src/core/_deadline.ts";
 
@@ -257,4 +264,110 @@ test("the running task: the oldest unanswered without a gate, once ready", () =>
   assert.equal(runningTask(slot), undefined, "not ready: nothing runs");
   slot.state = "ready";
   assert.equal(runningTask(slot), first);
+});
+
+/** A buffer already transferred away (detached). */
+function movedBuffer(): ArrayBuffer {
+  const buffer = new ArrayBuffer(8);
+  structuredClone(buffer, { transfer: [buffer] });
+  return buffer;
+}
+
+test(
+  "sentence: a task whose transferred buffers went with the dead worker rejects, not blamed, instead of running again",
+  T,
+  () => {
+    const gone = [movedBuffer()];
+    const tasks = [
+      { ordinal: 0, rerun: false, transfer: gone }, // finished, result lost
+      { ordinal: 1, rerun: false }, // running
+      { ordinal: 2, rerun: false, transfer: gone }, // never started
+      { ordinal: 3, rerun: false, transfer: [new ArrayBuffer(8)] }, // copied
+    ];
+    assert.equal(movedAway(tasks[0]), true);
+    assert.equal(movedAway(tasks[3]), false, "an adapter copied it");
+    const { requeue, lost, stranded } = sentence(tasks, 2, "PoolWorker-3", {
+      code: 9,
+    });
+    assert.deepEqual(requeue, [tasks[3]]);
+    assert.equal(lost.length, 2);
+    assert.equal(lost[0], tasks[1]);
+    assert.deepEqual([stranded[0], stranded[2]], [tasks[0], tasks[2]]);
+    const [after, before] = [stranded[1], stranded[3]] as WorkerLostError[];
+    for (const error of [after, before]) {
+      assert.ok(error instanceof WorkerLostError);
+      assert.equal(error.workerName, "PoolWorker-3");
+      assert.equal(error.exitCode, 9);
+      assert.match(error.message, /transferred to it .* lost with it/);
+    }
+    assert.match(after.message, /died before sending this task's result/);
+    assert.match(before.message, /died before this task started/);
+    assert.equal(tasks[0].rerun, false, "not marked to run again");
+  },
+);
+
+test(
+  "the gate never takes back a task flagged TASK_TRANSFER; the slot tells what runs across the gaps",
+  T,
+  () => {
+    const slot = new Slot(1, "PoolWorker-1", newGate());
+    slot.state = "ready";
+    const group = new CallGroup();
+    const tasks = [0, 1, 2, 3, 4].map((seq) =>
+      groupTask(seq, seq === 3 ? group : undefined)
+    );
+    tasks[2].mode |= TASK_TRANSFER;
+    tasks[3].mode |= TASK_TRANSFER; // of the group, aborted below
+    slot.trackAll(tasks);
+    const gate = slot.gate!;
+    assert.equal(gateClaim(gate, 0), true); // the worker runs 0
+    assert.equal(slot.unstarted(), 4);
+    assert.deepEqual(slot.revokeUnstarted(), [tasks[1], tasks[4]]);
+    assert.deepEqual(slot.inflight.toArray(), [tasks[0], tasks[2], tasks[3]]);
+    assert.equal(slot.started(), 1);
+    assert.equal(runningTask(slot), tasks[0]);
+    assert.equal(slot.unstarted(), 0, "nothing left to take back");
+    assert.equal(slot.keptWaiting(), 2);
+    group.cancelled = true;
+    assert.equal(cancelledHead(slot), false, "0 runs, not of the group");
+    // The worker: 0 answered, 1 skipped, 2 kept and run.
+    slot.answered();
+    assert.equal(gateClaim(gate, 1), false);
+    assert.equal(gateClaim(gate, 2), false);
+    gateKeep(gate, 2);
+    assert.equal(slot.started(), 3);
+    assert.equal(runningTask(slot), tasks[2]);
+    assert.equal(slot.keptWaiting(), 1);
+    assert.equal(cancelledHead(slot), false);
+    // 2 answered; 3, of the aborted call, starts: its worker is replaced.
+    slot.answered();
+    gateKeep(gate, 3);
+    assert.equal(runningTask(slot), tasks[3]);
+    assert.equal(cancelledHead(slot), true);
+    // New work after the revoked ordinals: past the gate, nothing kept.
+    const next = groupTask(5);
+    slot.track(next);
+    assert.equal(next.ordinal, 5);
+    assert.equal(gateClaim(gate, 4), false, "4 was taken back");
+    assert.equal(gateClaim(gate, 5), true);
+    slot.answered();
+    assert.equal(runningTask(slot), next);
+    assert.equal(slot.holdsKept(), false);
+    assert.equal(cancelledHead(slot), false);
+  },
+);
+
+test("the running task with a gate: across ordinals taken back", T, () => {
+  const slot = new Slot(1, "PoolWorker-1", newGate());
+  const a = [0, 1, 2].map((seq) => groupTask(seq));
+  slot.trackAll(a);
+  gateClaim(slot.gate!, 0);
+  assert.deepEqual(slot.revokeUnstarted(), [a[1], a[2]]); // 0 still runs
+  const b = [3, 4].map((seq) => groupTask(seq)); // ordinals 3 and 4
+  slot.trackAll(b);
+  assert.equal(runningTask(slot), a[0]);
+  gateClaim(slot.gate!, 3); // 0 finished (its result on the way), 3 runs
+  assert.equal(runningTask(slot), b[0]);
+  gateClaim(slot.gate!, 4);
+  assert.equal(runningTask(slot), b[1]);
 });

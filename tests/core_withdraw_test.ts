@@ -108,3 +108,71 @@ for (const sharedMemory of [true, false]) {
     },
   );
 }
+
+function firstByte(b: ArrayBuffer): number {
+  return new Uint8Array(b)[0];
+}
+
+test(
+  "withdraw: a task that transferred buffers to the busy worker is never taken back; it runs there",
+  T,
+  async () => {
+    const engine = new Engine({
+      processes: 1,
+      adapter: new ThreadAdapter({ sharedMemory: true }),
+      initargs: [],
+      maxTasks: Infinity,
+    });
+    const apply = (f: (x: never) => unknown, x: unknown, moved?: boolean) => {
+      const result = new AsyncResult<number>();
+      engine.submit(
+        engine.fid(sourceSpec(f, "task")),
+        MODE_CALL,
+        [x],
+        APPLY_SINK,
+        result,
+        moved ? [x as ArrayBuffer] : undefined,
+      );
+      return result;
+    };
+    const bytes = (value: number) => {
+      const buffer = new ArrayBuffer(8);
+      new Uint8Array(buffer)[0] = value;
+      return buffer;
+    };
+    const started = Promise.withResolvers<void>();
+    const go = Promise.withResolvers<void>();
+    g[HOOKS] = { started: () => started.resolve(), go: go.promise };
+    try {
+      const warm = Array.from({ length: 64 }, (_, i) => apply(tinyTask, i));
+      await deadline(Promise.all(warm.map((r) => r.get())), 10, "warm-up");
+      const slow = apply(slowTask, 0);
+      await deadline(started.promise, 10, "the slow task's start");
+      const tasks = [1, 2, 3, 4].map((i) =>
+        i % 2 === 0 ? apply(firstByte, bytes(i), true) : apply(tinyTask, i)
+      );
+      await new Promise((r) => setTimeout(r, 20)); // sent to the busy worker
+      const taken = new Set(engine.withdraw(() => true).map((t) => t.ctx));
+      assert.deepEqual(
+        tasks.map((r) => taken.has(r)),
+        [true, false, true, false],
+        "the plain tasks only",
+      );
+      go.resolve();
+      assert.equal(await deadline(slow.get(), 10, "the slow task"), -1);
+      assert.deepEqual(
+        await deadline(
+          Promise.all([tasks[1].get(), tasks[3].get()]),
+          10,
+          "the transfer tasks",
+        ),
+        [2, 4],
+      );
+      assert.equal(engine.stats().queued, 0);
+    } finally {
+      go.resolve();
+      await deadline(engine.terminate(), 10, "terminate()");
+      delete g[HOOKS];
+    }
+  },
+);

@@ -12,6 +12,7 @@ import {
   deliverResult,
   gateNext,
   gateRevoke,
+  gateStarted,
   type InitMessage,
   MODE_CALL,
   MODE_CALL1,
@@ -22,6 +23,7 @@ import {
   putTask,
   resultCount,
   resultSeq,
+  TASK_TRANSFER,
   type TaskMode,
   type TaskSink,
   type WorkerMessage,
@@ -342,6 +344,42 @@ test(
         assert.deepEqual(d.order(), [3, 4]);
         assert.equal(d.worker.ran, 2);
         assert.equal(gateNext(gate), 5, "the worker claimed 3 and 4");
+      },
+    ),
+);
+
+test(
+  "the gate: a revoked task flagged TASK_TRANSFER runs all the same, and the kept cell says so",
+  T,
+  () =>
+    withAdapter(
+      new ThreadAdapter({ startDelay: () => 30 }),
+      async (adapter) => {
+        const gate = newGate();
+        const d = new Driver(adapter);
+        d.init({ control: gate });
+        d.define(1, (x: number) => x);
+        const kept = (MODE_CALL1 | TASK_TRANSFER) as TaskMode;
+        d.tasks(
+          [0, 1, MODE_CALL1, 0],
+          [1, 1, kept, 1],
+          [2, 1, MODE_CALL1, 2],
+          [3, 1, kept, 3],
+        );
+        // The worker is still starting: take back ordinals 0 to 3; it
+        // still runs 1 and 3 (their buffers would be there), not 0 and 2.
+        assert.equal(gateRevoke(gate, 4), 0);
+        assert.equal(gateStarted(gate), 0, "none started yet");
+        const out = await d.results(1, 3);
+        assert.deepEqual(out.map((o) => o.ok), [1, 3]);
+        assert.equal(gateStarted(gate), 4, "it started the kept 3");
+        assert.equal(gateNext(gate), 4, "the gate stays revoked below 4");
+        d.tasks([4, 1, MODE_CALL1, 4]);
+        assert.deepEqual((await d.results(4)).map((o) => o.ok), [4]);
+        await sleep(20);
+        assert.deepEqual(d.order(), [1, 3, 4]);
+        assert.equal(d.worker.ran, 3);
+        assert.equal(gateStarted(gate), 5);
       },
     ),
 );

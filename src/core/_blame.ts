@@ -14,7 +14,10 @@
  * (no restart loop).
  *
  * {@linkcode blame} decides; {@linkcode sentence} applies it (marks re-runs,
- * makes the errors), still without side effects beyond the marks.
+ * makes the errors), still without side effects beyond the marks. A task
+ * whose transferred buffers went with the worker cannot run elsewhere
+ * ({@linkcode movedAway}): it rejects with `WorkerLostError` instead, not
+ * blamed.
  *
  * @module
  */
@@ -107,14 +110,84 @@ export interface DeadTask {
   readonly ordinal: number;
   /** Whether it already ran again once after a death. */
   rerun: boolean;
+  /** What its arguments moved to the worker (`transfer`), if anything. */
+  readonly transfer?: readonly unknown[];
 }
 
 /** What to do with a dead worker's unanswered tasks. */
 export interface Sentence<T> {
   /** Run these elsewhere, in this order (put them back at the queue's front). */
   requeue: T[];
-  /** Reject these: flat `[task, WorkerLostError, ...]`. */
+  /** Reject these, blamed: flat `[task, WorkerLostError, ...]`. */
   lost: unknown[];
+  /**
+   * Reject these, not blamed: tasks to run elsewhere whose transferred
+   * buffers went with the worker ({@linkcode movedAway}); flat
+   * `[task, WorkerLostError, ...]`.
+   */
+  stranded: unknown[];
+}
+
+/**
+ * Whether `task` moved objects to its worker that are gone from this side:
+ * its `transfer` list holds a detached `ArrayBuffer`, or anything else (a
+ * `MessagePort`, ...: no way to tell, so taken as moved). Sent again it
+ * would fail, so it cannot run on another worker. (An adapter that copies
+ * instead, as a cluster's, leaves the buffers here: such a task can.)
+ *
+ * @example Usage
+ * ```ts
+ * import { movedAway } from "./_blame.ts";
+ *
+ * const buffer = new ArrayBuffer(8);
+ * console.log(movedAway({ transfer: [buffer] })); // false
+ * structuredClone(buffer, { transfer: [buffer] });
+ * console.log(movedAway({ transfer: [buffer] })); // true
+ * ```
+ */
+export function movedAway(
+  task: { readonly transfer?: readonly unknown[] },
+): boolean {
+  const list = task.transfer;
+  if (list === undefined) return false;
+  for (const item of list) {
+    if (!(item instanceof ArrayBuffer)) return true;
+    // `detached` is ES2024; before it, a detached buffer has no bytes.
+    if ((item as { detached?: boolean }).detached ?? item.byteLength === 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The error of a task of worker `name` that cannot run elsewhere
+ * ({@linkcode movedAway}): the worker `died` (or what else happened to it)
+ * before the task `started` or, when it had, before sending its result;
+ * `info` is how it ended.
+ *
+ * @example Usage
+ * ```ts
+ * import { strandedError } from "./_blame.ts";
+ *
+ * const error = strandedError("PoolWorker-1", "died", false);
+ * console.log(error.name); // WorkerLostError
+ * ```
+ */
+export function strandedError(
+  name: string,
+  died: string,
+  started: boolean,
+  info: WorkerExit = {},
+): WorkerLostError {
+  return new WorkerLostError(
+    `Worker '${name}' ${died} before ${
+      started ? "sending this task's result" : "this task started"
+    }, and the buffers this task transferred to it (its transfer list) were lost with it: it cannot run on another worker; leave them out of 'transfer' (then they are copied) for a task that can${
+      exitDetail(info)
+    }`,
+    { cause: info.error, workerName: name, exitCode: info.code },
+  );
 }
 
 /**
@@ -132,10 +205,16 @@ export function sentence<T extends DeadTask>(
   const detail = exitDetail(info);
   const requeue: T[] = [];
   const lost: unknown[] = [];
+  const stranded: unknown[] = [];
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i];
     const verdict = verdicts[i];
     if (verdict === REQUEUE || verdict === RERUN) {
+      if (movedAway(task)) {
+        const error = strandedError(name, "died", verdict === RERUN, info);
+        stranded.push(task, error);
+        continue;
+      }
       if (verdict === RERUN) task.rerun = true;
       requeue.push(task);
       continue;
@@ -152,7 +231,7 @@ export function sentence<T extends DeadTask>(
       }),
     );
   }
-  return { requeue, lost };
+  return { requeue, lost, stranded };
 }
 
 /**

@@ -1,16 +1,19 @@
 // This module is browser compatible.
 /**
  * Stopping one call's work (`signal`, `timeout`): a {@linkcode CallGroup}
- * ties the tasks of one call together, and {@linkcode planAbort} decides,
+ * ties the tasks of one call together, and {@linkcode abortGroup} decides,
  * for each worker holding some of them, what aborting the call does there.
  *
  * - Queued tasks of a cancelled group are not looked for: the sender skips
  *   them when it meets them (so 10,000 aborts cost no queue scan).
  * - A task of the group that a worker has not started is taken back through
- *   the gate (with the other unstarted tasks there, which run elsewhere).
+ *   the gate (with the other unstarted tasks there, which run elsewhere),
+ *   but for one that transferred buffers there: never revoked, it is
+ *   dropped when its turn comes, as without a gate ({@linkcode cancelledHead}).
  * - A task of the group that a worker is running stops only with its
  *   worker: the worker is replaced, and its other unanswered tasks run
- *   elsewhere (never blamed: no `WorkerLostError`).
+ *   elsewhere (never blamed), but for those whose transferred buffers went
+ *   with it, which reject with `WorkerLostError` ({@linkcode replaceSlot}).
  * - A task of the group that finished and whose result is on its way is
  *   left alone: its result is dropped on arrival.
  *
@@ -26,6 +29,8 @@
  */
 
 import { cancelTasks } from "./_cancel_tasks.ts";
+import { movedAway, strandedError } from "./_blame.ts";
+import { runningTask } from "./_deadline.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { TaskQueue } from "./_task_queue.ts";
@@ -217,10 +222,10 @@ export interface AbortAtSlot {
 
 /**
  * Takes back the unstarted tasks of `slot` (through its gate; none
- * without), and tells whether the task it runs now is cancelled: with a
- * gate, its last started unanswered task; without, its oldest unanswered
- * one. The worker's other unanswered tasks stay in `slot.inflight` (to be
- * queued again if it is stopped).
+ * without; never one that transferred buffers), and tells whether the task
+ * it runs now is cancelled: with a gate, its last started unanswered task;
+ * without, its oldest unanswered one. The worker's other unanswered tasks
+ * stay in `slot.inflight` (to be queued again if it is stopped).
  *
  * @example Usage
  * ```ts
@@ -236,11 +241,11 @@ export function abortAt(slot: Slot): AbortAtSlot {
   for (const task of slot.revokeUnstarted()) {
     (isCancelled(task) ? dropped : requeue).push(task);
   }
-  // With a gate every task left has started: the last one runs (or just
-  // finished, its result on the way: stopping it then costs a re-run).
+  // With a gate: the last one it claimed (or that just finished, its result
+  // on the way: stopping it then costs a re-run), maybe before kept ones.
   const running = slot.gate === undefined
     ? slot.inflight.peek()
-    : slot.inflight.peekLast();
+    : runningTask(slot);
   return {
     stop: running !== undefined && isCancelled(running),
     requeue,
@@ -251,7 +256,9 @@ export function abortAt(slot: Slot): AbortAtSlot {
 /**
  * For a worker without a gate, after it answered: whether its oldest
  * unanswered task (the one it runs now) is cancelled, so that it must be
- * replaced. Always `false` with a gate (aborting took those tasks back).
+ * replaced. With a gate, aborting took those tasks back, but for those a
+ * revocation kept (`Slot.keeps`: they transferred buffers): whether the
+ * one it runs now is such a task, of an aborted call; else `false`.
  *
  * @example Usage
  * ```ts
@@ -262,7 +269,11 @@ export function abortAt(slot: Slot): AbortAtSlot {
  * ```
  */
 export function cancelledHead(slot: Slot): boolean {
-  if (slot.gate !== undefined) return false;
+  if (slot.gate !== undefined) {
+    if (!slot.holdsKept()) return false;
+    const running = runningTask(slot);
+    return running !== undefined && isCancelled(running);
+  }
   const task = slot.inflight.peek();
   return task !== undefined && isCancelled(task);
 }
@@ -293,7 +304,8 @@ export function isCancelled(task: TaskRecord): boolean {
  * tasks are taken back (the group's dropped, the others queued again,
  * first), and a worker running one of the group is stopped (`remove` takes
  * it out of the engine's list first; the engine starts another later) with
- * {@linkcode replaceSlot}. Returns whether a worker was stopped.
+ * {@linkcode replaceSlot}. Returns the tasks of stopped workers that cannot
+ * run elsewhere, for the caller to reject: `[task, WorkerLostError, ...]`.
  *
  * @example Usage
  * ```ts
@@ -303,7 +315,7 @@ export function isCancelled(task: TaskRecord): boolean {
  *
  * const group = new CallGroup();
  * group.cancelled = true;
- * console.log(abortGroup(group, new TaskQueue(), new Registry(), () => {})); // false
+ * console.log(abortGroup(group, new TaskQueue(), new Registry(), () => {})); // []
  * ```
  */
 export function abortGroup(
@@ -311,9 +323,9 @@ export function abortGroup(
   queue: TaskQueue,
   registry: Registry,
   remove: (slot: Slot) => void,
-): boolean {
+): unknown[] {
   queue.cancel(group);
-  let replaced = false;
+  const stranded: unknown[] = [];
   for (const slot of slotsToVisit(group)) {
     if (!slot.live) continue;
     if (slot.handle?.cancel !== undefined && slot.gate === undefined) {
@@ -324,27 +336,33 @@ export function abortGroup(
     for (const task of dropped) registry.release(task.fid);
     queue.dropped += dropped.length;
     queue.prependAll(requeue);
-    if (!stop && slot.gate === undefined) {
-      // Without a gate they wait in the worker (dropped when their turn
-      // comes): no longer work for `pool.stats()`.
-      const inflight = slot.inflight;
-      for (let i = 1; i < inflight.size; i++) {
-        if (inflight.at(i)!.group === group) slot.cancelledAhead++;
+    if (!stop && (slot.gate === undefined || slot.keeps)) {
+      // Without a gate (or kept by it) they wait in the worker, dropped
+      // when their turn comes: no longer work for `pool.stats()`.
+      const { inflight } = slot;
+      const started = slot.started(); // -1 without a gate
+      for (let i = 0; i < inflight.size; i++) {
+        const t = inflight.at(i)!;
+        if (t.group === group && t.ordinal >= started) slot.cancelledAhead++;
       }
     }
     if (stop) {
       remove(slot);
-      replaceSlot(slot, queue, registry);
-      replaced = true;
+      stranded.push(...replaceSlot(slot, queue, registry));
     }
   }
-  return replaced;
+  return stranded;
 }
+
+/** What happened to a worker {@linkcode replaceSlot} stopped. */
+const STOPPED = "was stopped (it ran a task of an aborted or timed-out call)";
 
 /**
  * Terminates the worker of `slot` (already out of the engine's list): its
  * unanswered tasks go back to the front of `queue`, those of aborted calls
- * are dropped. Not a death: no task is blamed.
+ * are dropped. Not a death: no task is blamed; but a task whose
+ * transferred buffers went with the worker cannot run elsewhere: those are
+ * returned, for the caller to reject, as `[task, WorkerLostError, ...]`.
  *
  * @example Usage
  * ```ts
@@ -360,14 +378,20 @@ export function replaceSlot(
   slot: Slot,
   queue: TaskQueue,
   registry: Registry,
-): void {
+): unknown[] {
   void slot.stop();
+  const started = slot.started();
   const requeue: TaskRecord[] = [];
+  const stranded: unknown[] = [];
   for (const task of slot.inflight.drain()) {
     if (isCancelled(task)) {
       registry.release(task.fid);
       queue.dropped++;
+    } else if (movedAway(task)) {
+      const error = strandedError(slot.name, STOPPED, task.ordinal < started);
+      stranded.push(task, error);
     } else requeue.push(task);
   }
   queue.prependAll(requeue);
+  return stranded;
 }

@@ -25,7 +25,6 @@
 
 import type { CallGroup } from "./_cancel.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
-import { gateNext } from "./_wire.ts";
 
 /** The longest tick (ms). */
 export const MAX_TICK_MS = 250;
@@ -47,9 +46,11 @@ export function tickFor(limitMs: number): number {
 
 /**
  * The task `slot`'s worker runs now (or has just finished, its result on
- * the way), or `undefined`. With a gate: the one whose ordinal precedes the
- * gate's (after work was taken back, every task left has started: the last
- * one runs); without, the oldest unanswered once the worker is ready.
+ * the way), or `undefined`. With a gate: the last one it started (the
+ * highest ordinal below `Slot.started()`; ordinals have gaps where tasks
+ * were taken back, and tasks kept then for their transferred buffers may
+ * wait after it); without, the oldest unanswered once the worker is
+ * ready.
  *
  * @example Usage
  * ```ts
@@ -65,9 +66,15 @@ export function runningTask(slot: Slot): TaskRecord | undefined {
   if (head === undefined) return undefined;
   const gate = slot.gate;
   if (gate === undefined) return slot.state === "ready" ? head : undefined;
-  const i = gateNext(gate) - 1 - head.ordinal;
+  const started = slot.started();
+  let i = started - 1 - head.ordinal; // its index, if no ordinal is missing
   if (i < 0) return undefined;
-  return i < inflight.size ? inflight.at(i) : inflight.peekLast();
+  if (i >= inflight.size) i = inflight.size - 1;
+  for (; i >= 0; i--) {
+    const task = inflight.at(i)!;
+    if (task.ordinal < started) return task; // at once, but after a gap
+  }
+  return undefined;
 }
 
 /**

@@ -14,8 +14,8 @@
 
 import type { TransferListItem, WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { type FnSpec, TASK_STARTED, type TaskSink } from "./_wire.ts";
-import { type Slot, type SlotInit, TaskRecord } from "./_slot.ts";
-import { Workers } from "./_workers.ts";
+import { type Slot, TaskRecord } from "./_slot.ts";
+import { type SlotInit, Workers } from "./_workers.ts";
 import { deathLoop, diedStarting, fruitless, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
@@ -208,10 +208,10 @@ export class Engine {
     if (group.cancelled) return;
     group.cancelled = true;
     if (this.#state === "terminate" || this.#broken !== undefined) return;
-    // A stopped worker is replaced on the next turn, not at once.
-    abortGroup(group, this.#queue, this.registry, (slot) => {
-      this.#workers.replaceLater(slot);
-    });
+    // A stopped worker is replaced on the next turn, not at once (a task
+    // whose buffers went with it rejects: it cannot run elsewhere).
+    const replace = (slot: Slot) => this.#workers.replaceLater(slot);
+    this.#failAll(abortGroup(group, this.#queue, this.registry, replace));
     if (this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
   }
@@ -281,7 +281,7 @@ export class Engine {
     } else if (cancelledHead(slot)) {
       // It now runs a task of an aborted call.
       this.#workers.remove(slot);
-      replaceSlot(slot, this.#queue, this.registry);
+      this.#failAll(replaceSlot(slot, this.#queue, this.registry));
       this.#workers.replace();
     }
     if (this.#state === "terminate") return;
@@ -296,23 +296,20 @@ export class Engine {
     const starting = diedStarting(slot.state === "ready", started);
     this.#workers.remove(slot);
     if (this.#state === "terminate") return;
-    const tasks = slot.inflight.drain();
+    const tasks = slot.inflight.drain(); // none started if it died starting
+    const verdict = sentence(tasks, starting ? 0 : started, slot.name, info);
+    const { requeue, lost } = verdict;
+    this.#failAll(verdict.stranded); // not blamed: their buffers went with it
+    this.#queue.prependAll(requeue); // a #break rejects them with the queue
     if (starting) {
-      // Its tasks never started: queued again (a #break rejects them).
-      this.#queue.prependAll(tasks);
       this.#workers.notStarted(slot.id, info, false);
       return this.#dispatch();
     }
-    const { requeue, lost } = sentence(tasks, started, slot.name, info);
     this.#deaths = lost.length > 0 ? 0 : this.#deaths + 1;
     if (fruitless(this.#deaths, this.#opts.processes)) {
-      this.#queue.prependAll(requeue); // #break rejects them with the queue
       return this.#break(deathLoop(slot.name, info, this.#deaths));
     }
-    for (let i = 0; i < lost.length; i += 2) {
-      this.#fail(lost[i] as TaskRecord, lost[i + 1]);
-    }
-    this.#queue.prependAll(requeue);
+    this.#failAll(lost);
     if (this.#broken === undefined) {
       this.#workers.replace();
       this.#dispatch();
@@ -331,11 +328,7 @@ export class Engine {
       this.#opts.maxTasks,
       this.registry,
     );
-    if (refused !== undefined) {
-      for (let i = 0; i < refused.length; i += 2) {
-        this.#fail(refused[i] as TaskRecord, refused[i + 1]);
-      }
-    }
+    if (refused !== undefined) this.#failAll(refused);
     // It may have dropped the last tasks of aborted calls.
     this.#maybeFinish();
   }
@@ -351,6 +344,13 @@ export class Engine {
     } else if (plan.waitMs < Infinity) {
       const ms = Math.ceil(plan.waitMs);
       this.#balanceTimer = setTimeout(() => this.#balance(), ms);
+    }
+  }
+
+  /** {@linkcode Engine.#fail} for each of flat `[task, error, ...]`. */
+  #failAll(failed: readonly unknown[]): void {
+    for (let i = 0; i < failed.length; i += 2) {
+      this.#fail(failed[i] as TaskRecord, failed[i + 1]);
     }
   }
 

@@ -14,7 +14,6 @@ import type { TaskQueue } from "./_task_queue.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { Window } from "./_window.ts";
-import { sentTransfer } from "./_withdraw.ts";
 import {
   encodeTasks,
   MODE_MAP,
@@ -22,6 +21,7 @@ import {
   MODE_STARMAP,
   oneTask,
   putDefine,
+  TASK_TRANSFER,
 } from "./_wire.ts";
 import { errorText } from "./_messages.ts";
 
@@ -130,7 +130,13 @@ export function send(
         putDefine(defs ??= [], fid, registry.spec(fid)!);
       }
     }
-    if (task.transfer) (transfer ??= []).push(...task.transfer);
+    if (task.transfer) {
+      (transfer ??= []).push(...task.transfer);
+      // Its buffers go to this worker for good: the gate never revokes it.
+      if (slot.gate !== undefined && task.transfer.length > 0) {
+        task.mode |= TASK_TRANSFER;
+      }
+    }
     batch[k++] = task;
   }
   if (batch.length === 0) return taken;
@@ -214,11 +220,9 @@ export function planSteal(
   let busy: Slot[] | undefined;
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i];
-    // A task that transferred its buffers cannot be sent again (they are
-    // gone from this side): it stays where it went.
-    if (s.unstarted() > 0 && !sentTransfer(s)) {
-      (busy ??= []).push(s);
-    }
+    // (A task that transferred its buffers is not taken back: the gate
+    // leaves it to its worker, see Slot.revokeUnstarted.)
+    if (s.unstarted() > 0) (busy ??= []).push(s);
   }
   if (busy === undefined) return NO_STEAL;
   const t = performance.now();

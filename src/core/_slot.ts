@@ -9,21 +9,15 @@
  * @module
  */
 
-import type {
-  ResourceLimits,
-  TransferListItem,
-  WorkerAdapter,
-  WorkerEvents,
-  WorkerHandle,
-} from "./adapter.ts";
+import type { TransferListItem, WorkerHandle } from "./adapter.ts";
 import { Deque } from "./_deque.ts";
 import type { CallGroup } from "./_cancel.ts";
 import {
-  type FnSpec,
+  CONTROL_GATE,
   gateNext,
   gateRevoke,
-  type InitMessage,
-  newGate,
+  gateStarted,
+  TASK_TRANSFER,
   type TaskSink,
 } from "./_wire.ts";
 
@@ -172,6 +166,12 @@ export class Slot {
   /** Its unstarted tasks were taken back while it runs one: send nothing until it answers. */
   stalled = false;
   /**
+   * A revocation left it tasks flagged `TASK_TRANSFER` (never taken back:
+   * their buffers are in the worker) that it may not have started yet; see
+   * {@linkcode Slot.holdsKept}.
+   */
+  keeps = false;
+  /**
    * Without a gate: its unanswered tasks of aborted calls behind the one
    * it runs (they wait in the worker until their turn; `pool.stats()`
    * leaves them out of `queued`).
@@ -271,13 +271,16 @@ export class Slot {
   reported: number | undefined;
 
   /**
-   * The first ordinal the worker has not started: from its gate, else from
-   * its `fatal` message; -1 when it cannot tell (then the oldest unanswered
-   * task is the one running, as the worker posts every result before its
-   * next task).
+   * The first ordinal the worker has not started: from its gate
+   * (`gateStarted`), else from its `fatal` message; -1 when it cannot tell
+   * (then the oldest unanswered task is the one running, as the worker posts
+   * every result before its next task). Every unanswered task below it
+   * started; none at or above it did.
    */
   started(): number {
-    return this.gate !== undefined ? gateNext(this.gate) : this.reported ?? -1;
+    return this.gate !== undefined
+      ? gateStarted(this.gate)
+      : this.reported ?? -1;
   }
 
   /**
@@ -294,7 +297,11 @@ export class Slot {
     }
   }
 
-  /** Tasks sent and not started (0 without a gate: it cannot tell). */
+  /**
+   * Tasks sent and not started that its gate can take back (0 without a
+   * gate: it cannot tell); tasks kept by an earlier revocation are not
+   * counted ({@linkcode Slot.keptWaiting}).
+   */
   unstarted(): number {
     return this.gate === undefined || this.inflight.size === 0
       ? 0
@@ -302,16 +309,51 @@ export class Slot {
   }
 
   /**
+   * Whether it may still hold tasks a revocation kept (see
+   * {@linkcode Slot.keeps}): `false` once its gate shows it went past them.
+   */
+  holdsKept(): boolean {
+    if (!this.keeps) return false;
+    if (Atomics.load(this.gate!, CONTROL_GATE) >= 0) this.keeps = false;
+    return this.keeps;
+  }
+
+  /** Its tasks kept by a revocation and not started yet (rare: O(those)). */
+  keptWaiting(): number {
+    if (!this.holdsKept()) return 0;
+    const started = gateStarted(this.gate!);
+    const floor = gateNext(this.gate!);
+    const inflight = this.inflight;
+    let n = 0;
+    for (let i = inflight.size - 1; i >= 0; i--) {
+      const ordinal = inflight.at(i)!.ordinal;
+      if (ordinal < started) break;
+      if (ordinal < floor) n++;
+    }
+    return n;
+  }
+
+  /**
    * Revokes every task the worker has not started (through its gate) and
-   * returns them in send order; nothing without a gate.
+   * returns them in send order; nothing without a gate. A task flagged
+   * `TASK_TRANSFER` is never taken back: its buffers went to the worker,
+   * which runs it when its turn comes; it stays in `inflight`.
    */
   revokeUnstarted(): TaskRecord[] {
     if (this.gate === undefined) return [];
     const first = gateRevoke(this.gate, this.sent);
     if (first >= this.sent) return [];
     const stolen: TaskRecord[] = []; // unstarted: the tail of the send order
-    while ((this.inflight.peekLast()?.ordinal ?? -1) >= first) {
-      stolen.push(this.inflight.pop()!);
+    let kept: TaskRecord[] | undefined;
+    const inflight = this.inflight;
+    while ((inflight.peekLast()?.ordinal ?? -1) >= first) {
+      const task = inflight.pop()!;
+      if (task.mode & TASK_TRANSFER) (kept ??= []).push(task);
+      else stolen.push(task);
+    }
+    if (kept !== undefined) {
+      for (let i = kept.length - 1; i >= 0; i--) inflight.push(kept[i]);
+      this.keeps = true;
     }
     stolen.reverse();
     this.assigned -= stolen.length;
@@ -320,80 +362,6 @@ export class Slot {
     // had not started any (still starting up) can take new work at once.
     this.stalled = this.inflight.size > 0;
     return stolen;
-  }
-}
-
-/** What {@linkcode openSlot} posts in a new worker's init message. */
-export interface SlotInit {
-  /** Initializer, if any. */
-  initializer?: FnSpec;
-  /** Initializer arguments. */
-  initargs: unknown[];
-  /** Limits passed to `spawn`, when the pool has some. */
-  resourceLimits?: ResourceLimits;
-  /** Tasks per worker; passed to `spawn` when finite. */
-  maxTasks?: number;
-}
-
-/**
- * Starts worker number `id` through `adapter` (with a gate only when the
- * adapter shares memory) and posts its init message; the slot is unref'd
- * until it gets work. `listen` makes the events for the slot. Throws what
- * the adapter threw, after terminating a handle it returned.
- */
-export function openSlot(
-  adapter: WorkerAdapter,
-  id: number,
-  init: SlotInit,
-  listen: (slot: Slot) => WorkerEvents,
-): Slot {
-  const name = `PoolWorker-${id}`;
-  const slot = new Slot(id, name, adapter.sharedMemory ? newGate() : undefined);
-  try {
-    const options: {
-      name: string;
-      id: number;
-      resourceLimits?: ResourceLimits;
-      maxTasks?: number;
-    } = { name, id };
-    if (init.resourceLimits) options.resourceLimits = init.resourceLimits;
-    const max = init.maxTasks;
-    if (max !== undefined && max !== Infinity) options.maxTasks = max;
-    const handle = adapter.spawn(options, listen(slot));
-    if (
-      handle === null || typeof handle !== "object" ||
-      typeof handle.post !== "function" ||
-      typeof handle.terminate !== "function"
-    ) {
-      throw new TypeError(
-        `adapter '${adapter.name}' spawn() must return a WorkerHandle { post(data, transfer), terminate() }: received ${
-          handle === null ? "null" : typeof handle
-        }${
-          handle instanceof Promise
-            ? " (a Promise: return the handle synchronously)"
-            : handle && typeof handle === "object"
-            ? ` with keys [${Object.keys(handle).join(", ")}]`
-            : ""
-        }`,
-      );
-    }
-    slot.handle = handle;
-    slot.unordered = adapter.unordered === true;
-    handle.unref?.();
-    const msg: InitMessage = {
-      type: "init",
-      id,
-      name,
-      initargs: init.initargs,
-    };
-    if (init.initializer) msg.initializer = init.initializer;
-    if (slot.gate) msg.control = slot.gate;
-    handle.post(msg);
-    return slot;
-  } catch (error) {
-    slot.state = "dead";
-    void slot.stop();
-    throw error;
   }
 }
 

@@ -74,8 +74,9 @@ export function countStats(
     }
     let started: number;
     if (slot.gate !== undefined) {
-      // Unstarted: the ordinals from the gate's next up to the last sent.
-      const unstarted = slot.sent - gateNext(slot.gate);
+      // Unstarted: the ordinals from the gate's next up to the last sent,
+      // and those a revocation left it (they transferred buffers).
+      const unstarted = slot.sent - gateNext(slot.gate) + slot.keptWaiting();
       started = unstarted <= 0
         ? inflight
         : unstarted >= inflight

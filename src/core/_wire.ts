@@ -17,7 +17,6 @@ import { WireError, WorkerLostError } from "./errors.ts";
 export { WireError };
 import {
   type ChunkFailure,
-  CONTROL_GATE,
   type ErrorRecord,
   type FatalMessage,
   type FnSpec,
@@ -31,6 +30,7 @@ import {
 } from "./_wire_messages.ts";
 
 export * from "./_wire_messages.ts";
+export * from "./_wire_gate.ts";
 export { decodeMain } from "./_wire_check.ts";
 
 /** The {@linkcode TaskMode} of a mode field. */
@@ -345,49 +345,4 @@ export function fatalMessage(
  */
 export function fatalProtocol(msg: FatalMessage): boolean {
   return msg.protocol === true;
-}
-
-// ---- claims: the work-stealing gate (InitMessage.control) -----------------
-
-/** A fresh gate: one shared cell, at ordinal 0. */
-export function newGate(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4));
-}
-
-/** The first ordinal the worker has not started, read from its gate. */
-export function gateNext(gate: Int32Array): number {
-  const g = Atomics.load(gate, CONTROL_GATE);
-  return g >= 0 ? g : -g - 1;
-}
-
-/**
- * Worker side: claims ordinal `o` (the next task received). `false` when
- * the pool revoked it (it runs elsewhere).
- */
-export function gateClaim(gate: Int32Array, o: number): boolean {
-  for (;;) {
-    const g = Atomics.load(gate, CONTROL_GATE);
-    if (g < 0 && o < -g - 1) return false; // revoked
-    if (Atomics.compareExchange(gate, CONTROL_GATE, g, o + 1) === g) {
-      return true;
-    }
-    // the pool revoked meanwhile: look again
-  }
-}
-
-/**
- * Pool side: revokes every ordinal from the worker's next one up to `sent`
- * (exclusive). Returns the first revoked ordinal; `sent` when there was
- * nothing to revoke.
- */
-export function gateRevoke(gate: Int32Array, sent: number): number {
-  for (;;) {
-    const g = Atomics.load(gate, CONTROL_GATE);
-    const next = g >= 0 ? g : -g - 1;
-    if (next >= sent) return sent;
-    if (Atomics.compareExchange(gate, CONTROL_GATE, g, -(sent + 1)) === g) {
-      return next;
-    }
-    // the worker just claimed a task: look again
-  }
 }

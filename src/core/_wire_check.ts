@@ -17,10 +17,12 @@ import {
   MODE_MASK,
   TASK_PROGRESS,
   TASK_STARTED,
+  TASK_TRANSFER,
 } from "./_wire_messages.ts";
 
 /** Every bit a task's mode field may have: a mode and the `TASK_*` flags. */
-const KNOWN_FIELD = MODE_MASK | TASK_PROGRESS | TASK_STARTED;
+const KNOWN_FIELD = MODE_MASK | TASK_PROGRESS | TASK_STARTED |
+  TASK_TRANSFER;
 
 /** A short, safe description of a value, for an error message. */
 function show(value: unknown): string {

@@ -63,6 +63,13 @@ export const TASK_PROGRESS = 4;
  * runs from then): the worker sends a `started` note at once.
  */
 export const TASK_STARTED = 8;
+/**
+ * Task flag: the task moved objects to its worker (a transfer list), so
+ * that it cannot be sent again: the gate never revokes it. A worker that
+ * meets it among revoked ordinals runs it all the same, and marks it
+ * started in the gate's {@linkcode CONTROL_KEPT} cell.
+ */
+export const TASK_TRANSFER = 16;
 
 /** Result status: `payload` is the value (for a chunk, the list of values). */
 export const STATUS_OK = 0;
@@ -131,13 +138,15 @@ export interface InitMessage {
   /** Arguments for the initializer. */
   initargs: unknown[];
   /**
-   * The work-stealing gate, a one-cell shared counter (absent where
-   * SharedArrayBuffer is unavailable). It holds the ordinal of the next task
-   * the worker may start (tasks are numbered 0, 1, ... in the order the
-   * worker receives them); the worker claims ordinal `o` by
+   * The work-stealing gate, two shared cells (absent where
+   * SharedArrayBuffer is unavailable). The first holds the ordinal of the
+   * next task the worker may start (tasks are numbered 0, 1, ... in the
+   * order the worker receives them); the worker claims ordinal `o` by
    * compare-exchanging `o` to `o + 1`. The pool revokes every unstarted task
    * sent so far (`sent` of them) by compare-exchanging the gate to
-   * `-(sent + 1)`; the worker then skips ordinals below `sent`. Claims and
+   * `-(sent + 1)`; the worker then skips ordinals below `sent`, except a
+   * task flagged {@linkcode TASK_TRANSFER}, never revoked, which it runs,
+   * noting it in a second cell ({@linkcode CONTROL_KEPT}). Claims and
    * revocations are atomic, so no task runs twice, and when a worker dies
    * the gate tells which tasks it had started. Without it, the worker
    * flushes every result before starting the next task.
@@ -147,6 +156,13 @@ export interface InitMessage {
 
 /** Index of the work-stealing gate in {@linkcode InitMessage.control}. */
 export const CONTROL_GATE = 0;
+/**
+ * Index of the gate's second cell in {@linkcode InitMessage.control}: while
+ * the gate is revoked, the first ordinal the worker has not started (the
+ * pool sets it when it revokes; the worker moves it past each
+ * {@linkcode TASK_TRANSFER} task it runs below the revoked ordinals).
+ */
+export const CONTROL_KEPT = 1;
 
 /** main → worker: register task functions before tasks that use them. */
 export interface DefineMessage {

@@ -17,11 +17,12 @@ import { gateNext } from "./_wire.ts";
  * in `queue`, and those sent to a worker with a gate that it has not
  * claimed (revoked through the gate: a task the worker claims first is
  * started, and stays). A task sent to a worker without a gate is never
- * taken back (it cannot tell whether it started), nor any of a worker that
- * holds an unstarted task with transferred buffers ({@linkcode sentTransfer}). The worker's other
- * unstarted tasks go back to the front of `queue`. Returns the tasks taken,
- * settled nowhere (their `sink` is not called: their owner has them again),
- * in the order they were queued or sent.
+ * taken back (it cannot tell whether it started), nor one that transferred
+ * buffers to its worker (`Slot.revokeUnstarted` leaves it there: it runs
+ * there). The worker's other unstarted tasks go back to the front of
+ * `queue`. Returns the tasks taken, settled nowhere (their `sink` is not
+ * called: their owner has them again), in the order they were queued or
+ * sent.
  *
  * @example Usage
  * ```ts
@@ -47,8 +48,7 @@ export function withdrawUnstarted(
   const taken: TaskRecord[] = [];
   for (const slot of slots) {
     if (
-      !slot.live || slot.gate === undefined || sentTransfer(slot) ||
-      !holdsUnstarted(slot, pick)
+      !slot.live || slot.gate === undefined || !holdsUnstarted(slot, pick)
     ) continue;
     const keep: TaskRecord[] = [];
     for (const task of slot.revokeUnstarted()) {
@@ -78,19 +78,6 @@ function holdsUnstarted(
     const task = inflight.at(i)!;
     if (task.ordinal < next) return false; // it and the ones before started
     if (pick(task)) return true;
-  }
-  return false;
-}
-
-/**
- * Whether a task `slot`'s worker has not started transferred buffers to
- * it: those are gone from this side, so the worker's unstarted tasks are
- * not to be taken back (sent again, that task would fail).
- */
-export function sentTransfer(slot: Slot): boolean {
-  const { inflight } = slot;
-  for (let i = inflight.size - slot.unstarted(); i < inflight.size; i++) {
-    if ((inflight.at(i)!.transfer?.length ?? 0) > 0) return true;
   }
   return false;
 }

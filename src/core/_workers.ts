@@ -11,7 +11,10 @@
 
 import type { WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
-import { openSlot, type Slot, type SlotInit } from "./_slot.ts";
+import type { Slot } from "./_slot.ts";
+import { openSlot, type SlotInit } from "./_spawn.ts";
+
+export type { SlotInit } from "./_spawn.ts";
 import {
   fatalProtocol,
   RESULT_STRIDE,

@@ -23,6 +23,7 @@ import {
   decodeMain,
   fatalMessage,
   gateClaim,
+  gateKeep,
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
@@ -34,6 +35,7 @@ import {
   takeTask,
   TASK_PROGRESS,
   TASK_STARTED,
+  TASK_TRANSFER,
   taskCount,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
@@ -240,7 +242,10 @@ export class WorkerLoop {
           }
           const ordinal = this.ordinal++;
           if (control !== undefined && !gateClaim(control, ordinal)) {
-            continue; // taken back: another worker runs it
+            // Taken back: another worker runs it; but the pool never takes
+            // back a task whose buffers came here (it kept it): run it.
+            if ((flags & TASK_TRANSFER) === 0) continue;
+            gateKeep(control, ordinal);
           }
           this.ran++;
           // Notes only for a caller that listens (a flag on the task): else
