@@ -29,6 +29,7 @@ import {
   limitSeconds,
   STOPPABLE_APPLY_SINK,
   watchCall,
+  watchLive,
   watchSignal,
 } from "./_stop.ts";
 import {
@@ -116,16 +117,49 @@ export function submitApply(
       }; wrap a single argument as [x]`,
     );
   }
-  if (options === undefined && state.taskTimeout === undefined) {
-    // The usual tiny call: nothing to parse or watch (kept short for JITs).
-    const result = new AsyncResult<unknown>();
-    const single = list.length === 1;
-    const payload = single ? list[0] : list;
-    const mode = single ? MODE_CALL1 : MODE_CALL;
+  if (state.taskTimeout === undefined) {
+    if (options === undefined) {
+      // The usual tiny call: nothing to parse or watch (kept short for JITs).
+      const result = new AsyncResult<unknown>();
+      const single = list.length === 1;
+      const payload = single ? list[0] : list;
+      const mode = single ? MODE_CALL1 : MODE_CALL;
+      engine.submit(fid, mode, payload, APPLY_SINK, result, undefined);
+      return result;
+    }
+    // The usual `{ signal }` alone: no options object parsed.
+    const alone = signalAlone(method, options);
+    if (alone !== undefined) return submitAlone(engine, fid, list, alone);
+  }
+  return submitWith(state, method, fid, list, options);
+}
+
+/**
+ * `submitApply` with options that are `{ signal }` alone (`signal` null:
+ * `undefined` or `null`). Kept apart from `submitWith`, and short, so that
+ * JITs inline it.
+ */
+function submitAlone(
+  engine: PoolState["engine"],
+  fid: number,
+  list: unknown[],
+  signal: AbortSignal | null,
+): AsyncResult<unknown> {
+  const result = new AsyncResult<unknown>();
+  const single = list.length === 1;
+  const mode = single ? MODE_CALL1 : MODE_CALL;
+  const payload = single ? list[0] : list;
+  if (signal === null) {
     engine.submit(fid, mode, payload, APPLY_SINK, result, undefined);
     return result;
   }
-  return submitWith(state, method, fid, list, options);
+  const watch = watchLive(signal, engine);
+  if (watch === undefined) settleResult(result, false, signal.reason);
+  else {
+    watch.addApply(result);
+    engine.submit(fid, mode, payload, watch, result, undefined, watch);
+  }
+  return result;
 }
 
 /** `submitApply` with options or a `taskTimeout`. */
@@ -137,25 +171,6 @@ function submitWith(
   options: ApplyOptions | undefined,
 ): AsyncResult<unknown> {
   const engine = state.engine;
-  if (state.taskTimeout === undefined) {
-    // The usual `{ signal }` alone: no options object parsed.
-    const alone = signalAlone(method, options);
-    if (alone !== undefined) {
-      const result = new AsyncResult<unknown>();
-      const single = list.length === 1;
-      const mode = single ? MODE_CALL1 : MODE_CALL;
-      const payload = single ? list[0] : list;
-      if (alone === null) {
-        engine.submit(fid, mode, payload, APPLY_SINK, result, undefined);
-      } else if (alone.aborted) settleResult(result, false, alone.reason);
-      else {
-        const watch = watchSignal(alone, engine);
-        watch.addApply(result);
-        engine.submit(fid, mode, payload, watch, result, undefined, watch);
-      }
-      return result;
-    }
-  }
   const { args: callArgs, callbacks, transfer, onProgress, signal, timeout } =
     applyOptions(method, list, options);
   const result = new AsyncResult<unknown>(callbacks);

@@ -322,6 +322,24 @@ export function watchSignal(signal: AbortSignal, engine: Engine): SignalWatch {
   return lastWatch = watch;
 }
 
+/**
+ * The watch of `signal` in `engine`'s pool, made if need be, or `undefined`
+ * when the signal is aborted. The watch used last is taken without reading
+ * `aborted` (a getter: a call into the runtime per call): a watch is
+ * dropped as its signal fires, before any listener added after it runs (a
+ * call from a listener added before it joins it, and is settled by it).
+ */
+export function watchLive(
+  signal: AbortSignal,
+  engine: Engine,
+): SignalWatch | undefined {
+  const last = lastWatch;
+  if (last !== undefined && last.signal === signal && last.engine === engine) {
+    return last;
+  }
+  return signal.aborted ? undefined : watchSignal(signal, engine);
+}
+
 /** `watch` is done (its signal fired, or no call uses it now). */
 function forget(watch: SignalWatch): void {
   if (lastWatch === watch) lastWatch = undefined;

@@ -27,7 +27,12 @@ import {
   watchSignal,
 } from "./_signal_watch.ts";
 
-export { SignalWatch, type Watched, watchSignal } from "./_signal_watch.ts";
+export {
+  SignalWatch,
+  type Watched,
+  watchLive,
+  watchSignal,
+} from "./_signal_watch.ts";
 
 /** The time limit that applies: the call's `timeout`, else the pool's `taskTimeout`. */
 export function limitSeconds(

@@ -258,4 +258,42 @@ describe("a frozen signal", () => {
       });
     },
   );
+
+  test(
+    "calls made from abort listeners, before and after the pool's own, reject with the reason; nothing runs",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const controller = new AbortController();
+        const signal = controller.signal;
+        const ran = latch(1);
+        const mark = (sab: SharedArrayBuffer) => {
+          Atomics.add(new Int32Array(sab), 0, 1);
+          return "ran";
+        };
+        const made: AsyncResult<unknown>[] = [];
+        // Added before the pool's listener (made by the first call).
+        signal.addEventListener("abort", () => {
+          made.push(pool.apply_async(mark, [ran], { signal }));
+        });
+        const nap = (ms: number) =>
+          new Promise((resolve) => setTimeout(() => resolve(ms), ms));
+        const running = pool.apply_async(nap, [200], { signal });
+        const queued = pool.apply_async(mark, [ran], { signal });
+        // Added after it.
+        signal.addEventListener("abort", () => {
+          made.push(pool.apply_async(mark, [ran], { signal }));
+        });
+        const reason = new Error("stop");
+        controller.abort(reason);
+        assert.equal(made.length, 2);
+        for (const call of [running, queued, ...made]) {
+          assert.equal(await deadline(rejection(call), 20, "call"), reason);
+        }
+        // Nothing of the aborted calls ran; the pool goes on.
+        assert.equal(await pool.apply(mark, [ran]), "ran");
+        assert.equal(readLatch(ran), 1);
+      });
+    },
+  );
 });
