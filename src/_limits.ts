@@ -32,6 +32,11 @@ const LIMIT_SYNONYMS: Readonly<Record<string, ResourceLimitName>> = {
   stacksize: "stackSizeMb",
 };
 
+/** "generation" and "gen" alike (`maxOldGenSizeMb`): compared shortened. */
+function gen(name: string): string {
+  return name.replace("generation", "gen");
+}
+
 /**
  * Checks `new Pool({ resourceLimits })` and returns a frozen copy holding
  * the limits given (undefined when none is).
@@ -59,7 +64,7 @@ export function resourceLimitsOption(
     if (!(names as string[]).includes(key)) {
       const fold = key.toLowerCase().replace(/[_-]/g, "");
       const close = LIMIT_SYNONYMS[fold] ??
-        names.find((name) => distance(name.toLowerCase(), fold) <= 3);
+        names.find((name) => distance(gen(name.toLowerCase()), gen(fold)) <= 3);
       const hint = close
         ? `: did you mean '${close}'?`
         : fold === "coderangesizemb"

@@ -129,6 +129,16 @@ describe("resourceLimits: checking the option", () => {
           /unexpected field 'stackSizeMB': did you mean 'stackSizeMb'\?/,
         ],
         [
+          { maxOldGenSizeMb: 64 },
+          TypeError,
+          /unexpected field 'maxOldGenSizeMb': did you mean 'maxOldGenerationSizeMb'\?/,
+        ],
+        [
+          { maxYoungGenSize: 16 },
+          TypeError,
+          /unexpected field 'maxYoungGenSize': did you mean 'maxYoungGenerationSizeMb'\?/,
+        ],
+        [
           { heap: 64 },
           TypeError,
           /unexpected field 'heap' \(it takes 'maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'stackSizeMb', in MB\)/,
