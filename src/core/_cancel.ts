@@ -14,6 +14,9 @@
  *   worker: the worker is replaced, and its other unanswered tasks run
  *   elsewhere (never blamed), but for those whose transferred buffers went
  *   with it, which reject with `WorkerLostError` ({@linkcode replaceSlot}).
+ *   With a gate, only once it is the worker's oldest unanswered task: the
+ *   results of tasks it finished before are on their way, and it is
+ *   stopped when they came (`Slot.stopAtHead`, `HeadWait`).
  * - A task of the group that finished and whose result is on its way is
  *   left alone: its result is dropped on arrival.
  *

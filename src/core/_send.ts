@@ -34,8 +34,11 @@ export const BATCH_ITEMS = 16384;
  * Sends queued tasks to the workers that have room (`window` in flight at
  * most, `maxTasks` in a worker's life), least loaded first, round-robin in
  * messages of at most {@linkcode BATCH_ITEMS} items so that every worker
- * starts early when chunks are large. Returns the refused tasks, flat
- * `[task, error, ...]`, or `undefined` when none was.
+ * starts early when chunks are large. A task with a transfer list goes
+ * only to a worker with nothing in flight, first in its message: until one
+ * is idle it waits at the queue's front, and the tasks behind it with it.
+ * Returns the refused tasks, flat `[task, error, ...]`, or `undefined` when
+ * none was.
  */
 export function dispatch(
   queue: TaskQueue,
