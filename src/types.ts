@@ -155,10 +155,12 @@ export interface ApplyOptions<R = unknown, K = unknown> {
    * `ArrayBuffer`s (or other transferables) inside `args` to move to the
    * worker instead of copying. The caller's buffers are detached. List a
    * typed array's `.buffer`, not the typed array: `TypeError` otherwise.
-   * The task then runs only on the worker it was sent to (it is never
-   * taken back for another); if that worker ends before the task ran or
-   * answered, the task rejects with `WorkerLostError` (its buffers were
-   * lost with it) instead of running again elsewhere.
+   * The task then runs only on the worker it is sent to, so it is sent
+   * only to a worker with nothing in flight (it waits in the pool's queue
+   * meanwhile, never in a worker behind another task) and never taken back;
+   * if that worker ends before the task ran or answered, the task rejects
+   * with `WorkerLostError` (its buffers were lost with it) instead of
+   * running again elsewhere.
    */
   transfer?: TransferListItem[];
   /**

@@ -26,7 +26,13 @@ import {
   TASK_TRANSFER,
 } from "../src/core/_wire.ts";
 import { WorkerLostError } from "../mod.ts";
-import { CallGroup, cancelledHead, slotsToVisit } from "../src/core/_cancel.ts";
+import {
+  abortAt,
+  CallGroup,
+  cancelledHead,
+  slotsToVisit,
+} from "../src/core/_cancel.ts";
+import { HEAD_WAIT_MS, HeadWait } from "../src/core/_head_wait.ts";
 import { Slot, TaskRecord } from "../src/core/_slot.ts";
 import { runningTask } from "../src/core/_deadline.ts";
 
@@ -371,3 +377,72 @@ test("the running task with a gate: across ordinals taken back", T, () => {
   gateClaim(slot.gate!, 4);
   assert.equal(runningTask(slot), b[1]);
 });
+
+/** A slot with a gate, ready, sent tasks 0 (plain), 1 (of `group`), 2. */
+function runningBehindFinished(group: CallGroup) {
+  const slot = new Slot(1, "PoolWorker-1", newGate());
+  slot.state = "ready";
+  const tasks = [groupTask(0), groupTask(1, group), groupTask(2)];
+  slot.trackAll(tasks);
+  gateClaim(slot.gate!, 0);
+  gateClaim(slot.gate!, 1); // 0 finished, its result on the way; 1 runs
+  group.cancelled = true;
+  return { slot, tasks };
+}
+
+test(
+  "abortAt with a gate: a cancelled task running behind a finished one stops its worker once that one answered, not before",
+  T,
+  () => {
+    const group = new CallGroup();
+    const { slot, tasks } = runningBehindFinished(group);
+    const at = abortAt(slot);
+    assert.equal(at.stop, false, "0's result is on the way");
+    assert.equal(at.later, true);
+    assert.equal(slot.stopAtHead, true);
+    assert.deepEqual(at.requeue, [tasks[2]], "2 taken back");
+    assert.equal(cancelledHead(slot), false, "0 unanswered");
+    slot.answered(); // 0's result came
+    assert.equal(cancelledHead(slot), true, "1, the oldest, runs: stop");
+  },
+);
+
+test(
+  "abortAt with a gate: a cancelled task that is the oldest unanswered, running, stops its worker at once",
+  T,
+  () => {
+    const group = new CallGroup();
+    const { slot } = runningBehindFinished(group);
+    slot.answered(); // 0's result came before the abort
+    const at = abortAt(slot);
+    assert.equal(at.stop, true);
+    assert.equal(at.later, false);
+  },
+);
+
+test(
+  "HeadWait: a worker whose results do not come is stopped after HEAD_WAIT_MS; one whose cancelled task answered is not",
+  T,
+  async () => {
+    const held = runningBehindFinished(new CallGroup()).slot;
+    const came = runningBehindFinished(new CallGroup()).slot;
+    for (const slot of [held, came]) assert.equal(abortAt(slot).later, true);
+    const stopped: Slot[] = [];
+    const wait = new HeadWait((slot) => stopped.push(slot));
+    try {
+      wait.add(held);
+      wait.add(came);
+      came.answered(); // 0
+      came.answered(); // 1, the cancelled one: it finished
+      await new Promise((resolve) => setTimeout(resolve, HEAD_WAIT_MS / 2));
+      assert.deepEqual(stopped, [], "not before HEAD_WAIT_MS");
+      for (let i = 0; i < 100 && stopped.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(stopped, [held]);
+      assert.equal(came.stopAtHead, false);
+    } finally {
+      wait.clear();
+    }
+  },
+);

@@ -14,6 +14,9 @@
  *   worker: the worker is replaced, and its other unanswered tasks run
  *   elsewhere (never blamed), but for those whose transferred buffers went
  *   with it, which reject with `WorkerLostError` ({@linkcode replaceSlot}).
+ *   With a gate, only once it is the worker's oldest unanswered task: the
+ *   results of tasks it finished before are on their way, and it is
+ *   stopped when they came (`Slot.stopAtHead`, `HeadWait`).
  * - A task of the group that finished and whose result is on its way is
  *   left alone: its result is dropped on arrival.
  *
@@ -162,58 +165,15 @@ function consider(visit: Set<Slot>, slot: Slot, last: number): void {
   visit.add(slot);
 }
 
-/**
- * Up to `want` unanswered tasks of `group` that `pick` accepts: those sent
- * to `slots` first, then those in `queue`, front first. For a group that
- * lists none of its tasks (the watch of a signal shared by many calls):
- * its tasks are found here, once, when it is aborted. It stops once `want`
- * are found; `pick` runs no user code (the tasks are settled afterwards).
- *
- * @example Usage
- * ```ts
- * import { CallGroup, tasksOf } from "./_cancel.ts";
- * import { TaskQueue } from "./_task_queue.ts";
- * import { TaskRecord } from "./_slot.ts";
- *
- * const queue = new TaskQueue();
- * const group = new CallGroup();
- * const sink = { ok() {}, fail() {}, partial() {} };
- * queue.push(new TaskRecord(1, 1, 0, [], sink, "a", undefined, group));
- * queue.push(new TaskRecord(2, 1, 0, [], sink, "b", undefined));
- * console.log(tasksOf(group, queue, [], 1, () => true).map((t) => t.ctx)); // ["a"]
- * ```
- */
-export function tasksOf(
-  group: CallGroup,
-  queue: TaskQueue,
-  slots: readonly Slot[],
-  want: number,
-  pick: (task: TaskRecord) => boolean,
-): TaskRecord[] {
-  const found: TaskRecord[] = [];
-  if (want <= 0) return found;
-  for (const slot of slots) {
-    const inflight = slot.inflight;
-    for (let i = 0; i < inflight.size; i++) {
-      const task = inflight.at(i)!;
-      if (task.group === group && pick(task)) {
-        if (found.push(task) >= want) return found;
-      }
-    }
-  }
-  for (let i = 0; i < queue.size; i++) {
-    const task = queue.at(i)!;
-    if (task.group === group && pick(task)) {
-      if (found.push(task) >= want) return found;
-    }
-  }
-  return found;
-}
-
 /** What aborting does at one worker: see {@linkcode abortAt}. */
 export interface AbortAtSlot {
   /** The worker runs a cancelled task: stop and replace it. */
   stop: boolean;
+  /**
+   * It runs a cancelled task behind finished ones whose results are on
+   * the way: stop it once they came (`Slot.stopAtHead` is set).
+   */
+  later: boolean;
   /** Tasks taken back that are not cancelled: queue them again, first. */
   requeue: TaskRecord[];
   /** Cancelled tasks taken back: drop them. */
@@ -222,10 +182,13 @@ export interface AbortAtSlot {
 
 /**
  * Takes back the unstarted tasks of `slot` (through its gate; none
- * without; never one that transferred buffers), and tells whether the task
- * it runs now is cancelled: with a gate, its last started unanswered task;
- * without, its oldest unanswered one. The worker's other unanswered tasks
- * stay in `slot.inflight` (to be queued again if it is stopped).
+ * without; never one that transferred buffers), and tells whether to stop
+ * the worker: its oldest unanswered task is cancelled and, with a gate,
+ * is the one it runs (or, kept for its buffers, has not started). With a
+ * gate, a cancelled task it runs behind finished ones is stopped `later`,
+ * once their results came: stopping it now would lose them. The worker's
+ * other unanswered tasks stay in `slot.inflight` (to be queued again if it
+ * is stopped).
  *
  * @example Usage
  * ```ts
@@ -241,24 +204,24 @@ export function abortAt(slot: Slot): AbortAtSlot {
   for (const task of slot.revokeUnstarted()) {
     (isCancelled(task) ? dropped : requeue).push(task);
   }
-  // With a gate: the last one it claimed (or that just finished, its result
-  // on the way: stopping it then costs a re-run), maybe before kept ones.
-  const running = slot.gate === undefined
-    ? slot.inflight.peek()
-    : runningTask(slot);
-  return {
-    stop: running !== undefined && isCancelled(running),
-    requeue,
-    dropped,
-  };
+  const stop = headStops(slot);
+  let later = false;
+  if (!stop && slot.gate !== undefined) {
+    const running = runningTask(slot);
+    if (running !== undefined && isCancelled(running)) {
+      later = slot.stopAtHead = true;
+    }
+  }
+  return { stop, later, requeue, dropped };
 }
 
 /**
- * For a worker without a gate, after it answered: whether its oldest
- * unanswered task (the one it runs now) is cancelled, so that it must be
- * replaced. With a gate, aborting took those tasks back, but for those a
- * revocation kept (`Slot.keeps`: they transferred buffers): whether the
- * one it runs now is such a task, of an aborted call; else `false`.
+ * After `slot` answered: whether to stop it now ({@linkcode abortAt}'s
+ * rule). Without a gate: its oldest unanswered task (the one it runs now)
+ * is cancelled. With a gate, only for a worker an abort left cancelled
+ * tasks it could not take back (`Slot.stopAtHead`, or kept ones:
+ * `Slot.keeps`): its oldest unanswered task is cancelled and it runs it or
+ * has not started it; else `false`.
  *
  * @example Usage
  * ```ts
@@ -270,12 +233,23 @@ export function abortAt(slot: Slot): AbortAtSlot {
  */
 export function cancelledHead(slot: Slot): boolean {
   if (slot.gate !== undefined) {
-    if (!slot.holdsKept()) return false;
-    const running = runningTask(slot);
-    return running !== undefined && isCancelled(running);
+    if (!slot.stopAtHead && !slot.holdsKept()) return false;
+    if (slot.inflight.size === 0) return slot.stopAtHead = false;
   }
-  const task = slot.inflight.peek();
-  return task !== undefined && isCancelled(task);
+  return headStops(slot);
+}
+
+/**
+ * Whether `slot`'s oldest unanswered task is cancelled and, with a gate,
+ * not finished: the last one it started, or not started (kept), so that
+ * every result before it came and stopping the worker loses none.
+ */
+function headStops(slot: Slot): boolean {
+  const head = slot.inflight.peek();
+  if (head === undefined || !isCancelled(head)) return false;
+  if (slot.gate === undefined) return true;
+  const running = runningTask(slot);
+  return running === undefined || running === head;
 }
 
 /**
@@ -323,6 +297,7 @@ export function abortGroup(
   queue: TaskQueue,
   registry: Registry,
   remove: (slot: Slot) => void,
+  later: (slot: Slot) => void = () => {},
 ): unknown[] {
   queue.cancel(group);
   const stranded: unknown[] = [];
@@ -332,7 +307,8 @@ export function abortGroup(
       cancelTasks(slot, queue, registry); // its other tasks run on
       continue;
     }
-    const { stop, requeue, dropped } = abortAt(slot);
+    const { stop, later: wait, requeue, dropped } = abortAt(slot);
+    if (wait) later(slot);
     for (const task of dropped) registry.release(task.fid);
     queue.dropped += dropped.length;
     queue.prependAll(requeue);
@@ -356,6 +332,9 @@ export function abortGroup(
 
 /** What happened to a worker {@linkcode replaceSlot} stopped. */
 const STOPPED = "was stopped (it ran a task of an aborted or timed-out call)";
+/** The same, stopped before it started that task (kept for its buffers). */
+const STOPPED_NEXT =
+  "was stopped (its next task was of an aborted or timed-out call)";
 
 /**
  * Terminates the worker of `slot` (already out of the engine's list): its
@@ -380,7 +359,12 @@ export function replaceSlot(
   registry: Registry,
 ): unknown[] {
   void slot.stop();
+  slot.stopAtHead = false;
   const started = slot.started();
+  const head = slot.inflight.peek();
+  const what = head === undefined || started < 0 || head.ordinal < started
+    ? STOPPED
+    : STOPPED_NEXT;
   const requeue: TaskRecord[] = [];
   const stranded: unknown[] = [];
   for (const task of slot.inflight.drain()) {
@@ -388,7 +372,7 @@ export function replaceSlot(
       registry.release(task.fid);
       queue.dropped++;
     } else if (movedAway(task)) {
-      const error = strandedError(slot.name, STOPPED, task.ordinal < started);
+      const error = strandedError(slot.name, what, task.ordinal < started);
       stranded.push(task, error);
     } else requeue.push(task);
   }

@@ -1,13 +1,15 @@
 // This module is browser compatible.
 /**
- * Stopping single tasks of a worker that runs several at once (a cluster
- * slot): see {@linkcode cancelTasks}.
+ * Finding the tasks of one call ({@linkcode tasksOf}), and stopping single
+ * tasks of a worker that runs several at once (a cluster slot): see
+ * {@linkcode cancelTasks}.
  *
  * @module
  */
 
+import type { CallGroup } from "./_cancel.ts";
 import type { Registry } from "./_registry.ts";
-import type { Slot } from "./_slot.ts";
+import type { Slot, TaskRecord } from "./_slot.ts";
 import type { TaskQueue } from "./_task_queue.ts";
 
 /**
@@ -52,4 +54,53 @@ export function cancelTasks(
     // a custom handle's fault: those calls are settled all the same
   }
   return seqs.length;
+}
+
+/**
+ * Up to `want` unanswered tasks of `group` that `pick` accepts: those sent
+ * to `slots` first, then those in `queue`, front first. For a group that
+ * lists none of its tasks (the watch of a signal shared by many calls):
+ * its tasks are found here, once, when it is aborted. It stops once `want`
+ * are found; `pick` runs no user code (the tasks are settled afterwards).
+ *
+ * @example Usage
+ * ```ts
+ * import { CallGroup } from "./_cancel.ts";
+ * import { tasksOf } from "./_cancel_tasks.ts";
+ * import { TaskQueue } from "./_task_queue.ts";
+ * import { TaskRecord } from "./_slot.ts";
+ *
+ * const queue = new TaskQueue();
+ * const group = new CallGroup();
+ * const sink = { ok() {}, fail() {}, partial() {} };
+ * queue.push(new TaskRecord(1, 1, 0, [], sink, "a", undefined, group));
+ * queue.push(new TaskRecord(2, 1, 0, [], sink, "b", undefined));
+ * console.log(tasksOf(group, queue, [], 1, () => true).map((t) => t.ctx)); // ["a"]
+ * ```
+ */
+export function tasksOf(
+  group: CallGroup,
+  queue: TaskQueue,
+  slots: readonly Slot[],
+  want: number,
+  pick: (task: TaskRecord) => boolean,
+): TaskRecord[] {
+  const found: TaskRecord[] = [];
+  if (want <= 0) return found;
+  for (const slot of slots) {
+    const inflight = slot.inflight;
+    for (let i = 0; i < inflight.size; i++) {
+      const task = inflight.at(i)!;
+      if (task.group === group && pick(task)) {
+        if (found.push(task) >= want) return found;
+      }
+    }
+  }
+  for (let i = 0; i < queue.size; i++) {
+    const task = queue.at(i)!;
+    if (task.group === group && pick(task)) {
+      if (found.push(task) >= want) return found;
+    }
+  }
+  return found;
 }

@@ -27,8 +27,9 @@ import {
   type CallGroup,
   cancelledHead,
   replaceSlot,
-  tasksOf,
 } from "./_cancel.ts";
+import { tasksOf } from "./_cancel_tasks.ts";
+import { HeadWait } from "./_head_wait.ts";
 import { TaskQueue } from "./_task_queue.ts";
 import { Window } from "./_window.ts";
 import { StartLimits } from "./_deadline.ts";
@@ -79,6 +80,12 @@ export class Engine {
   /** Time limits from a task's start (`apply`'s `timeout`). */
   readonly limits: StartLimits = new StartLimits(() => this.#slots);
   #startFlag = 0; // TASK_STARTED for an unordered adapter: see StartLimits
+  /** Bounds the wait of a worker an abort stops once results came. */
+  #headWait = new HeadWait((slot) => {
+    this.#workers.replaceLater(slot); // hands out work on the next turn
+    this.#failAll(replaceSlot(slot, this.#queue, this.registry));
+    this.#maybeFinish();
+  });
 
   /** @param options Engine settings. */
   constructor(options: EngineOptions) {
@@ -211,7 +218,9 @@ export class Engine {
     // A stopped worker is replaced on the next turn, not at once (a task
     // whose buffers went with it rejects: it cannot run elsewhere).
     const replace = (slot: Slot) => this.#workers.replaceLater(slot);
-    this.#failAll(abortGroup(group, this.#queue, this.registry, replace));
+    const later = (slot: Slot) => this.#headWait.add(slot);
+    const queue = this.#queue;
+    this.#failAll(abortGroup(group, queue, this.registry, replace, later));
     if (this.#queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
   }
@@ -389,6 +398,7 @@ export class Engine {
 
   #stopWorkers(): Promise<void> {
     this.limits.stop();
+    this.#headWait.clear();
     clearTimeout(this.#balanceTimer);
     this.#stopping ??= this.#workers.stop().then(() => this.#resolveJoin());
     return this.#stopping;

@@ -34,8 +34,11 @@ export const BATCH_ITEMS = 16384;
  * Sends queued tasks to the workers that have room (`window` in flight at
  * most, `maxTasks` in a worker's life), least loaded first, round-robin in
  * messages of at most {@linkcode BATCH_ITEMS} items so that every worker
- * starts early when chunks are large. Returns the refused tasks, flat
- * `[task, error, ...]`, or `undefined` when none was.
+ * starts early when chunks are large. A task with a transfer list goes
+ * only to a worker with nothing in flight, first in its message: until one
+ * is idle it waits at the queue's front, and the tasks behind it with it.
+ * Returns the refused tasks, flat `[task, error, ...]`, or `undefined` when
+ * none was.
  */
 export function dispatch(
   queue: TaskQueue,
@@ -83,6 +86,12 @@ export function dispatch(
         (refused ??= []).push(...sent.refused);
         share.count -= sent.count;
       } else share.count -= sent;
+      // A task with a transfer list at the front waits for an idle worker
+      // (see send): this one, now busy, takes nothing more in this round.
+      const front = queue.at(0);
+      if (front?.transfer !== undefined && waitsForIdle(front, slot)) {
+        share.count = 0;
+      }
       if (share.count > 0) more = true;
       if (queue.size === 0) break;
     }
@@ -118,6 +127,21 @@ export function send(
       queue.dropped++;
       continue;
     }
+    if (task.transfer) {
+      if (waitsForIdle(task, slot)) {
+        if (k > 0 || slot.inflight.size > 0) {
+          // Never queued in a worker behind another task (which an abort
+          // may stop the worker for, or which may kill it): it waits here,
+          // at the front, for a worker with nothing in flight.
+          queue.unshift(task);
+          taken--;
+          break;
+        }
+        // Its buffers go to this worker for good: the gate never revokes it.
+        if (slot.gate !== undefined) task.mode |= TASK_TRANSFER;
+      }
+      (transfer ??= []).push(...task.transfer);
+    }
     const { fid, mode } = task;
     const m = mode & MODE_MASK; // taskMode(mode), inline: once per task
     items += m === MODE_MAP || m === MODE_STARMAP
@@ -128,13 +152,6 @@ export function send(
       if (!slot.known.has(fid)) {
         slot.known.add(fid);
         putDefine(defs ??= [], fid, registry.spec(fid)!);
-      }
-    }
-    if (task.transfer) {
-      (transfer ??= []).push(...task.transfer);
-      // Its buffers go to this worker for good: the gate never revokes it.
-      if (slot.gate !== undefined && task.transfer.length > 0) {
-        task.mode |= TASK_TRANSFER;
       }
     }
     batch[k++] = task;
@@ -198,6 +215,17 @@ export function send(
   }
   slot.trackAll(batch);
   return taken;
+}
+
+/**
+ * Whether `task` (with a transfer list) moves objects to `slot`'s worker
+ * for good, so that it is sent there only as the first task of a message
+ * to a worker with nothing in flight: its buffers then never wait behind
+ * another task, in a worker an abort may stop. Not for a slot that may run
+ * its tasks at once (`Slot.unordered`, a cluster's): its adapter copies.
+ */
+function waitsForIdle(task: TaskRecord, slot: Slot): boolean {
+  return task.transfer!.length > 0 && !slot.unordered;
 }
 
 /**

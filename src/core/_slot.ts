@@ -172,6 +172,12 @@ export class Slot {
    */
   keeps = false;
   /**
+   * With a gate: it runs a task of an aborted call behind unanswered ones
+   * that finished (their results on the way): it is stopped once that task
+   * is its oldest unanswered one (`cancelledHead`), not before.
+   */
+  stopAtHead = false;
+  /**
    * Without a gate: its unanswered tasks of aborted calls behind the one
    * it runs (they wait in the worker until their turn; `pool.stats()`
    * leaves them out of `queued`).
