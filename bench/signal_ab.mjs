@@ -3,6 +3,7 @@
 // (also bun). Medians of paired ratios with 95% bootstrap intervals.
 // Asserts nothing.
 import process from "node:process";
+import { intervals, median } from "./_interval.mjs";
 const A = await import(process.argv[2]), B = await import(process.argv[3]);
 const N = Number(process.env.N ?? 100000), R = Number(process.env.R ?? 101);
 const tiny = (x) => x + 1;
@@ -46,18 +47,8 @@ for (let r = 0; r < R; r++) {
   }
   for (const [k, p, sig] of o) T[k].push(await run(p, sig));
 }
-const med = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
-let seed = 7;
-const rand = () =>
-  (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const ci = (xs) => {
-  const ms = [];
-  for (let b = 0; b < 1000; b++) {
-    ms.push(med(Array.from(xs, () => xs[Math.floor(rand() * xs.length)])));
-  }
-  ms.sort((p, q) => p - q);
-  return [ms[25], ms[974]];
-};
+const med = median;
+const ci = intervals(7);
 const show = (name, xs) => {
   const [lo, hi] = ci(xs);
   const f = (v) => ((v - 1) * 100).toFixed(1) + "%";

@@ -5,6 +5,7 @@
 // Alternated rounds (which goes first alternates too); medians and the
 // median of each round's ratio. Asserts nothing.
 import process from "node:process";
+import { intervals, median } from "./_interval.mjs";
 const { Pool } = await import(process.argv[2] ?? "../mod.ts");
 const N = Number(process.env.N ?? 100000), R = Number(process.env.R ?? 11);
 const tiny = (x) => x + 1;
@@ -49,21 +50,11 @@ for (let r = 0; r < R; r++) {
   B.push(g);
   for (let k = 0; k < 3; k++) D[k].push(g[k] / n[k]);
 }
-const med = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+const med = median;
+const ci = intervals(12345);
 const col = (xs, k) => med(xs.map((x) => x[k])).toFixed(0);
-// The median ratio and a 95% bootstrap interval of it (fixed seed), and
-// the ratio of the sums (all rounds of one mode against the other).
-let seed = 12345;
-const rand = () =>
-  (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-const ci = (xs) => {
-  const ms = [];
-  for (let b = 0; b < 1000; b++) {
-    ms.push(med(Array.from(xs, () => xs[Math.floor(rand() * xs.length)])));
-  }
-  ms.sort((p, q) => p - q);
-  return [ms[25], ms[974]];
-};
+// The median ratio and a 95% bootstrap interval of it, and the ratio of
+// the sums (all rounds of one mode against the other).
 const sum = (xs, k) => xs.reduce((t, x) => t + x[k], 0);
 const pc = (r) => `${((r - 1) * 100).toFixed(1)}%`;
 const pct = (k) => {

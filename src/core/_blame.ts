@@ -152,10 +152,9 @@ export function movedAway(
   if (list === undefined) return false;
   for (const item of list) {
     if (!(item instanceof ArrayBuffer)) return true;
-    // `detached` is ES2024; before it, a detached buffer has no bytes.
-    if ((item as { detached?: boolean }).detached ?? item.byteLength === 0) {
-      return true;
-    }
+    // `detached` (ES2024) is on every supported runtime; where it is not,
+    // moved is assumed (an empty buffer may never have been moved).
+    if ((item as { detached?: boolean }).detached ?? true) return true;
   }
   return false;
 }
