@@ -317,6 +317,15 @@ export function applyOptions(
           `Cannot call ${method}() as 'transfer' lists a ${item.constructor.name}, which cannot be transferred: list its buffer (view.buffer) instead`,
         );
       }
+      const proto = Object.getPrototypeOf(item);
+      if (proto === Object.prototype || proto === null || Array.isArray(item)) {
+        // A common slip: the arguments listed instead of their buffers.
+        throw new TypeError(
+          `Cannot call ${method}() as 'transfer' lists ${
+            Array.isArray(item) ? "an array" : "a plain object"
+          }, which cannot be transferred: list the ArrayBuffers (and MessagePorts, ...) inside the arguments, not the arguments themselves`,
+        );
+      }
     }
     parsed.transfer = transfer as TransferListItem[];
   }

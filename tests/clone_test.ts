@@ -214,6 +214,33 @@ describe("Arguments and results cross by structured clone", () => {
   );
 
   test(
+    "Pool.apply() with something not transferable in transfer rejects naming 'transfer'",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        for (const item of [new Map(), new Date(0)]) {
+          const buffer = new ArrayBuffer(8);
+          const error = await deadline(
+            pool.apply((b: ArrayBuffer) => b.byteLength, [buffer], {
+              transfer: [buffer, item as never],
+            }).then(() => undefined, (e: unknown) => e),
+            20,
+            "apply",
+          );
+          assert.ok(error instanceof TypeError, `${item}: ${error}`);
+          assert.match(error.message, /'transfer'/);
+          assert.match(error.message, /transferable/);
+        }
+        // the pool goes on
+        assert.equal(
+          await deadline(pool.apply((x: number) => x + 1, [1]), 20, "apply"),
+          2,
+        );
+      });
+    },
+  );
+
+  test(
     "Pool.apply() shares a SharedArrayBuffer with the worker",
     T,
     async () => {

@@ -203,9 +203,13 @@ export function send(
         refused.push(
           task,
           new TypeError(
-            `Cannot send task arguments to a worker as structured clone cannot copy them: ${
-              errorText(error)
-            }; pass plain data (no functions, symbols or class instances)`,
+            task.transfer === undefined
+              ? `Cannot send task arguments to a worker as structured clone cannot copy them: ${
+                errorText(error)
+              }; pass plain data (no functions, symbols or class instances)`
+              : `Cannot send task arguments to a worker as structured clone cannot copy or move them: ${
+                errorText(error)
+              }; pass plain data (no functions, symbols or class instances), and list in 'transfer' only transferable objects (ArrayBuffer, MessagePort, ...), each at most once, and none already detached`,
             { cause: error },
           ),
         );
