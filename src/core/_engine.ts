@@ -19,7 +19,7 @@ import { type SlotInit, Workers } from "./_workers.ts";
 import { deathLoop, diedStarting, fruitless, sentence } from "./_blame.ts";
 import { Registry } from "./_registry.ts";
 import { dispatch, planSteal } from "./_send.ts";
-import { routeResults, type Tally } from "./_route.ts";
+import { failTasks, routeResults, type Tally } from "./_route.ts";
 import { routeNotes } from "./_notes.ts";
 import { countStats, type PoolStats } from "./_stats.ts";
 import {
@@ -221,7 +221,7 @@ export class Engine {
     const later = (slot: Slot) => this.#headWait.add(slot);
     const queue = this.#queue;
     this.#failAll(abortGroup(group, queue, this.registry, replace, later));
-    if (this.#queue.size > 0) this.#dispatchSoon();
+    if (queue.size > 0) this.#dispatchSoon();
     this.#maybeFinish();
   }
 
@@ -307,18 +307,17 @@ export class Engine {
     if (this.#state === "terminate") return;
     const tasks = slot.inflight.drain(); // none started if it died starting
     const verdict = sentence(tasks, starting ? 0 : started, slot.name, info);
-    const { requeue, lost } = verdict;
     this.#failAll(verdict.stranded); // not blamed: their buffers went with it
-    this.#queue.prependAll(requeue); // a #break rejects them with the queue
+    this.#queue.prependAll(verdict.requeue); // a #break rejects them with it
     if (starting) {
       this.#workers.notStarted(slot.id, info, false);
       return this.#dispatch();
     }
-    this.#deaths = lost.length > 0 ? 0 : this.#deaths + 1;
+    this.#deaths = verdict.lost.length > 0 ? 0 : this.#deaths + 1;
     if (fruitless(this.#deaths, this.#opts.processes)) {
       return this.#break(deathLoop(slot.name, info, this.#deaths));
     }
-    this.#failAll(lost);
+    this.#failAll(verdict.lost);
     if (this.#broken === undefined) {
       this.#workers.replace();
       this.#dispatch();
@@ -356,18 +355,9 @@ export class Engine {
     }
   }
 
-  /** {@linkcode Engine.#fail} for each of flat `[task, error, ...]`. */
+  /** Settles each task of flat `[task, error, ...]`: {@linkcode failTasks}. */
   #failAll(failed: readonly unknown[]): void {
-    for (let i = 0; i < failed.length; i += 2) {
-      this.#fail(failed[i] as TaskRecord, failed[i + 1]);
-    }
-  }
-
-  /** Settles `task` with `error` on this side. */
-  #fail(task: TaskRecord, error: unknown): void {
-    this.#tally.failed++;
-    task.sink.fail(task.ctx, task.progressFailed ? task.progressError : error);
-    this.registry.release(task.fid);
+    failTasks(failed, this.#tally, this.registry);
   }
 
   #break(error: Error): void {
@@ -378,11 +368,11 @@ export class Engine {
   }
 
   #rejectAll(makeError: () => unknown): void {
-    const tasks = this.#queue.drain();
-    for (const slot of this.#slots) {
-      for (const task of slot.inflight.drain()) tasks.push(task);
-    }
-    for (const task of tasks) this.#fail(task, makeError());
+    const failed: unknown[] = [];
+    const each = (task: TaskRecord) => failed.push(task, makeError());
+    this.#queue.drain().forEach(each);
+    for (const slot of this.#slots) slot.inflight.drain().forEach(each);
+    this.#failAll(failed);
     this.#inputs.abortAll(makeError);
   }
 

@@ -156,3 +156,23 @@ export function routeResults(
   if (inflight.size === 0) slot.handle?.unref?.(); // idle now
   return n;
 }
+
+/**
+ * Settles each task of flat `[task, error, ...]` with its error on this
+ * side (or with its `onProgress`'s error, which wins), counted as failed.
+ */
+export function failTasks(
+  failed: readonly unknown[],
+  tally: Tally,
+  registry: Registry,
+): void {
+  for (let i = 0; i < failed.length; i += 2) {
+    const task = failed[i] as TaskRecord;
+    tally.failed++;
+    task.sink.fail(
+      task.ctx,
+      task.progressFailed ? task.progressError : failed[i + 1],
+    );
+    registry.release(task.fid);
+  }
+}
