@@ -3,7 +3,8 @@
 // P: the pool's size (2); SHARED=1: one options object for every call
 // (what the library costs without the caller's { signal } per call).
 // Alternated rounds (which goes first alternates too); medians and the
-// median of each round's ratio. Asserts nothing.
+// median of each round's ratio. JSON=1: one JSON line (bench/signal_runs.mjs
+// runs this in several processes). Asserts nothing.
 import process from "node:process";
 import { intervals, median } from "./_interval.mjs";
 const { Pool } = await import(process.argv[2] ?? "../mod.ts");
@@ -68,13 +69,36 @@ const rt = typeof Bun !== "undefined"
   : typeof Deno !== "undefined"
   ? "deno " + Deno.version.deno
   : "node " + process.version;
-console.log(
-  `${rt} R=${R}: ${
-    hasThread ? "main-thread" : "process(no threadCpuUsage)"
-  } CPU none ${col(A, 0)} signal ${col(B, 0)} ms (${pct(0)}) | total CPU none ${
-    col(A, 1)
-  } signal ${col(B, 1)} ms (${pct(1)}) | wall none ${col(A, 2)} signal ${
-    col(B, 2)
-  } ms (${pct(2)})`,
-);
+if (process.env.JSON === "1") {
+  // For bench/signal_runs.mjs: each measure's medians, ratio, interval, sums.
+  const m = (k) => {
+    const [lo, hi] = ci(D[k]);
+    return {
+      none: Number(col(A, k)),
+      signal: Number(col(B, k)),
+      median: med(D[k]) - 1,
+      lo: lo - 1,
+      hi: hi - 1,
+      sums: sum(B, k) / sum(A, k) - 1,
+    };
+  };
+  console.log(JSON.stringify({
+    runtime: rt,
+    R,
+    threadCpu: hasThread,
+    main: m(0),
+    total: m(1),
+    wall: m(2),
+  }));
+} else {
+  console.log(
+    `${rt} R=${R}: ${
+      hasThread ? "main-thread" : "process(no threadCpuUsage)"
+    } CPU none ${col(A, 0)} signal ${col(B, 0)} ms (${
+      pct(0)
+    }) | total CPU none ${col(A, 1)} signal ${col(B, 1)} ms (${
+      pct(1)
+    }) | wall none ${col(A, 2)} signal ${col(B, 2)} ms (${pct(2)})`,
+  );
+}
 await pool.terminate();
