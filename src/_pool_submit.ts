@@ -76,14 +76,29 @@ function beginMap(
 
 /** Throws "Pool not running" unless the pool accepts work. */
 export function checkRunning(state: PoolState, method: string): void {
-  const s = state.engine.state;
-  if (s !== "run") {
-    throw new Error(
-      `Pool not running: cannot call ${method}() after ${
-        s === "close" ? "close()" : "terminate()"
-      }; create a new Pool`,
-    );
-  }
+  if (state.engine.state !== "run") throw notRunning(method, state);
+}
+
+/**
+ * The error of a call on a pool that no longer accepts work. Apart from
+ * the checks (here and below) so that they stay short: V8 inlines a
+ * limited amount of code into each submitting call.
+ */
+function notRunning(method: string, state: PoolState): Error {
+  return new Error(
+    `Pool not running: cannot call ${method}() after ${
+      state.engine.state === "close" ? "close()" : "terminate()"
+    }; create a new Pool`,
+  );
+}
+
+/** The error of `apply` arguments that are not an array. */
+function notArgs(method: string, args: unknown): TypeError {
+  return new TypeError(
+    `Cannot call ${method}() as 'args' must be an array of arguments: received ${
+      received(args)
+    }; wrap a single argument as [x]`,
+  );
 }
 
 /**
@@ -110,13 +125,7 @@ export function submitApply(
   const engine = state.engine;
   const fid = engine.registry.fidFor(fn, describeTask);
   const list = args ?? [];
-  if (!Array.isArray(list)) {
-    throw new TypeError(
-      `Cannot call ${method}() as 'args' must be an array of arguments: received ${
-        received(args)
-      }; wrap a single argument as [x]`,
-    );
-  }
+  if (!Array.isArray(list)) throw notArgs(method, args);
   if (state.taskTimeout === undefined) {
     if (options === undefined) {
       // The usual tiny call: nothing to parse or watch (kept short for JITs).

@@ -337,6 +337,21 @@ export function watchLive(
   if (last !== undefined && last.signal === signal && last.engine === engine) {
     return last;
   }
+  return watchOther(signal, engine);
+}
+
+/**
+ * {@linkcode watchLive} for a signal other than the last one's. Apart, so
+ * that V8 inlines its `aborted` getter here, not into the caller: a program
+ * that passed a new signal per call for a while (each aborted) otherwise got
+ * the getter inlined into the submitting path in place of the engine's
+ * `submit` (Node 24, `--trace-turbo-inlining`), and a shared signal then
+ * cost it twice as much.
+ */
+function watchOther(
+  signal: AbortSignal,
+  engine: Engine,
+): SignalWatch | undefined {
   return signal.aborted ? undefined : watchSignal(signal, engine);
 }
 

@@ -161,11 +161,7 @@ export class Engine {
     group?: CallGroup,
   ): void {
     if (this.#state === "terminate" || this.#broken) {
-      this.#tally.failed++;
-      return sink.fail(
-        ctx,
-        this.#state === "terminate" ? abortError() : this.#broken,
-      );
+      return this.#deny(sink, ctx);
     }
     if (group !== undefined && group.cancelled) {
       this.#tally.failed++; // its call was aborted: settled so
@@ -184,11 +180,16 @@ export class Engine {
       group,
     );
     queue.push(task);
-    if (
-      queue.size >= EAGER_DISPATCH && (queue.size & (EAGER_DISPATCH - 1)) === 0
-    ) {
-      this.#dispatch(); // a long burst: start the workers on it now
+    const n = queue.size; // a long burst: start the workers on it now
+    if (n >= EAGER_DISPATCH && (n & (EAGER_DISPATCH - 1)) === 0) {
+      this.#dispatch();
     } else this.#dispatchSoon();
+  }
+
+  /** Rejects a submission the pool cannot run (apart: `submit` stays short). */
+  #deny(sink: TaskSink, ctx: unknown): void {
+    this.#tally.failed++;
+    sink.fail(ctx, this.#state === "terminate" ? abortError() : this.#broken);
   }
 
   /** Dispatches on the next microtask (once for a burst of calls). */
@@ -324,8 +325,6 @@ export class Engine {
     }
     this.#maybeFinish();
   }
-
-  // ---- dispatch and stealing ---------------------------------------------
 
   #dispatch(): void {
     if (this.#queue.size === 0 || this.#state === "terminate") return;
