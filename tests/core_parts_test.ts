@@ -26,12 +26,9 @@ import {
   TASK_TRANSFER,
 } from "../src/core/_wire.ts";
 import { WorkerLostError } from "../mod.ts";
-import {
-  abortAt,
-  CallGroup,
-  cancelledHead,
-  slotsToVisit,
-} from "../src/core/_cancel.ts";
+import { abortAt, CallGroup, cancelledHead } from "../src/core/_cancel.ts";
+import { countStarted, slotsToVisit } from "../src/core/_cancel_tasks.ts";
+import { countStats } from "../src/core/_stats.ts";
 import { HEAD_WAIT_MS, HeadWait } from "../src/core/_head_wait.ts";
 import { Slot, TaskRecord } from "../src/core/_slot.ts";
 import { runningTask } from "../src/core/_deadline.ts";
@@ -261,6 +258,28 @@ test("a call group visits every worker where its last task is unanswered", () =>
   const visit = slotsToVisit(group);
   assert.deepEqual([...visit].map((s) => s.id).sort(), [1, 2]);
   assert.equal(slotsToVisit(group).size, 0, "forgotten once visited");
+});
+
+test("aborting counts at once the group's tasks a worker started and has not answered", () => {
+  const group = new CallGroup();
+  const gate = newGate();
+  const slot = new Slot(1, "PoolWorker-1", gate);
+  slot.state = "ready";
+  // Two of the group, then two of another call; the worker has started
+  // all four (0 and 1 finished, their results on the way; it runs 3).
+  const tasks = [groupTask(1, group), groupTask(2, group), groupTask(3)];
+  slot.trackAll([...tasks, groupTask(4)]);
+  for (let o = 0; o < 4; o++) assert.equal(gateClaim(gate, o), true);
+  const finished: Slot[] = [];
+  assert.equal(slotsToVisit(group, finished).size, 0, "nothing to stop");
+  assert.deepEqual(finished, [slot], "but its started tasks are counted");
+  group.cancelled = true;
+  countStarted(slot, group);
+  assert.equal(slot.cancelledRun, 2);
+  assert.deepEqual(tasks.map((t) => t.counted), [true, true, false]);
+  const stats = countStats(1, 0, [slot], { completed: 0, failed: 0 });
+  assert.equal(stats.failed, 2, JSON.stringify(stats));
+  assert.equal(stats.running, 1, JSON.stringify(stats));
 });
 
 test("the running task: the oldest unanswered without a gate, once ready", () => {

@@ -180,6 +180,52 @@ describe("pool.stats() with signal and timeout", () => {
   );
 });
 
+describe("pool.stats() right after an abort", () => {
+  // A tester's finding: tasks the worker had run ahead (their results on
+  // the way) and the one it ran were missing from `failed`, and `running`
+  // stayed 1, until the stopped worker's replacement was up (0-73 ms).
+  for (const n of [20, 2000]) {
+    test(
+      `${n} tiny tasks sent ahead, aborted: counted as failed at once, none running`,
+      T,
+      async () => {
+        await withPool({ processes: 1 }, async (pool) => {
+          await deadline(pool.apply(() => 0), 20, "warm-up");
+          for (let round = 0; round < 3; round++) {
+            const before = pool.stats();
+            const c = new AbortController();
+            const calls = Array.from(
+              { length: n },
+              (_, i) =>
+                pool.apply(
+                  (x: number) => {
+                    const end = Date.now() + 0.2;
+                    while (Date.now() < end) { /* busy */ }
+                    return x;
+                  },
+                  [i],
+                  { signal: c.signal },
+                ).then(() => 1, () => 0),
+            );
+            await sleep(5);
+            c.abort();
+            const outcomes = await deadline(Promise.all(calls), 20, "calls");
+            const ok = outcomes.reduce((a: number, b) => a + b, 0);
+            const s = pool.stats();
+            const label = `round ${round}: ${ok} fulfilled, ${
+              JSON.stringify(s)
+            }`;
+            assert.equal(s.running, 0, label);
+            assert.equal(s.queued, 0, label);
+            assert.equal(s.completed - before.completed, ok, label);
+            assert.equal(s.failed - before.failed, n - ok, label);
+          }
+        });
+      },
+    );
+  }
+});
+
 describe("a result after its time ran out", () => {
   test(
     "apply: rejects with TimeoutError when this thread was blocked past the limit",

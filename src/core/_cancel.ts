@@ -31,13 +31,12 @@
  * @module
  */
 
-import { cancelTasks } from "./_cancel_tasks.ts";
+import { cancelTasks, countStarted, slotsToVisit } from "./_cancel_tasks.ts";
 import { movedAway, strandedError } from "./_blame.ts";
 import { runningTask } from "./_deadline.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { TaskQueue } from "./_task_queue.ts";
-import { CONTROL_GATE, gateNext } from "./_wire.ts";
 
 /**
  * The tasks of one call that can be stopped together. Only calls with a
@@ -126,43 +125,6 @@ export class CallGroup {
     }
     last[i] = task.ordinal;
   }
-}
-
-/**
- * The live workers holding tasks of `group` (just cancelled) that aborting
- * must visit: those where the last task of the group sent there is still
- * unanswered, but a worker with a gate where it has finished (its result on
- * the way). Forgets the group's workers; never scans a worker's queue.
- *
- * @example Usage
- * ```ts
- * import { CallGroup, slotsToVisit } from "./_cancel.ts";
- *
- * console.log(slotsToVisit(new CallGroup()).size); // 0: nothing in flight
- * ```
- */
-export function slotsToVisit(group: CallGroup): Set<Slot> {
-  const visit = new Set<Slot>();
-  if (group.slot !== undefined) consider(visit, group.slot, group.lastOrdinal);
-  const slots = group.slots ?? [];
-  const last = group.lastOrdinals ?? [];
-  for (let i = 0; i < slots.length; i++) consider(visit, slots[i], last[i]);
-  group.slot = group.slots = group.lastOrdinals = undefined;
-  group.lastOrdinal = -1;
-  return visit;
-}
-
-/** Adds `slot` to `visit` if its task of ordinal `last` may be unfinished. */
-function consider(visit: Set<Slot>, slot: Slot, last: number): void {
-  if (!slot.live) return;
-  const head = slot.inflight.peek();
-  if (head === undefined || last < head.ordinal) return; // all answered
-  const gate = slot.gate;
-  if (gate !== undefined && Atomics.load(gate, CONTROL_GATE) >= 0) {
-    // A finished task is left alone; its result is dropped on arrival.
-    if (last < gateNext(gate) - 1) return;
-  }
-  visit.add(slot);
 }
 
 /** What aborting does at one worker: see {@linkcode abortAt}. */
@@ -301,7 +263,8 @@ export function abortGroup(
 ): unknown[] {
   queue.cancel(group);
   const stranded: unknown[] = [];
-  for (const slot of slotsToVisit(group)) {
+  const finished: Slot[] = [];
+  for (const slot of slotsToVisit(group, finished)) {
     if (!slot.live) continue;
     if (slot.handle?.cancel !== undefined && slot.gate === undefined) {
       cancelTasks(slot, queue, registry); // its other tasks run on
@@ -325,8 +288,9 @@ export function abortGroup(
     if (stop) {
       remove(slot);
       stranded.push(...replaceSlot(slot, queue, registry));
-    }
+    } else countStarted(slot, group);
   }
+  for (const slot of finished) countStarted(slot, group);
   return stranded;
 }
 

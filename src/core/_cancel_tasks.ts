@@ -1,8 +1,9 @@
 // This module is browser compatible.
 /**
- * Finding the tasks of one call ({@linkcode tasksOf}), and stopping single
- * tasks of a worker that runs several at once (a cluster slot): see
- * {@linkcode cancelTasks}.
+ * Finding the tasks of one call ({@linkcode tasksOf}) and the workers that
+ * hold some ({@linkcode slotsToVisit}), counting those started as failed
+ * ({@linkcode countStarted}), and stopping single tasks of a worker that
+ * runs several at once (a cluster slot): see {@linkcode cancelTasks}.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import type { CallGroup } from "./_cancel.ts";
 import type { Registry } from "./_registry.ts";
 import type { Slot, TaskRecord } from "./_slot.ts";
 import type { TaskQueue } from "./_task_queue.ts";
+import { CONTROL_GATE, gateNext } from "./_wire.ts";
 
 /**
  * For a worker whose handle stops single tasks
@@ -103,4 +105,75 @@ export function tasksOf(
     }
   }
   return found;
+}
+
+/**
+ * The live workers holding tasks of `group` (just cancelled) that aborting
+ * must visit: those where the last task of the group sent there is still
+ * unanswered, but a worker with a gate where it has finished (its result on
+ * the way). Forgets the group's workers; never scans a worker's queue.
+ *
+ * @example Usage
+ * ```ts
+ * import { CallGroup } from "./_cancel.ts";
+ * import { slotsToVisit } from "./_cancel_tasks.ts";
+ *
+ * console.log(slotsToVisit(new CallGroup()).size); // 0: nothing in flight
+ * ```
+ */
+export function slotsToVisit(
+  group: CallGroup,
+  finished: Slot[] = [],
+): Set<Slot> {
+  const visit = new Set<Slot>();
+  const { slot: first, lastOrdinal } = group;
+  if (first !== undefined) consider(visit, finished, first, lastOrdinal);
+  const slots = group.slots ?? [];
+  const last = group.lastOrdinals ?? [];
+  for (let i = 0; i < slots.length; i++) {
+    consider(visit, finished, slots[i], last[i]);
+  }
+  group.slot = group.slots = group.lastOrdinals = undefined;
+  group.lastOrdinal = -1;
+  return visit;
+}
+
+/**
+ * Adds `slot` to `visit` if its task of ordinal `last` may be unfinished,
+ * or to `finished` if it has finished, its result on the way.
+ */
+function consider(
+  visit: Set<Slot>,
+  finished: Slot[],
+  slot: Slot,
+  last: number,
+): void {
+  if (!slot.live) return;
+  const head = slot.inflight.peek();
+  if (head === undefined || last < head.ordinal) return; // all answered
+  const gate = slot.gate;
+  if (gate !== undefined && Atomics.load(gate, CONTROL_GATE) >= 0) {
+    // A finished task is left alone; its result is dropped on arrival.
+    if (last < gateNext(gate) - 1) return void finished.push(slot);
+  }
+  visit.add(slot);
+}
+
+/**
+ * Counts as failed now (`Slot.cancelledRun`) the tasks of `group`, just
+ * cancelled, that `slot`'s worker started and has not answered: their
+ * calls settled at the abort, their results are dropped on arrival.
+ */
+export function countStarted(slot: Slot, group: CallGroup): void {
+  if (slot.gate === undefined) return;
+  const { inflight } = slot;
+  const started = slot.started();
+  for (let i = 0; i < inflight.size; i++) {
+    const task = inflight.at(i)!;
+    if (task.ordinal >= started) break;
+    if (task.group === group) {
+      task.counted = true;
+      slot.cancelledRun++;
+    }
+  }
 }

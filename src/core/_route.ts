@@ -128,7 +128,8 @@ export function routeResults(
       }
       if (group.cancelled) {
         tally.failed++; // its call was aborted (settled so): drop the result
-        if (slot.cancelledAhead > 0) slot.cancelledAhead--;
+        if (task.rare !== undefined && task.counted) slot.cancelledRun--;
+        else if (slot.cancelledAhead > 0) slot.cancelledAhead--;
         continue;
       }
     }

@@ -30,6 +30,7 @@ interface TaskRare {
   rerun: boolean;
   progressFailed: boolean;
   progressError: unknown;
+  counted: boolean;
 }
 
 /**
@@ -111,6 +112,18 @@ export class TaskRecord {
     rareOf(this).progressFailed = value;
   }
 
+  /**
+   * Of an aborted call, started in its worker (finished, its result on the
+   * way, or running), and counted as failed when the call was aborted
+   * (`Slot.cancelledRun`).
+   */
+  get counted(): boolean {
+    return this.rare !== undefined && this.rare.counted;
+  }
+  set counted(value: boolean) {
+    rareOf(this).counted = value;
+  }
+
   /** What the sink's `progress` threw (see `progressFailed`). */
   get progressError(): unknown {
     return this.rare?.progressError;
@@ -126,6 +139,7 @@ function rareOf(task: TaskRecord): TaskRare {
     rerun: false,
     progressFailed: false,
     progressError: undefined,
+    counted: false,
   };
 }
 
@@ -183,6 +197,12 @@ export class Slot {
    * leaves them out of `queued`).
    */
   cancelledAhead = 0;
+  /**
+   * With a gate: its unanswered tasks of aborted calls that it started
+   * (finished, their results on the way, or the one it runs), counted as
+   * failed at the abort (`TaskRecord.counted`) by `pool.stats()`.
+   */
+  cancelledRun = 0;
   /** The task it was last seen running (see `StartLimits`). */
   runTask: TaskRecord | undefined = undefined;
   /** When `runTask` was first seen running (ms, `performance.now()`). */

@@ -89,9 +89,12 @@ export function countStats(
       waiting = Math.max(0, waiting - slot.cancelledAhead);
       dropped += slot.cancelledAhead; // settled: failed
     }
+    // Started tasks of aborted calls: failed (settled at the abort).
+    dropped += slot.cancelledRun;
     // A worker whose "ready" is still on its way may have started already.
     if (ready || started > 0) busy++;
-    if (started > 0) running++;
+    // One that runs a task of an aborted call (to be stopped) runs no task.
+    if (started > 0 && !slot.stopAtHead) running++;
     queued += waiting;
   }
   return {
