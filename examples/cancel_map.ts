@@ -50,10 +50,8 @@ try {
   console.log(`stopped in under 10 s: ${Date.now() - started < 10_000}`);
 
   // The pool is still there, with fresh workers where tasks were stopped.
-  console.log(
-    "next map:",
-    await pool.map((x: number) => x * x, [0, 1, 2, 3, 4, 5, 6, 7]),
-  );
+  const next = await pool.map((x: number) => x * x, [0, 1, 2, 3, 4, 5, 6, 7]);
+  console.log(`next map: ${next.join(", ")}`);
 
   // The same by hand: an AbortController, aborted when the user clicks "cancel".
   const controller = new AbortController();
