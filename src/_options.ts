@@ -17,10 +17,11 @@
 
 import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
-import type { TransferListItem } from "./types.ts";
 import { checkKeys, doing, received, refuseSignal } from "./_option_names.ts";
 import { isWatched } from "./_signal_watch.ts";
 import { checkAdapter } from "./_context_check.ts";
+import { checkTransfer } from "./_transfer_check.ts";
+import type { TransferListItem } from "./types.ts";
 
 /** Whether `value` is an integer >= 1. */
 export function positiveInteger(value: unknown): value is number {
@@ -301,34 +302,7 @@ export function applyOptions(
   if (callback !== undefined || errorCallback !== undefined) {
     parsed.callbacks = { callback, errorCallback };
   }
-  const transfer = o.transfer;
-  checkArray(method, "transfer", transfer);
-  if (Array.isArray(transfer)) {
-    for (const item of transfer) {
-      if (typeof item !== "object" || item === null) {
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' must list transferable objects (ArrayBuffers, MessagePorts, ...): received ${
-            received(item)
-          } in it`,
-        );
-      }
-      if (ArrayBuffer.isView(item)) {
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' lists a ${item.constructor.name}, which cannot be transferred: list its buffer (view.buffer) instead`,
-        );
-      }
-      const proto = Object.getPrototypeOf(item);
-      if (proto === Object.prototype || proto === null || Array.isArray(item)) {
-        // A common slip: the arguments listed instead of their buffers.
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' lists ${
-            Array.isArray(item) ? "an array" : "a plain object"
-          }, which cannot be transferred: list the ArrayBuffers (and MessagePorts, ...) inside the arguments, not the arguments themselves`,
-        );
-      }
-    }
-    parsed.transfer = transfer as TransferListItem[];
-  }
+  parsed.transfer = checkTransfer(method, o.transfer);
   return parsed;
 }
 

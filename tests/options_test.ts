@@ -827,3 +827,53 @@ describe("an AbortSignal passed as the options themselves", () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------
+// Found by a tester: options that were taken without a word and ignored.
+
+describe("a detached ArrayBuffer in 'transfer' is refused at the call", () => {
+  const message =
+    /^Cannot call apply(_async)?\(\) as 'transfer' lists a detached ArrayBuffer \(moved by an earlier call or transfer\): pass a new buffer or a copy$/;
+  const detached = () => {
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    return buffer;
+  };
+  test("apply rejects and apply_async throws, with TypeError", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const buffer = detached();
+      const size = (b: ArrayBuffer) => b.byteLength;
+      assertBad(
+        await rejected(
+          () => pool.apply(size, [buffer], { transfer: [buffer] }),
+          "apply",
+        ),
+        TypeError,
+        [message],
+        "apply",
+      );
+      assertBad(
+        thrown(
+          () => pool.apply_async(size, [buffer], { transfer: [buffer] }),
+          "apply_async",
+        ),
+        TypeError,
+        [message],
+        "apply_async",
+      );
+      // Moved by an earlier call: the second call listing it is refused.
+      const moved = new ArrayBuffer(8);
+      const first = pool.apply_async(size, [moved], { transfer: [moved] });
+      assert.equal(await deadline(first.get(), 20, "first"), 8);
+      assertBad(
+        thrown(
+          () => pool.apply_async(size, [moved], { transfer: [moved] }),
+          "again",
+        ),
+        TypeError,
+        [message],
+        "again",
+      );
+    });
+  });
+});
