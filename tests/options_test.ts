@@ -831,6 +831,110 @@ describe("an AbortSignal passed as the options themselves", () => {
 // ---------------------------------------------------------------------------
 // Found by a tester: options that were taken without a word and ignored.
 
+describe("options that are not a plain object are refused", () => {
+  class Options {
+    chunksize = 1;
+  }
+  const signal = new AbortController().signal;
+  const bad: [string, unknown, RegExp][] = [
+    ["a Map", new Map([["signal", signal]]), /received a Map/],
+    ["a Set", new Set(["signal"]), /received a Set/],
+    ["a Date", new Date(0), /received a Date/],
+    ["a function", () => ({ signal }), /received a function/],
+    ["a class instance", new Options(), /received an Options/],
+  ];
+  const fix = /options object: received .*; pass the options as a plain object/;
+  for (const [label, options, kind] of bad) {
+    test(
+      `${label} as options: TypeError naming the options and the fix`,
+      T,
+      async () => {
+        await withPool({ processes: 1 }, async (pool) => {
+          const patterns = [/its options must be an options object/, kind, fix];
+          assertBad(
+            await rejected(() => pool.apply(fn, [1], options as never), label),
+            TypeError,
+            patterns,
+            `apply ${label}`,
+          );
+          for (const method of ["apply_async", "applyAsync"]) {
+            assertBad(
+              thrown(() => (pool as any)[method](fn, [1], options), label),
+              TypeError,
+              patterns,
+              `${method} ${label}`,
+            );
+          }
+          const third = [
+            /its third argument must be a chunksize or an options object/,
+            kind,
+            fix,
+          ];
+          for (const method of ["map", "starmap"]) {
+            assertBad(
+              await rejected(
+                () => (pool as any)[method](fn, [[1]], options),
+                label,
+              ),
+              TypeError,
+              third,
+              `${method} ${label}`,
+            );
+          }
+          for (
+            const method of [
+              "map_async",
+              "starmap_async",
+              "imap",
+              "imap_unordered",
+            ]
+          ) {
+            assertBad(
+              thrown(() => (pool as any)[method](fn, [[1]], options), label),
+              TypeError,
+              third,
+              `${method} ${label}`,
+            );
+          }
+        });
+        assertBad(
+          await constructionError(() => new Pool(options as never)),
+          TypeError,
+          [
+            /its argument must be a number of processes or an options object/,
+            kind,
+            fix,
+          ],
+          `new Pool(${label})`,
+        );
+      },
+    );
+  }
+
+  test("an array as apply() options names an array", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      assertBad(
+        await rejected(() => pool.apply(fn, [1], [signal] as never), "array"),
+        TypeError,
+        [/its options must be an options object: received an array/, fix],
+        "apply array",
+      );
+    });
+  });
+
+  test("options with a null prototype are taken", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const options = Object.assign(Object.create(null), { timeout: 20 });
+      assert.equal(await deadline(pool.apply(fn, [5], options), 20), 5);
+      const chunks = Object.assign(Object.create(null), { chunksize: 1 });
+      assert.deepEqual(await deadline(pool.map(fn, [1, 2], chunks), 20), [
+        1,
+        2,
+      ]);
+    });
+  });
+});
+
 describe("a detached ArrayBuffer in 'transfer' is refused at the call", () => {
   const message =
     /^Cannot call apply(_async)?\(\) as 'transfer' lists a detached ArrayBuffer \(moved by an earlier call or transfer\): pass a new buffer or a copy$/;
