@@ -64,6 +64,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   resourcelimit: "resourceLimits",
   abortsignal: "signal",
   tasktimeout: "timeout",
+  timeout: "taskTimeout", // new Pool({ timeout }): the pool's is taskTimeout
   timeoutms: "timeout",
 };
 
@@ -149,6 +150,13 @@ function unknownOption(method: string, key: string): TypeError {
     }?`;
   } else if (elsewhere !== undefined && method !== "Pool") {
     hint = `: '${key}' is an option of ${elsewhere}()`;
+  } else if (elsewhere !== undefined) {
+    hint =
+      `: '${key}' is an option of each call (${elsewhere}() and others), not of the pool${
+        key === "signal"
+          ? ": pass { signal } to the calls it should stop, or call pool.terminate() to stop them all"
+          : ""
+      }`;
   } else if (method === "apply" || method === "apply_async") {
     hint =
       `: keyword arguments for the function go in 'kwds' ({ kwds: { ${key}: ... } })`;

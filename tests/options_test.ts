@@ -981,3 +981,26 @@ describe("a detached ArrayBuffer in 'transfer' is refused at the call", () => {
     });
   });
 });
+
+describe("new Pool() options of a call, not of the pool", () => {
+  test(
+    "new Pool({ timeout }) suggests 'taskTimeout'; new Pool({ signal }) says it is an option of each call",
+    T,
+    async () => {
+      const timeout = await badPool({ timeout: 1 } as never);
+      assertBad(timeout, TypeError, [
+        /unexpected option 'timeout': did you mean 'taskTimeout'\?/,
+      ], "timeout");
+      const signal = await badPool(
+        { signal: new AbortController().signal } as never,
+      );
+      assertBad(signal, TypeError, [
+        /unexpected option 'signal': 'signal' is an option of each call \(apply\(\) and others\), not of the pool: pass \{ signal \} to the calls it should stop, or call pool\.terminate\(\) to stop them all/,
+      ], "signal");
+      const chunksize = await badPool({ chunksize: 2 } as never);
+      assertBad(chunksize, TypeError, [
+        /'chunksize' is an option of each call \(map\(\) and others\), not of the pool/,
+      ], "chunksize");
+    },
+  );
+});
