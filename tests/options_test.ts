@@ -831,6 +831,104 @@ describe("an AbortSignal passed as the options themselves", () => {
 // ---------------------------------------------------------------------------
 // Found by a tester: options that were taken without a word and ignored.
 
+describe("an argument after the options is refused, not dropped", () => {
+  const id = (x: number) => x;
+  const aborted = AbortSignal.abort();
+  const fix = /pass \{ chunksize: 1, signal \} as the third argument/;
+  const takes = (method: string) =>
+    new RegExp(
+      `^Cannot call ${method}\\(\\) with 4 arguments as ${method}\\(\\) takes \\(fn, iterable, chunksize or options\\)`,
+    );
+  test(
+    "map(f, xs, 1, { signal }) and starmap reject with TypeError naming the fix",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        for (const method of ["map", "starmap"] as const) {
+          const error = await rejected(
+            () => (pool as any)[method](id, [[1], [2]], 1, { signal: aborted }),
+            method,
+          );
+          assertBad(error, TypeError, [takes(method), fix], method);
+        }
+      });
+    },
+  );
+
+  test(
+    "map_async, starmap_async, imap, imap_unordered and their aliases throw TypeError at the call",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, (pool) => {
+        for (
+          const [method, name] of [
+            ["map_async", "map_async"],
+            ["mapAsync", "map_async"],
+            ["starmap_async", "starmap_async"],
+            ["starmapAsync", "starmap_async"],
+            ["imap", "imap"],
+            ["imap_unordered", "imap_unordered"],
+            ["imapUnordered", "imap_unordered"],
+          ] as const
+        ) {
+          const error = thrown(
+            () => (pool as any)[method](id, [[1]], 1, { signal: aborted }),
+            method,
+          );
+          assertBad(error, TypeError, [takes(name), fix], method);
+          // A bare signal after the chunksize is named as { signal } too.
+          const bare = thrown(
+            () => (pool as any)[method](id, [[1]], 2, aborted),
+            `${method} bare signal`,
+          );
+          assertBad(bare, TypeError, [
+            /pass \{ chunksize: 2, signal \} as the third argument/,
+          ], `${method} bare signal`);
+        }
+      });
+    },
+  );
+
+  test(
+    "apply rejects and apply_async throws for an argument after the options, naming the merged object",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const error = await rejected(
+          () =>
+            (pool as any).apply(id, [1], { timeout: 5 }, { signal: aborted }),
+          "apply",
+        );
+        assertBad(error, TypeError, [
+          /^Cannot call apply\(\) with 4 arguments as apply\(\) takes \(fn, args, options\)/,
+          /pass \{ timeout, signal \} as the third argument/,
+        ], "apply");
+        for (const method of ["apply_async", "applyAsync"]) {
+          const thrownError = thrown(
+            () => (pool as any)[method](id, [1], {}, { signal: aborted }),
+            method,
+          );
+          assertBad(thrownError, TypeError, [
+            /apply_async\(\) takes \(fn, args, options\)/,
+            /pass \{ signal \} as the third argument/,
+          ], method);
+        }
+        // Python-style spread arguments: the fix is one array.
+        const spread = thrown(
+          () => (pool as any).apply_async(id, 1, 2, 3),
+          "spread",
+        );
+        assertBad(spread, TypeError, [
+          /pass the function's arguments as one array/,
+        ], "spread");
+        // Three arguments (and undefined options) still run.
+        assert.equal(await deadline(pool.apply(id, [4], undefined), 20), 4);
+        assert.deepEqual(await deadline(pool.map(id, [1, 2], 1), 20), [1, 2]);
+      });
+    },
+  );
+});
+
 describe("options that are not a plain object are refused", () => {
   class Options {
     chunksize = 1;
