@@ -64,6 +64,7 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   resourcelimit: "resourceLimits",
   abortsignal: "signal",
   tasktimeout: "timeout",
+  timeout: "taskTimeout", // new Pool({ timeout }): the pool's is taskTimeout
   timeoutms: "timeout",
 };
 
@@ -149,6 +150,13 @@ function unknownOption(method: string, key: string): TypeError {
     }?`;
   } else if (elsewhere !== undefined && method !== "Pool") {
     hint = `: '${key}' is an option of ${elsewhere}()`;
+  } else if (elsewhere !== undefined) {
+    hint =
+      `: '${key}' is an option of each call (${elsewhere}() and others), not of the pool${
+        key === "signal"
+          ? ": pass { signal } to the calls it should stop, or call pool.terminate() to stop them all"
+          : ""
+      }`;
   } else if (method === "apply" || method === "apply_async") {
     hint =
       `: keyword arguments for the function go in 'kwds' ({ kwds: { ${key}: ... } })`;
@@ -202,14 +210,73 @@ export function refuseSignal(
   options: object,
   what: string,
 ): void {
-  const o = options as { aborted?: unknown; addEventListener?: unknown };
-  if (
-    typeof o.aborted === "boolean" && typeof o.addEventListener === "function"
-  ) {
+  if (isSignal(options)) {
     throw new TypeError(
       `Cannot ${
         doing(method)
       } as ${what} must be an options object: received an AbortSignal; pass it as { signal }`,
     );
   }
+}
+
+/**
+ * `{ chunksize: 1, signal }`: the keys of the plain objects and signals in
+ * `values` (the first number as the chunksize), each once; "" for none.
+ */
+function merged(values: ArrayLike<unknown>, chunksize: boolean): string {
+  const keys = new Map<string, string>();
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (typeof value === "number" && chunksize && !keys.has("chunksize")) {
+      keys.set("chunksize", `chunksize: ${value}`);
+    } else if (value === null || typeof value !== "object") continue;
+    else if (isSignal(value)) keys.set("signal", "signal");
+    else for (const key of Object.keys(value)) keys.set(key, key);
+  }
+  return keys.size === 0 ? "" : `{ ${[...keys.values()].join(", ")} }`;
+}
+
+/** Whether `value` is an `AbortSignal`: its `aborted` and `addEventListener`. */
+function isSignal(value: object): boolean {
+  const o = value as { aborted?: unknown; addEventListener?: unknown };
+  return typeof o.aborted === "boolean" &&
+    typeof o.addEventListener === "function";
+}
+
+/**
+ * The error of a call given an argument after its options: Python's `map`
+ * takes `(func, iterable, chunksize)`, ours a chunksize or an options
+ * object third, so `map(f, xs, 1, { signal })` would drop the signal
+ * without a word. The fix names the options merged into one object.
+ *
+ * @param method The Python name of the method.
+ * @param args What the method received (more than 3 arguments).
+ */
+export function extraArguments(
+  method: string,
+  args: ArrayLike<unknown>,
+): TypeError {
+  const apply = method === "apply" || method === "apply_async";
+  const takes = `${method}() takes (fn, ${
+    apply ? "args, options" : "iterable, chunksize or options"
+  })`;
+  const options = merged(Array.prototype.slice.call(args, 2), !apply);
+  const fix = apply && !Array.isArray(args[1])
+    ? `pass the function's arguments as one array: ${method}(fn, [a, b, ...], options)`
+    : options !== ""
+    ? `pass ${options} as the third argument`
+    : `pass one ${
+      apply ? "" : "chunksize or one "
+    }options object as the third argument`;
+  return new TypeError(
+    `Cannot call ${method}() with ${args.length} arguments as ${takes}, and what follows would be ignored: ${fix}`,
+  );
+}
+
+/** {@linkcode extraArguments} as the rejection of a method returning a Promise. */
+export function rejectExtra(
+  method: string,
+  args: ArrayLike<unknown>,
+): Promise<never> {
+  return Promise.reject(extraArguments(method, args));
 }

@@ -17,27 +17,57 @@
 
 import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
-import type { TransferListItem } from "./types.ts";
 import { checkKeys, doing, received, refuseSignal } from "./_option_names.ts";
 import { isWatched } from "./_signal_watch.ts";
 import { checkAdapter } from "./_context_check.ts";
+import { checkTransfer } from "./_transfer_check.ts";
+import type { TransferListItem } from "./types.ts";
 
 /** Whether `value` is an integer >= 1. */
 export function positiveInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 1;
 }
 
-/** Throws unless `options` is an options object (undefined and null pass). */
-function checkObject(method: string, options: unknown, what: string): void {
+/**
+ * Throws unless `options` is an options object (undefined and null pass):
+ * a plain object, its prototype `Object.prototype` or null. A Map, an
+ * array, a function, a Date or a class instance would pass as no options
+ * at all (their entries are not option keys). `or` is what else the
+ * argument may be ("a chunksize or ").
+ */
+function checkObject(
+  method: string,
+  options: unknown,
+  what: string,
+  or = "",
+): void {
   if (options === undefined || options === null) return;
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(
-      `Cannot ${doing(method)} as ${what} must be ${
-        method === "Pool" ? "a number of processes or " : ""
-      }an options object: received ${received(options)}`,
-    );
+  if (typeof options === "object") {
+    refuseSignal(method, options, what);
+    const proto = Object.getPrototypeOf(options);
+    if (proto === Object.prototype || proto === null) return;
   }
-  refuseSignal(method, options, what);
+  const kind = Array.isArray(options)
+    ? "an array"
+    : typeof options === "function"
+    ? "a function"
+    : typeof options === "object"
+    ? article((options as object).constructor?.name ?? "object")
+    : received(options);
+  throw new TypeError(
+    `Cannot ${
+      doing(method)
+    } as ${what} must be ${or}an options object: received ${kind}${
+      typeof options === "object" || typeof options === "function"
+        ? "; pass the options as a plain object ({ name: value, ... })"
+        : ""
+    }`,
+  );
+}
+
+/** "a Map", "an Object": a class name with its article. */
+function article(name: string): string {
+  return `${/^[AEIOU]/i.test(name) ? "an" : "a"} ${name}`;
 }
 
 /** `value` must be a positive integer, or undefined/null (the default). */
@@ -135,7 +165,7 @@ function checkSeconds(
  */
 export function checkPoolOptions(options: unknown): void {
   if (typeof options === "number") return; // range-checked by the constructor
-  checkObject("Pool", options, "its argument");
+  checkObject("Pool", options, "its argument", "a number of processes or ");
   if (options === undefined || options === null) return;
   checkKeys("Pool", options);
   const o = options as Record<string, unknown>;
@@ -301,34 +331,7 @@ export function applyOptions(
   if (callback !== undefined || errorCallback !== undefined) {
     parsed.callbacks = { callback, errorCallback };
   }
-  const transfer = o.transfer;
-  checkArray(method, "transfer", transfer);
-  if (Array.isArray(transfer)) {
-    for (const item of transfer) {
-      if (typeof item !== "object" || item === null) {
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' must list transferable objects (ArrayBuffers, MessagePorts, ...): received ${
-            received(item)
-          } in it`,
-        );
-      }
-      if (ArrayBuffer.isView(item)) {
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' lists a ${item.constructor.name}, which cannot be transferred: list its buffer (view.buffer) instead`,
-        );
-      }
-      const proto = Object.getPrototypeOf(item);
-      if (proto === Object.prototype || proto === null || Array.isArray(item)) {
-        // A common slip: the arguments listed instead of their buffers.
-        throw new TypeError(
-          `Cannot call ${method}() as 'transfer' lists ${
-            Array.isArray(item) ? "an array" : "a plain object"
-          }, which cannot be transferred: list the ArrayBuffers (and MessagePorts, ...) inside the arguments, not the arguments themselves`,
-        );
-      }
-    }
-    parsed.transfer = transfer as TransferListItem[];
-  }
+  parsed.transfer = checkTransfer(method, o.transfer);
   return parsed;
 }
 
@@ -374,14 +377,7 @@ export function mapOptions(method: string, arg: unknown): ParsedMapOptions {
       timeout: undefined,
     };
   }
-  if (typeof arg !== "object" || Array.isArray(arg)) {
-    throw new TypeError(
-      `Cannot call ${method}() as its third argument must be a chunksize or an options object: received ${
-        received(arg)
-      }`,
-    );
-  }
-  refuseSignal(method, arg, "its third argument");
+  checkObject(method, arg, "its third argument", "a chunksize or ");
   checkKeys(method, arg);
   const o = arg as Record<string, unknown>;
   checkCount(method, "chunksize", o.chunksize);

@@ -1,6 +1,5 @@
 /**
- * {@linkcode Pool}: Python's `multiprocessing.Pool`. Its methods check their
- * arguments (src/_pool_submit.ts) and hand the work to the engine.
+ * {@linkcode Pool}; `_pool_submit.ts` checks its calls, the engine runs them.
  *
  * @module
  */
@@ -19,6 +18,7 @@ import type {
   Task,
 } from "./types.ts";
 import { openImap, settled, submitApply, submitMap } from "./_pool_submit.ts";
+import { extraArguments, rejectExtra } from "./_option_names.ts";
 import {
   aliasMethods,
   createPool,
@@ -34,17 +34,16 @@ import {
  * in seconds. Tasks ({@linkcode Task}) are self-contained functions sent by
  * source, or {@linkcode moduleTask} handles; arguments and results are cloned.
  *
- * Bad arguments (`TypeError`: a wrong type or an unknown option name, the
- * message names the right one; `RangeError`: a count that is not a positive
- * integer) and calls after `close()` or `terminate()` (`Error` "Pool not
- * running") reject the promise of `apply`, `map` and `starmap`; the other
- * methods throw them at the call. An idle pool does not keep the process
- * alive; end it with `close()` + `join()`, `terminate()` or `await using`.
+ * Bad arguments (`TypeError`: a wrong type, an unknown option name, an
+ * argument after the options; `RangeError`: a count not a positive integer)
+ * and calls after `close()` or `terminate()` (`Error` "Pool not running")
+ * reject the promise of `apply`, `map` and `starmap`; the other methods
+ * throw them at the call. An idle pool does not keep the process alive; end
+ * it with `close()` + `join()`, `terminate()` or `await using`.
  *
  * @example Usage
  * ```ts
  * import { Pool } from "@x/pool";
- *
  * const pool = new Pool(4);
  * console.log(await pool.map((x: number) => x * x, [1, 2, 3])); // [1, 4, 9]
  * pool.close();
@@ -62,7 +61,6 @@ export class Pool {
    * ```
    */
   static readonly MAX_PROCESSES: number = MAX_PROCESSES;
-
   #s: PoolState;
 
   /**
@@ -124,13 +122,13 @@ export class Pool {
       & { kwds: KeywordArgs<Parameters<F>> },
   ): Promise<Awaited<ReturnType<F>>>;
   apply(fn: Task<AnyFunction>, args?: unknown[], options?: ApplyOptions) {
+    if (arguments.length > 3) return rejectExtra("apply", arguments);
     return settled(() => submitApply(this.#s, "apply", fn, args, options));
   }
 
   /**
-   * Runs `fn(...args)` in a worker without waiting (Python's
-   * `apply_async`). The {@linkcode AsyncResult} is awaitable. Alias:
-   * {@linkcode Pool.applyAsync}.
+   * Runs `fn(...args)` in a worker without waiting (Python's `apply_async`);
+   * the {@linkcode AsyncResult} is awaitable. Alias: {@linkcode Pool.applyAsync}.
    *
    * @param args The arguments (Python's `args` tuple).
    * @param options {@linkcode ApplyOptions}: `callback` and
@@ -159,6 +157,7 @@ export class Pool {
       & { kwds: KeywordArgs<Parameters<F>> },
   ): AsyncResult<Awaited<ReturnType<F>>>;
   apply_async(fn: Task<AnyFunction>, args?: unknown[], options?: ApplyOptions) {
+    if (arguments.length > 3) throw extraArguments("apply_async", arguments);
     return submitApply(this.#s, "apply_async", fn, args, options);
   }
 
@@ -167,8 +166,7 @@ export class Pool {
    * input order (Python's `map`). The input may be async; it is read whole
    * first. Rejects with the first failure once every chunk has finished.
    *
-   * @param chunksize Items per task, or {@linkcode MapOptions} but the
-   *   callbacks; Python's default `ceil(length / (processes * 4))`.
+   * @param chunksize Items per task, or {@linkcode MapOptions} but callbacks.
    *
    * @example Usage
    * ```ts
@@ -183,9 +181,8 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
-    return settled(() =>
-      submitMap<Awaited<R>>(this.#s, "map", fn, iterable, chunksize)
-    );
+    if (arguments.length > 3) return rejectExtra("map", arguments);
+    return settled(() => submitMap(this.#s, "map", fn, iterable, chunksize));
   }
 
   /**
@@ -199,8 +196,7 @@ export class Pool {
    * @example Usage
    * ```ts
    * await using pool = new Pool(2);
-   * const result = pool.map_async((x: number) => x + 1, [1, 2], { callback: console.log });
-   * await result.wait();
+   * await pool.map_async((x: number) => x + 1, [1, 2], { callback: console.log }).wait();
    * console.log(await pool.mapAsync((x: number) => x * 3, [1])); // [3]
    * ```
    */
@@ -209,6 +205,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
+    if (arguments.length > 3) throw extraArguments("map_async", arguments);
     return submitMap(this.#s, "map_async", fn, iterable, chunksize);
   }
 
@@ -231,8 +228,9 @@ export class Pool {
       | number
       | Pick<MapOptions, "chunksize" | "onProgress" | "signal" | "timeout">,
   ): Promise<Awaited<R>[]> {
+    if (arguments.length > 3) return rejectExtra("starmap", arguments);
     return settled(() =>
-      submitMap<Awaited<R>>(this.#s, "starmap", fn, iterable, chunksize)
+      submitMap(this.#s, "starmap", fn, iterable, chunksize)
     );
   }
 
@@ -256,6 +254,7 @@ export class Pool {
     iterable: Iterable<A> | AsyncIterable<A>,
     chunksize?: number | MapOptions<Awaited<R>>,
   ): AsyncResult<Awaited<R>[]> {
+    if (arguments.length > 3) throw extraArguments("starmap_async", arguments);
     return submitMap(this.#s, "starmap_async", fn, iterable, chunksize);
   }
 
@@ -278,6 +277,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | ImapOptions,
   ): IMapIterator<Awaited<R>> {
+    if (arguments.length > 3) throw extraArguments("imap", arguments);
     return openImap(this.#s, "imap", fn, iterable, chunksize, true);
   }
 
@@ -298,6 +298,7 @@ export class Pool {
     iterable: Iterable<T> | AsyncIterable<T>,
     chunksize?: number | ImapOptions,
   ): IMapIterator<Awaited<R>> {
+    if (arguments.length > 3) throw extraArguments("imap_unordered", arguments);
     return openImap(this.#s, "imap_unordered", fn, iterable, chunksize, false);
   }
 
@@ -367,7 +368,6 @@ export class Pool {
   /**
    * Waits for the workers to exit after {@linkcode Pool.close} (once queued
    * work is done; its example calls both) or {@linkcode Pool.terminate}.
-   *
    * @throws {Error} "Pool is still running" (a rejection) before either.
    */
   join(): Promise<void> {

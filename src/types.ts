@@ -99,8 +99,8 @@ export interface PoolOptions {
    * Applied by the `"node"` context on Node (all three) and on Deno (the
    * two heap limits; Deno does not apply `stackSizeMb`). A context that
    * cannot apply a limit given here throws an `Error` at construction: Bun
-   * (JavaScriptCore has no per-worker heap limit), `"web"`, and a custom
-   * adapter without {@linkcode WorkerAdapter.resourceLimits}.
+   * (JavaScriptCore has no per-worker heap or stack size limit), `"web"`,
+   * and a custom adapter without {@linkcode WorkerAdapter.resourceLimits}.
    *
    * @default {undefined} (the runtime's defaults)
    */

@@ -827,3 +827,278 @@ describe("an AbortSignal passed as the options themselves", () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------
+// Found by a tester: options that were taken without a word and ignored.
+
+describe("an argument after the options is refused, not dropped", () => {
+  const id = (x: number) => x;
+  const aborted = AbortSignal.abort();
+  const fix = /pass \{ chunksize: 1, signal \} as the third argument/;
+  const takes = (method: string) =>
+    new RegExp(
+      `^Cannot call ${method}\\(\\) with 4 arguments as ${method}\\(\\) takes \\(fn, iterable, chunksize or options\\)`,
+    );
+  test(
+    "map(f, xs, 1, { signal }) and starmap reject with TypeError naming the fix",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        for (const method of ["map", "starmap"] as const) {
+          const error = await rejected(
+            () => (pool as any)[method](id, [[1], [2]], 1, { signal: aborted }),
+            method,
+          );
+          assertBad(error, TypeError, [takes(method), fix], method);
+        }
+      });
+    },
+  );
+
+  test(
+    "map_async, starmap_async, imap, imap_unordered and their aliases throw TypeError at the call",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, (pool) => {
+        for (
+          const [method, name] of [
+            ["map_async", "map_async"],
+            ["mapAsync", "map_async"],
+            ["starmap_async", "starmap_async"],
+            ["starmapAsync", "starmap_async"],
+            ["imap", "imap"],
+            ["imap_unordered", "imap_unordered"],
+            ["imapUnordered", "imap_unordered"],
+          ] as const
+        ) {
+          const error = thrown(
+            () => (pool as any)[method](id, [[1]], 1, { signal: aborted }),
+            method,
+          );
+          assertBad(error, TypeError, [takes(name), fix], method);
+          // A bare signal after the chunksize is named as { signal } too.
+          const bare = thrown(
+            () => (pool as any)[method](id, [[1]], 2, aborted),
+            `${method} bare signal`,
+          );
+          assertBad(bare, TypeError, [
+            /pass \{ chunksize: 2, signal \} as the third argument/,
+          ], `${method} bare signal`);
+        }
+      });
+    },
+  );
+
+  test(
+    "apply rejects and apply_async throws for an argument after the options, naming the merged object",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const error = await rejected(
+          () =>
+            (pool as any).apply(id, [1], { timeout: 5 }, { signal: aborted }),
+          "apply",
+        );
+        assertBad(error, TypeError, [
+          /^Cannot call apply\(\) with 4 arguments as apply\(\) takes \(fn, args, options\)/,
+          /pass \{ timeout, signal \} as the third argument/,
+        ], "apply");
+        for (const method of ["apply_async", "applyAsync"]) {
+          const thrownError = thrown(
+            () => (pool as any)[method](id, [1], {}, { signal: aborted }),
+            method,
+          );
+          assertBad(thrownError, TypeError, [
+            /apply_async\(\) takes \(fn, args, options\)/,
+            /pass \{ signal \} as the third argument/,
+          ], method);
+        }
+        // Python-style spread arguments: the fix is one array.
+        const spread = thrown(
+          () => (pool as any).apply_async(id, 1, 2, 3),
+          "spread",
+        );
+        assertBad(spread, TypeError, [
+          /pass the function's arguments as one array/,
+        ], "spread");
+        // Three arguments (and undefined options) still run.
+        assert.equal(await deadline(pool.apply(id, [4], undefined), 20), 4);
+        assert.deepEqual(await deadline(pool.map(id, [1, 2], 1), 20), [1, 2]);
+      });
+    },
+  );
+});
+
+describe("options that are not a plain object are refused", () => {
+  class Options {
+    chunksize = 1;
+  }
+  const signal = new AbortController().signal;
+  const bad: [string, unknown, RegExp][] = [
+    ["a Map", new Map([["signal", signal]]), /received a Map/],
+    ["a Set", new Set(["signal"]), /received a Set/],
+    ["a Date", new Date(0), /received a Date/],
+    ["a function", () => ({ signal }), /received a function/],
+    ["a class instance", new Options(), /received an Options/],
+  ];
+  const fix = /options object: received .*; pass the options as a plain object/;
+  for (const [label, options, kind] of bad) {
+    test(
+      `${label} as options: TypeError naming the options and the fix`,
+      T,
+      async () => {
+        await withPool({ processes: 1 }, async (pool) => {
+          const patterns = [/its options must be an options object/, kind, fix];
+          assertBad(
+            await rejected(() => pool.apply(fn, [1], options as never), label),
+            TypeError,
+            patterns,
+            `apply ${label}`,
+          );
+          for (const method of ["apply_async", "applyAsync"]) {
+            assertBad(
+              thrown(() => (pool as any)[method](fn, [1], options), label),
+              TypeError,
+              patterns,
+              `${method} ${label}`,
+            );
+          }
+          const third = [
+            /its third argument must be a chunksize or an options object/,
+            kind,
+            fix,
+          ];
+          for (const method of ["map", "starmap"]) {
+            assertBad(
+              await rejected(
+                () => (pool as any)[method](fn, [[1]], options),
+                label,
+              ),
+              TypeError,
+              third,
+              `${method} ${label}`,
+            );
+          }
+          for (
+            const method of [
+              "map_async",
+              "starmap_async",
+              "imap",
+              "imap_unordered",
+            ]
+          ) {
+            assertBad(
+              thrown(() => (pool as any)[method](fn, [[1]], options), label),
+              TypeError,
+              third,
+              `${method} ${label}`,
+            );
+          }
+        });
+        assertBad(
+          await constructionError(() => new Pool(options as never)),
+          TypeError,
+          [
+            /its argument must be a number of processes or an options object/,
+            kind,
+            fix,
+          ],
+          `new Pool(${label})`,
+        );
+      },
+    );
+  }
+
+  test("an array as apply() options names an array", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      assertBad(
+        await rejected(() => pool.apply(fn, [1], [signal] as never), "array"),
+        TypeError,
+        [/its options must be an options object: received an array/, fix],
+        "apply array",
+      );
+    });
+  });
+
+  test("options with a null prototype are taken", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const options = Object.assign(Object.create(null), { timeout: 20 });
+      assert.equal(await deadline(pool.apply(fn, [5], options), 20), 5);
+      const chunks = Object.assign(Object.create(null), { chunksize: 1 });
+      assert.deepEqual(await deadline(pool.map(fn, [1, 2], chunks), 20), [
+        1,
+        2,
+      ]);
+    });
+  });
+});
+
+describe("a detached ArrayBuffer in 'transfer' is refused at the call", () => {
+  const message =
+    /^Cannot call apply(_async)?\(\) as 'transfer' lists a detached ArrayBuffer \(moved by an earlier call or transfer\): pass a new buffer or a copy$/;
+  const detached = () => {
+    const buffer = new ArrayBuffer(8);
+    structuredClone(buffer, { transfer: [buffer] });
+    return buffer;
+  };
+  test("apply rejects and apply_async throws, with TypeError", T, async () => {
+    await withPool({ processes: 1 }, async (pool) => {
+      const buffer = detached();
+      const size = (b: ArrayBuffer) => b.byteLength;
+      assertBad(
+        await rejected(
+          () => pool.apply(size, [buffer], { transfer: [buffer] }),
+          "apply",
+        ),
+        TypeError,
+        [message],
+        "apply",
+      );
+      assertBad(
+        thrown(
+          () => pool.apply_async(size, [buffer], { transfer: [buffer] }),
+          "apply_async",
+        ),
+        TypeError,
+        [message],
+        "apply_async",
+      );
+      // Moved by an earlier call: the second call listing it is refused.
+      const moved = new ArrayBuffer(8);
+      const first = pool.apply_async(size, [moved], { transfer: [moved] });
+      assert.equal(await deadline(first.get(), 20, "first"), 8);
+      assertBad(
+        thrown(
+          () => pool.apply_async(size, [moved], { transfer: [moved] }),
+          "again",
+        ),
+        TypeError,
+        [message],
+        "again",
+      );
+    });
+  });
+});
+
+describe("new Pool() options of a call, not of the pool", () => {
+  test(
+    "new Pool({ timeout }) suggests 'taskTimeout'; new Pool({ signal }) says it is an option of each call",
+    T,
+    async () => {
+      const timeout = await badPool({ timeout: 1 } as never);
+      assertBad(timeout, TypeError, [
+        /unexpected option 'timeout': did you mean 'taskTimeout'\?/,
+      ], "timeout");
+      const signal = await badPool(
+        { signal: new AbortController().signal } as never,
+      );
+      assertBad(signal, TypeError, [
+        /unexpected option 'signal': 'signal' is an option of each call \(apply\(\) and others\), not of the pool: pass \{ signal \} to the calls it should stop, or call pool\.terminate\(\) to stop them all/,
+      ], "signal");
+      const chunksize = await badPool({ chunksize: 2 } as never);
+      assertBad(chunksize, TypeError, [
+        /'chunksize' is an option of each call \(map\(\) and others\), not of the pool/,
+      ], "chunksize");
+    },
+  );
+});

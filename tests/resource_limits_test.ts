@@ -238,6 +238,28 @@ describe("resourceLimits: what each context applies", () => {
   );
 
   test(
+    "Bun refuses stackSizeMb naming the stack, not the heap (found by a tester)",
+    { ...T, skip: runtime === "bun" && !isCustom ? false : "Bun only" },
+    async () => {
+      const stack = await refused({ stackSizeMb: 2 });
+      assert.ok(stack instanceof Error, String(stack));
+      assert.match(
+        (stack as Error).message,
+        /\('stackSizeMb'\) as Bun ignores them .*JavaScriptCore has no per-worker stack size limit; .*omit 'resourceLimits'/,
+      );
+      assert.doesNotMatch((stack as Error).message, /heap/);
+      const both = await refused({
+        maxOldGenerationSizeMb: 64,
+        stackSizeMb: 2,
+      });
+      assert.match(
+        (both as Error).message,
+        /no per-worker heap or stack size limit/,
+      );
+    },
+  );
+
+  test(
     "the limits reach the workers: a smaller heap limit than a pool without them",
     { ...T, skip: heapLimits ? false : "this context applies no limits" },
     async () => {

@@ -107,8 +107,13 @@ export function checkLimitsSupported(
     why =
       `as the custom adapter '${adapter.name}' does not apply them: omit them, use context "node" (Node, Deno), or have the adapter pass SpawnOptions.resourceLimits on to its workers and say so with 'resourceLimits: true' in the WorkerAdapter`;
   } else if (runtime === "bun") {
+    // The heap fields and the stack are different limits: name each given.
+    const kinds = [
+      missing.some((name) => name !== "stackSizeMb") ? "heap" : "",
+      missing.includes("stackSizeMb") ? "stack size" : "",
+    ].filter((kind) => kind !== "").join(" or ");
     why =
-      `as Bun ignores them on every context (JavaScriptCore has no per-worker heap limit; context "${adapter.name}"): omit 'resourceLimits', or run on Node or Deno (context "node")`;
+      `as Bun ignores them on every context (JavaScriptCore has no per-worker ${kinds} limit; context "${adapter.name}"): omit 'resourceLimits', or run on Node or Deno (context "node")`;
   } else if (adapter.name === "node" && runtime === "deno") {
     why = `as Deno's node:worker_threads does not apply ${
       missing.length === 1 ? "it" : "them"
