@@ -341,12 +341,8 @@ export function watchLive(
 }
 
 /**
- * {@linkcode watchLive} for a signal other than the last one's. Apart, so
- * that V8 inlines its `aborted` getter here, not into the caller: a program
- * that passed a new signal per call for a while (each aborted) otherwise got
- * the getter inlined into the submitting path in place of the engine's
- * `submit` (Node 24, `--trace-turbo-inlining`), and a shared signal then
- * cost it twice as much.
+ * {@linkcode watchLive} for another signal than the last one's: apart, so
+ * that V8 does not inline the `aborted` getter into the submitting path.
  */
 function watchOther(
   signal: AbortSignal,
