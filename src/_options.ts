@@ -30,10 +30,12 @@ export function positiveInteger(value: unknown): value is number {
 
 /**
  * Throws unless `options` is an options object (undefined and null pass):
- * a plain object, its prototype `Object.prototype` or null. A Map, an
- * array, a function, a Date or a class instance would pass as no options
- * at all (their entries are not option keys). `or` is what else the
- * argument may be ("a chunksize or ").
+ * an ordinary object (`Object.prototype.toString` gives "[object Object]"):
+ * a plain one, one without a prototype, one inheriting its options, or a
+ * class instance with them as properties or getters. A Map, a Set, a Date,
+ * an array or a function would pass as no options at all (their entries
+ * are not properties). `or` is what else the argument may be ("a chunksize
+ * or ").
  */
 function checkObject(
   method: string,
@@ -44,8 +46,7 @@ function checkObject(
   if (options === undefined || options === null) return;
   if (typeof options === "object") {
     refuseSignal(method, options, what);
-    const proto = Object.getPrototypeOf(options);
-    if (proto === Object.prototype || proto === null) return;
+    if (toString.call(options) === "[object Object]") return;
   }
   const kind = Array.isArray(options)
     ? "an array"
@@ -59,11 +60,13 @@ function checkObject(
       doing(method)
     } as ${what} must be ${or}an options object: received ${kind}${
       typeof options === "object" || typeof options === "function"
-        ? "; pass the options as a plain object ({ name: value, ... })"
+        ? "; pass the options as an object literal ({ name: value, ... })"
         : ""
     }`,
   );
 }
+
+const toString = Object.prototype.toString;
 
 /** "a Map", "an Object": a class name with its article. */
 function article(name: string): string {
