@@ -27,7 +27,7 @@ import {
 } from "../src/core/_wire.ts";
 import { WorkerLostError } from "../mod.ts";
 import { abortAt, CallGroup, cancelledHead } from "../src/core/_cancel.ts";
-import { countStarted, slotsToVisit } from "../src/core/_cancel_tasks.ts";
+import { countCancelled, slotsToVisit } from "../src/core/_cancel_tasks.ts";
 import { countStats } from "../src/core/_stats.ts";
 import { HEAD_WAIT_MS, HeadWait } from "../src/core/_head_wait.ts";
 import { Slot, TaskRecord } from "../src/core/_slot.ts";
@@ -274,7 +274,7 @@ test("aborting counts at once the group's tasks a worker started and has not ans
   assert.equal(slotsToVisit(group, finished).size, 0, "nothing to stop");
   assert.deepEqual(finished, [slot], "but its started tasks are counted");
   group.cancelled = true;
-  countStarted(slot, group);
+  countCancelled(slot, group);
   assert.equal(slot.cancelledRun, 2);
   assert.deepEqual(tasks.map((t) => t.counted), [true, true, false]);
   const stats = countStats(1, 0, [slot], { completed: 0, failed: 0 });

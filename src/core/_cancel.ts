@@ -31,7 +31,7 @@
  * @module
  */
 
-import { cancelTasks, countStarted, slotsToVisit } from "./_cancel_tasks.ts";
+import { cancelTasks, countCancelled, slotsToVisit } from "./_cancel_tasks.ts";
 import { movedAway, strandedError } from "./_blame.ts";
 import { runningTask } from "./_deadline.ts";
 import type { Registry } from "./_registry.ts";
@@ -275,22 +275,12 @@ export function abortGroup(
     for (const task of dropped) registry.release(task.fid);
     queue.dropped += dropped.length;
     queue.prependAll(requeue);
-    if (!stop && (slot.gate === undefined || slot.keeps)) {
-      // Without a gate (or kept by it) they wait in the worker, dropped
-      // when their turn comes: no longer work for `pool.stats()`.
-      const { inflight } = slot;
-      const started = slot.started(); // -1 without a gate
-      for (let i = 0; i < inflight.size; i++) {
-        const t = inflight.at(i)!;
-        if (t.group === group && t.ordinal >= started) slot.cancelledAhead++;
-      }
-    }
     if (stop) {
       remove(slot);
       stranded.push(...replaceSlot(slot, queue, registry));
-    } else countStarted(slot, group);
+    } else countCancelled(slot, group); // no longer work for `pool.stats()`
   }
-  for (const slot of finished) countStarted(slot, group);
+  for (const slot of finished) countCancelled(slot, group);
   return stranded;
 }
 

@@ -1,8 +1,8 @@
 // This module is browser compatible.
 /**
  * Finding the tasks of one call ({@linkcode tasksOf}) and the workers that
- * hold some ({@linkcode slotsToVisit}), counting those started as failed
- * ({@linkcode countStarted}), and stopping single tasks of a worker that
+ * hold some ({@linkcode slotsToVisit}), counting those a worker holds as failed
+ * ({@linkcode countCancelled}), and stopping single tasks of a worker that
  * runs several at once (a cluster slot): see {@linkcode cancelTasks}.
  *
  * @module
@@ -160,18 +160,24 @@ function consider(
 }
 
 /**
- * Counts as failed now (`Slot.cancelledRun`) the tasks of `group`, just
- * cancelled, that `slot`'s worker started and has not answered: their
- * calls settled at the abort, their results are dropped on arrival.
+ * Counts as failed now the tasks of `group`, just cancelled, that `slot`'s
+ * worker holds (it is not stopped): their calls settled at the abort. Those
+ * it started and has not answered (with a gate: finished, their results on
+ * the way, or the one it runs) in `Slot.cancelledRun`, marked `counted`;
+ * those it has not started, and will drop when their turn comes (without
+ * a gate, or kept by it), in `Slot.cancelledAhead`.
  */
-export function countStarted(slot: Slot, group: CallGroup): void {
-  if (slot.gate === undefined) return;
+export function countCancelled(slot: Slot, group: CallGroup): void {
+  const gated = slot.gate !== undefined;
+  const waits = !gated || slot.keeps;
   const { inflight } = slot;
-  const started = slot.started();
+  const started = slot.started(); // -1 without a gate
   for (let i = 0; i < inflight.size; i++) {
     const task = inflight.at(i)!;
-    if (task.ordinal >= started) break;
-    if (task.group === group) {
+    if (task.group !== group) continue;
+    if (task.ordinal >= started) {
+      if (waits) slot.cancelledAhead++;
+    } else if (gated) {
       task.counted = true;
       slot.cancelledRun++;
     }

@@ -128,7 +128,7 @@ export function routeResults(
       }
       if (group.cancelled) {
         tally.failed++; // its call was aborted (settled so): drop the result
-        if (task.rare !== undefined && task.counted) slot.cancelledRun--;
+        if (task.counted) slot.cancelledRun--;
         else if (slot.cancelledAhead > 0) slot.cancelledAhead--;
         continue;
       }
