@@ -9,7 +9,7 @@
  */
 
 import type { ResourceLimitName, ResourceLimits } from "./core/adapter.ts";
-import { distance, received } from "./_option_names.ts";
+import { distance, kindOf, received } from "./_option_names.ts";
 
 /**
  * The smallest value of each limit a worker survives, where one exists:
@@ -50,16 +50,27 @@ export function resourceLimitsOption(
   value: unknown,
 ): ResourceLimits | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
+  // As options are: an ordinary object (a Map, a Date, an array or a
+  // function would hold its limits where they are not read).
+  if (
+    typeof value !== "object" ||
+    Object.prototype.toString.call(value) !== "[object Object]"
+  ) {
     throw new TypeError(
       `Cannot create pool as 'resourceLimits' must be an object such as { maxOldGenerationSizeMb: 512 }: received ${
-        received(value)
+        kindOf(value)
+      }${
+        typeof value === "object" || typeof value === "function"
+          ? "; pass the limits as an object literal"
+          : ""
       }`,
     );
   }
   const names = Object.keys(LIMIT_FLOOR) as ResourceLimitName[];
   const out: Record<string, number> = {};
-  for (const key of Object.keys(value)) {
+  // Its fields as options are read: own or inherited, enumerable (an
+  // unknown one is refused) or getters (each limit read by its name).
+  for (const key of new Set([...keys(value), ...names])) {
     const limit = (value as Record<string, unknown>)[key];
     if (!(names as string[]).includes(key)) {
       const fold = key.toLowerCase().replace(/[_-]/g, "");
@@ -97,4 +108,22 @@ export function resourceLimitsOption(
     out[key] = limit;
   }
   return Object.keys(out).length === 0 ? undefined : Object.freeze(out);
+}
+
+/**
+ * The field names of `limits` that could be limits, as options are
+ * checked: its own enumerable ones and, up to `Object.prototype`, those its
+ * prototypes give it (enumerable, or getters).
+ */
+function keys(limits: object): string[] {
+  const out = Object.keys(limits);
+  let proto = Object.getPrototypeOf(limits);
+  while (proto !== Object.prototype && proto !== null) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const field = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (field.enumerable || field.get !== undefined) out.push(key);
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  return out;
 }

@@ -79,6 +79,20 @@ export function received(value: unknown): string {
     : typeof value;
 }
 
+/**
+ * What an object is, for error messages: "a Map", "an ArrayBuffer", "a
+ * function", "an array" (its class name with an article); a primitive as
+ * {@linkcode received} says it.
+ */
+export function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "function") return "a function";
+  if (typeof value !== "object" || value === null) return received(value);
+  const name = (value as object).constructor?.name || "object";
+  // "an Object", "a Uint8Array", "a URL", "an Uncaught...".
+  return `${/^([AEIO]|U[^Ri])/i.test(name) ? "an" : "a"} ${name}`;
+}
+
 /** `"create pool"` for the constructor, `"call map()"` for a method. */
 export function doing(method: string): string {
   return method === "Pool" ? "create pool" : `call ${method}()`;

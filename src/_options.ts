@@ -17,7 +17,13 @@
 
 import { isModuleTask } from "./module_task.ts";
 import type { ResultCallbacks } from "./async_result.ts";
-import { checkKeys, doing, received, refuseSignal } from "./_option_names.ts";
+import {
+  checkKeys,
+  doing,
+  kindOf,
+  received,
+  refuseSignal,
+} from "./_option_names.ts";
 import { isWatched } from "./_signal_watch.ts";
 import { checkAdapter } from "./_context_check.ts";
 import { checkTransfer } from "./_transfer_check.ts";
@@ -48,17 +54,10 @@ function checkObject(
     refuseSignal(method, options, what);
     if (toString.call(options) === "[object Object]") return;
   }
-  const kind = Array.isArray(options)
-    ? "an array"
-    : typeof options === "function"
-    ? "a function"
-    : typeof options === "object"
-    ? article((options as object).constructor?.name ?? "object")
-    : received(options);
   throw new TypeError(
     `Cannot ${
       doing(method)
-    } as ${what} must be ${or}an options object: received ${kind}${
+    } as ${what} must be ${or}an options object: received ${kindOf(options)}${
       typeof options === "object" || typeof options === "function"
         ? "; pass the options as an object literal ({ name: value, ... })"
         : ""
@@ -67,11 +66,6 @@ function checkObject(
 }
 
 const toString = Object.prototype.toString;
-
-/** "a Map", "an Object": a class name with its article. */
-function article(name: string): string {
-  return `${/^[AEIOU]/i.test(name) ? "an" : "a"} ${name}`;
-}
 
 /** `value` must be a positive integer, or undefined/null (the default). */
 function checkCount(method: string, name: string, value: unknown): void {

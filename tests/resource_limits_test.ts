@@ -165,6 +165,75 @@ describe("resourceLimits: checking the option", () => {
     },
   );
 
+  test(
+    "a Map, a Date, an array or a function is refused, not ignored (found by a tester)",
+    T,
+    async () => {
+      const cases: [unknown, RegExp][] = [
+        [new Map([["maxOldGenerationSizeMb", 64]]), /received a Map/],
+        [new Date(0), /received a Date/],
+        [[64], /received an array/],
+        [() => ({ maxOldGenerationSizeMb: 64 }), /received a function/],
+      ];
+      for (const [value, kind] of cases) {
+        const error = await refused(value);
+        assert.ok(error instanceof TypeError, `${kind}: ${error}`);
+        const message = (error as Error).message;
+        assert.match(
+          message,
+          /^Cannot create pool as 'resourceLimits' must be an object such as \{ maxOldGenerationSizeMb: 512 \}: received /,
+        );
+        assert.match(message, kind);
+        assert.match(message, /; pass the limits as an object literal$/);
+      }
+    },
+  );
+
+  test(
+    "inherited fields and getters are read, as options are: checked, never ignored (found by a tester)",
+    T,
+    async () => {
+      class Small {
+        get maxOldGenerationSizeMb(): number {
+          return 8;
+        }
+      }
+      class Misspelt {
+        get maxOldGenSizeMb(): number {
+          return 64;
+        }
+      }
+      const cases: [unknown, ErrorConstructor, RegExp][] = [
+        [
+          Object.create({ maxOldGenerationSizeMb: 8 }),
+          RangeError,
+          /'resourceLimits\.maxOldGenerationSizeMb' must be a finite number of MB of at least 16 .*: received 8$/,
+        ],
+        [
+          new Small(),
+          RangeError,
+          /'resourceLimits\.maxOldGenerationSizeMb' must be .*received 8$/,
+        ],
+        [
+          Object.create({ stackSizeMB: 2 }),
+          TypeError,
+          /got an unexpected field 'stackSizeMB': did you mean 'stackSizeMb'\?/,
+        ],
+        [
+          new Misspelt(),
+          TypeError,
+          /got an unexpected field 'maxOldGenSizeMb': did you mean 'maxOldGenerationSizeMb'\?/,
+        ],
+      ];
+      for (const [value, type, message] of cases) {
+        const error = await refused(value);
+        assert.ok(error instanceof type, `${message}: ${error}`);
+        assert.match((error as Error).message, /^Cannot create pool as /);
+        assert.match((error as Error).message, message);
+      }
+    },
+  );
+
   test("a misspelt option name suggests 'resourceLimits'", T, async () => {
     for (const key of ["resourcelimits", "resource_limits", "limits"]) {
       const error = await constructionError(() =>
@@ -215,6 +284,11 @@ describe("resourceLimits: what each context applies", () => {
           /context "web" \(Web Workers\) has no resource limits: use context "node"/,
         );
       }
+      // Inherited, the limit is refused the same (a tester found it ignored).
+      const inherited = await refused(
+        Object.create({ maxOldGenerationSizeMb: 64 }),
+      );
+      assert.equal(String(inherited), String(error));
     },
   );
 
@@ -409,7 +483,7 @@ describe("resourceLimits and custom adapters", () => {
   );
 
   test(
-    "an adapter with the capability gets a frozen copy in SpawnOptions.resourceLimits; without limits, none",
+    "an adapter with the capability gets a frozen copy in SpawnOptions.resourceLimits (inherited fields and getters read); without limits, none; one without it refuses inherited ones",
     T,
     async () => {
       for (
@@ -435,6 +509,47 @@ describe("resourceLimits and custom adapters", () => {
         } finally {
           await deadline(pool.terminate(), 20, "terminate");
         }
+      }
+      // Inherited fields and getters are limits too (a tester found them
+      // dropped, so a context that applies none took them without a word).
+      class Stack {
+        get stackSizeMb(): number {
+          return 2;
+        }
+      }
+      for (
+        const limits of [
+          Object.create({ maxOldGenerationSizeMb: 64, stackSizeMb: 2 }),
+          Object.assign(new Stack(), { maxOldGenerationSizeMb: 64 }),
+        ]
+      ) {
+        const { adapter, spawned } = recorder(true);
+        const pool = new Pool({
+          processes: 1,
+          context: adapter,
+          resourceLimits: limits,
+        });
+        try {
+          await until(() => spawned.length === 1, 20, "one spawn");
+          assert.deepEqual(
+            { ...spawned[0].resourceLimits },
+            { maxOldGenerationSizeMb: 64, stackSizeMb: 2 },
+          );
+        } finally {
+          await deadline(pool.terminate(), 20, "terminate");
+        }
+        const refusedBy = recorder(false);
+        const error = await constructionError(() =>
+          new Pool({
+            processes: 1,
+            context: refusedBy.adapter,
+            resourceLimits: limits,
+          })
+        );
+        assert.match(
+          String(error),
+          /^Error: Cannot create pool with 'resourceLimits' \('(maxOldGenerationSizeMb', 'stackSizeMb|stackSizeMb', 'maxOldGenerationSizeMb)'\) as the custom adapter 'recorder' does not apply them/,
+        );
       }
       const { adapter, spawned } = recorder(true);
       const pool = new Pool({ processes: 1, context: adapter });
