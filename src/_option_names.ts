@@ -187,7 +187,11 @@ function unknownOption(method: string, key: string): TypeError {
 
 /**
  * Checks the keys of an options object: no unknown option, and not both
- * spellings of one with different values.
+ * spellings of one with different values. The keys checked: its own
+ * enumerable ones, and on an object that is not plain (a class instance,
+ * `Object.create(proto)`) those its prototypes give it, enumerable or
+ * getters, up to `Object.prototype` (whose keys, enumerable only when
+ * something added them, belong to every object). Methods are not options.
  */
 export function checkKeys(method: string, options: object): void {
   const allowed = ALLOWED.get(method)!; // once per call: no destructuring
@@ -196,6 +200,17 @@ export function checkKeys(method: string, options: object): void {
     if (!names.has(key) && Object.hasOwn(options, key)) {
       throw unknownOption(method, key);
     }
+  }
+  let proto = Object.getPrototypeOf(options);
+  while (proto !== Object.prototype && proto !== null) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (names.has(key) || key === "constructor") continue;
+      const property = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (property.enumerable || property.get !== undefined) {
+        throw unknownOption(method, key);
+      }
+    }
+    proto = Object.getPrototypeOf(proto);
   }
   const record = options as Record<string, unknown>;
   const pairs = allowed.pairs;

@@ -1101,3 +1101,64 @@ describe("new Pool() options of a call, not of the pool", () => {
     },
   );
 });
+
+// ---------------------------------------------------------------------------
+// Found by a tester: arguments the pool dropped without a word, keys that got
+// no hint, and 'transfer' slips that surfaced only at send time.
+
+describe("options: misspelt keys a prototype gives are named too", () => {
+  test(
+    "an inherited key or a getter of a class instance gets the hint; methods are not options",
+    T,
+    async () => {
+      class Getter {
+        get timout(): number {
+          return 1;
+        }
+      }
+      const hint = /unexpected option 'timout': did you mean 'timeout'\?/;
+      await withPool({ processes: 1 }, async (pool) => {
+        for (
+          const [label, options] of [
+            ["inherited", Object.create({ timout: 1 })],
+            ["getter", new Getter()],
+          ] as const
+        ) {
+          assertBad(
+            await rejected(() => pool.apply(fn, [1], options), label),
+            TypeError,
+            [/^Cannot call apply\(\) as it got/, hint],
+            `apply ${label}`,
+          );
+          assertBad(
+            thrown(() => pool.map_async(fn, [1], options as never), label),
+            TypeError,
+            [/^Cannot call map_async\(\) as it got/, hint],
+            `map_async ${label}`,
+          );
+        }
+        class Options {
+          timeout = 20;
+          get chunksize(): number {
+            return 1;
+          }
+          describe(): string {
+            return "a method, not an option";
+          }
+        }
+        assert.deepEqual(
+          await deadline(pool.map(fn, [1, 2], new Options()), 20, "map"),
+          [1, 2],
+        );
+      });
+      assertBad(
+        await constructionError(() =>
+          new Pool(Object.create({ ...poolOptions(), proceses: 1 }))
+        ),
+        TypeError,
+        [/unexpected option 'proceses': did you mean 'processes'\?/],
+        "new Pool(inherited)",
+      );
+    },
+  );
+});
