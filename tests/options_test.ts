@@ -1162,3 +1162,127 @@ describe("options: misspelt keys a prototype gives are named too", () => {
     },
   );
 });
+
+describe("'transfer' slips are refused at the call, naming what was given", () => {
+  const size = (b: ArrayBuffer) => b.byteLength;
+  const buffer = new ArrayBuffer(8);
+  const notArray: [string, unknown, RegExp][] = [
+    [
+      "an ArrayBuffer",
+      buffer,
+      /received an ArrayBuffer; list it: transfer: \[buf\]$/,
+    ],
+    [
+      "a Uint8Array",
+      new Uint8Array(8),
+      /received a Uint8Array; list its buffer: transfer: \[view\.buffer\]$/,
+    ],
+    [
+      "a Set",
+      new Set([buffer]),
+      /received a Set; list its items in an array: transfer: \[\.\.\.items\]$/,
+    ],
+  ];
+  for (const [label, transfer, message] of notArray) {
+    test(
+      `transfer: ${label} throws TypeError naming it and the fix`,
+      T,
+      async () => {
+        await withPool({ processes: 1 }, async (pool) => {
+          const patterns = [
+            /^Cannot call apply(_async)?\(\) as 'transfer' must be an array: /,
+            message,
+          ];
+          assertBad(
+            await rejected(
+              () => pool.apply(size, [buffer], { transfer } as never),
+              label,
+            ),
+            TypeError,
+            patterns,
+            `apply ${label}`,
+          );
+          assertBad(
+            thrown(
+              () => pool.apply_async(size, [buffer], { transfer } as never),
+              label,
+            ),
+            TypeError,
+            patterns,
+            `apply_async ${label}`,
+          );
+          assert.equal(buffer.byteLength, 8, "the buffer is not moved");
+        });
+      },
+    );
+  }
+
+  test(
+    "a SharedArrayBuffer listed is refused: it is shared, not moved",
+    {
+      ...T,
+      skip: typeof SharedArrayBuffer === "undefined"
+        ? "no SharedArrayBuffer"
+        : false,
+    },
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const shared = new SharedArrayBuffer(8);
+        const message =
+          /^Cannot call apply(_async)?\(\) as 'transfer' lists a SharedArrayBuffer \(at index 1\): a SharedArrayBuffer is shared, not moved: pass it in the arguments and leave it out of 'transfer'$/;
+        const options = { transfer: [new ArrayBuffer(1), shared] };
+        assertBad(
+          await rejected(
+            () => pool.apply(size, [shared], options as never),
+            "apply",
+          ),
+          TypeError,
+          [message],
+          "apply",
+        );
+        assertBad(
+          thrown(
+            () => pool.apply_async(size, [shared], options as never),
+            "apply_async",
+          ),
+          TypeError,
+          [message],
+          "apply_async",
+        );
+        // In the arguments alone, it is shared.
+        assert.equal(await deadline(pool.apply(size, [shared]), 20), 8);
+      });
+    },
+  );
+
+  test(
+    "the same buffer listed twice is refused, naming both indexes",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const twice = new ArrayBuffer(8);
+        const other = new ArrayBuffer(4);
+        const message =
+          /^Cannot call apply(_async)?\(\) as 'transfer' lists the same ArrayBuffer twice \(at index 0 and 2\): list each once$/;
+        const options = { transfer: [twice, other, twice] };
+        assertBad(
+          await rejected(() => pool.apply(size, [twice], options), "apply"),
+          TypeError,
+          [message],
+          "apply",
+        );
+        assertBad(
+          thrown(() => pool.apply_async(size, [twice], options), "apply_async"),
+          TypeError,
+          [message],
+          "apply_async",
+        );
+        assert.equal(twice.byteLength, 8, "nothing moved");
+        assert.equal(
+          await deadline(pool.apply(size, [twice], { transfer: [twice] }), 20),
+          8,
+        );
+      });
+    },
+  );
+});
