@@ -19,6 +19,7 @@ import { checkFeatures } from "./_features.ts";
 import { checkPoolOptions, positiveInteger } from "./_options.ts";
 import { received } from "./_option_names.ts";
 import { resourceLimitsOption } from "./_limits.ts";
+import { extraPoolArguments, noArguments } from "./_pool_arguments.ts";
 
 /** The most workers a pool may have (see `Pool.MAX_PROCESSES`). */
 export const MAX_PROCESSES = 1024;
@@ -43,8 +44,15 @@ function taskSpec(fn: unknown, role: string): FnSpec {
 /** Makes the spec of a task function (the registry calls it once per source). */
 export const describeTask = (fn: unknown): FnSpec => taskSpec(fn, "task");
 
-/** Checks `new Pool(options)` and starts the engine (see the constructor). */
-export function createPool(options?: number | PoolOptions): PoolState {
+/**
+ * Checks `new Pool(options)` and starts the engine (see the constructor).
+ * `args` is what the constructor received: only `options` is taken.
+ */
+export function createPool(
+  options: number | PoolOptions | undefined,
+  args: ArrayLike<unknown>,
+): PoolState {
+  if (args.length > 1) throw extraPoolArguments(args);
   checkFeatures();
   checkPoolOptions(options);
   const opts: PoolOptions = typeof options === "number"
@@ -136,8 +144,15 @@ export function createPool(options?: number | PoolOptions): PoolState {
   };
 }
 
-/** `join()`: rejects while the pool still runs (see `Pool.join`). */
-export function joinPool(state: PoolState): Promise<void> {
+/**
+ * `join()`: rejects while the pool still runs, or given arguments (`args`:
+ * what it received; see `Pool.join`).
+ */
+export function joinPool(
+  state: PoolState,
+  args: ArrayLike<unknown>,
+): Promise<void> {
+  if (args.length !== 0) return Promise.reject(noArguments("join", args));
   if (state.engine.state === "run") {
     return Promise.reject(
       new Error(

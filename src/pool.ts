@@ -19,6 +19,7 @@ import type {
 } from "./types.ts";
 import { openImap, settled, submitApply, submitMap } from "./_pool_submit.ts";
 import { extraArguments, rejectExtra } from "./_option_names.ts";
+import { noArguments } from "./_pool_arguments.ts";
 import {
   aliasMethods,
   createPool,
@@ -34,16 +35,15 @@ import {
  * in seconds. Tasks ({@linkcode Task}) are self-contained functions sent by
  * source, or {@linkcode moduleTask} handles; arguments and results are cloned.
  *
- * Bad arguments (`TypeError`: a wrong type, an unknown option name, an
- * argument after the options; `RangeError`: a count not a positive integer)
- * and calls after `close()` or `terminate()` (`Error` "Pool not running")
- * reject the promise of `apply`, `map` and `starmap`; the other methods
+ * Bad arguments (`TypeError`: a wrong type, an unknown option name, more
+ * arguments than taken; `RangeError`: a count not a positive integer) and
+ * calls after `close()` or `terminate()` (`Error` "Pool not running") reject
+ * the promise of `apply`, `map`, `starmap` and `join`; the other methods
  * throw them at the call. An idle pool does not keep the process alive; end
  * it with `close()` + `join()`, `terminate()` or `await using`.
  *
  * @example Usage
  * ```ts
- * import { Pool } from "@x/pool";
  * const pool = new Pool(4);
  * console.log(await pool.map((x: number) => x * x, [1, 2, 3])); // [1, 4, 9]
  * pool.close();
@@ -70,8 +70,8 @@ export class Pool {
    * @param options The number of workers, or {@linkcode PoolOptions}.
    * @throws {RangeError} If `processes` (at most 1024) or `maxtasksperchild`
    *   is not a positive integer, or a `resourceLimits` field is below its floor.
-   * @throws {TypeError} If an option has the wrong type or an unknown name,
-   *   the initializer cannot be sent, or `initargs` cannot be cloned.
+   * @throws {TypeError} For an option of the wrong type or unknown name, an
+   *   initializer or `initargs` that cannot be sent, or a second argument.
    * @throws {Error} If this runtime lacks the adapter of `context`, is too
    *   old (Node 20), or cannot apply a `resourceLimits` field (README).
    *
@@ -83,7 +83,7 @@ export class Pool {
    * ```
    */
   constructor(options?: number | PoolOptions) {
-    this.#s = createPool(options);
+    this.#s = createPool(options, arguments);
   }
 
   /** The number of workers (read-only; the constructor's example reads it). */
@@ -320,19 +320,18 @@ export class Pool {
    * await using pool = new Pool(2);
    * const done = pool.map((x: number) => x * 2, [1, 2, 3, 4], 1);
    * console.log(pool.stats().queued + pool.stats().running); // 4: none finished yet
-   * await done;
-   * console.log(pool.stats().completed); // 4
+   * console.log((await done).length, pool.stats().completed); // 4 4
    * ```
    */
   stats(): PoolStats {
+    if (arguments.length !== 0) throw noArguments("stats", arguments);
     return this.#s.engine.stats();
   }
 
   /**
    * Accepts no new work; queued work still runs, then the workers exit
-   * ({@linkcode Pool.join} waits). Open `imap` iterators keep reading: over
-   * a generator, consume or close them before awaiting `join()`. Calling it
-   * again does nothing.
+   * ({@linkcode Pool.join} waits); calling it again does nothing. Open `imap`
+   * iterators keep reading: over a generator, close them before `join()`.
    *
    * @example Usage
    * ```ts
@@ -344,14 +343,15 @@ export class Pool {
    * ```
    */
   close(): void {
+    if (arguments.length !== 0) throw noArguments("close", arguments);
     this.#s.engine.close();
   }
 
   /**
-   * Stops the workers now, even mid-task, and at once rejects every
-   * unfinished result (also of open `imap` iterators) with an `AbortError`
-   * (Python leaves them hanging); inputs being read get `return()`. On Deno
-   * a sync busy loop spins on (README "Stopping work").
+   * Stops the workers now, even mid-task, and rejects every unfinished result
+   * (also of open `imap` iterators) with an `AbortError` (Python leaves them
+   * hanging); inputs being read get `return()`. On Deno a sync busy loop
+   * spins on (README "Stopping work"). It ignores arguments (as a listener).
    *
    * @example Usage
    * ```ts
@@ -371,7 +371,7 @@ export class Pool {
    * @throws {Error} "Pool is still running" (a rejection) before either.
    */
   join(): Promise<void> {
-    return joinPool(this.#s);
+    return joinPool(this.#s, arguments);
   }
 
   /**

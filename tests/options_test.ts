@@ -1106,6 +1106,39 @@ describe("new Pool() options of a call, not of the pool", () => {
 // Found by a tester: arguments the pool dropped without a word, keys that got
 // no hint, and 'transfer' slips that surfaced only at send time.
 
+describe("new Pool() takes one argument: what follows is refused, not dropped", () => {
+  const init = (n: number) => n;
+  const takes =
+    /^Cannot create pool with \d arguments as new Pool\(\) takes one \(a number of processes or an options object\), and what follows would be ignored: /;
+  const cases: [string, () => Pool, RegExp][] = [
+    [
+      "new Pool(1, init, [42]) (Python's positional parameters)",
+      () => new (Pool as any)(1, init, [42]),
+      /pass new Pool\(\{ processes: 1, initializer: init, initargs: \[42\] \}\)$/,
+    ],
+    [
+      "new Pool(2, { taskTimeout: 0.1 })",
+      () => new (Pool as any)(2, { taskTimeout: 0.1 }),
+      /pass new Pool\(\{ processes: 2, taskTimeout: 0\.1 \}\)$/,
+    ],
+    [
+      "new Pool({ processes: 1 }, { maxtasksperchild: 3 })",
+      () => new (Pool as any)({ processes: 1 }, { maxtasksperchild: 3 }),
+      /pass new Pool\(\{ processes: 1, maxtasksperchild: 3 \}\)$/,
+    ],
+    [
+      "new Pool(undefined, undefined)",
+      () => new (Pool as any)(undefined, undefined),
+      /pass one number of processes or one options object$/,
+    ],
+  ];
+  for (const [label, make, fix] of cases) {
+    test(`${label} throws TypeError naming the one object`, T, async () => {
+      assertBad(await constructionError(make), TypeError, [takes, fix], label);
+    });
+  }
+});
+
 describe("options: misspelt keys a prototype gives are named too", () => {
   test(
     "an inherited key or a getter of a class instance gets the hint; methods are not options",
@@ -1283,6 +1316,55 @@ describe("'transfer' slips are refused at the call, naming what was given", () =
           8,
         );
       });
+    },
+  );
+});
+
+describe("close(), join() and stats() take no arguments", () => {
+  test(
+    "stats(1) and close('x') throw, join(5) rejects, with TypeError; terminate() ignores them (a listener's event)",
+    T,
+    async () => {
+      const pool = new Pool(poolOptions({ processes: 1 }));
+      try {
+        assertBad(thrown(() => (pool as any).stats(1), "stats"), TypeError, [
+          /^Cannot call stats\(\) with 1 argument as stats\(\) takes no arguments: received 1$/,
+        ], "stats");
+        assertBad(
+          thrown(() => (pool as any).close("x"), "close"),
+          TypeError,
+          [
+            /^Cannot call close\(\) with 1 argument as close\(\) takes no arguments: received 'x'$/,
+          ],
+          "close",
+        );
+        assert.equal(
+          await deadline(pool.apply(fn, [1]), 20, "still open"),
+          1,
+          "close('x') did not close the pool",
+        );
+        pool.close();
+        assertBad(
+          await rejected(() => (pool as any).join(5), "join"),
+          TypeError,
+          [
+            /^Cannot call join\(\) with 1 argument as join\(\) takes no arguments: received 5; it waits with no time limit/,
+          ],
+          "join",
+        );
+        const controller = new AbortController();
+        const stopped = new Promise<void>((resolve) =>
+          controller.signal.addEventListener(
+            "abort",
+            (event) => (pool.terminate as any).call(pool, event).then(resolve),
+          )
+        );
+        controller.abort();
+        await deadline(stopped, 20, "terminate(event)");
+        await deadline(pool.join(), 20, "join");
+      } finally {
+        await deadline(pool.terminate(), 20, "terminate");
+      }
     },
   );
 });
