@@ -1197,7 +1197,7 @@ describe("options: misspelt keys a prototype gives are named too", () => {
 });
 
 describe("'transfer' slips are refused at the call, naming what was given", () => {
-  const size = (b: ArrayBuffer) => b.byteLength;
+  const size = (b: ArrayBufferLike) => b.byteLength;
   const buffer = new ArrayBuffer(8);
   const notArray: [string, unknown, RegExp][] = [
     [
