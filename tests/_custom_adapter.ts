@@ -68,6 +68,7 @@ function spawnNode(events: WorkerEvents): WorkerHandle {
   let ended = false;
   let lastError: unknown;
   worker.on("message", (data) => events.message(data));
+  worker.on("messageerror", (error) => events.messageError?.(error));
   worker.on("error", (error) => {
     lastError = error;
   });
@@ -104,6 +105,8 @@ function spawnWeb(options: SpawnOptions, events: WorkerEvents): WorkerHandle {
     events.exit(info);
   };
   worker.onmessage = (event) => events.message(event.data);
+  worker.onmessageerror = () =>
+    events.messageError?.(new Error("could not deserialize the message"));
   worker.onerror = (event) => {
     event.preventDefault(); // else Deno ends the process
     worker.terminate();

@@ -15,7 +15,9 @@ import {
   RERUN,
   RUNNING,
   sentence,
+  takeUnread,
 } from "../src/core/_blame.ts";
+import { unreadableMessage } from "../src/core/_messages.ts";
 import { MAX_WINDOW, Window } from "../src/core/_window.ts";
 import { Registry } from "../src/core/_registry.ts";
 import {
@@ -121,6 +123,41 @@ test(
   },
 );
 
+test(
+  "sentence: the first task of a message the worker could not read is refused, not sent again; a message the pool could not read stops the worker",
+  T,
+  () => {
+    const tasks = [task(0), task(1), task(2), task(3)];
+    const cause = new Error("could not deserialize value");
+    const verdict = sentence(tasks, 1, { name: "PoolWorker-2", lostAt: 2 }, {
+      error: cause,
+    });
+    // 0 was running (a WorkerLostError), 2 could not be read (a TypeError,
+    // not sent again), 1 and 3 run elsewhere.
+    assert.deepEqual(verdict.requeue, [tasks[1], tasks[3]]);
+    assert.equal(verdict.stranded[0], tasks[2]);
+    const unread = verdict.stranded[1] as Error;
+    assert.ok(unread instanceof TypeError);
+    assert.match(unread.message, /could not read this task's arguments/);
+    assert.match(unread.message, /pass flatter data/);
+    assert.equal(verdict.settles, true);
+    assert.equal(verdict.lost[0], tasks[0]);
+    // Nothing unread: no task is refused, only the running one blamed.
+    const plain = sentence([task(0), task(1)], -1, { name: "W" }, {});
+    assert.equal(plain.stranded.length, 0);
+    assert.equal(plain.settles, true);
+    assert.deepEqual(takeUnread([task(0)], 5, "W", {}), []);
+    // A message from the worker the pool could not read.
+    const stopped = sentence([task(0)], 1, { name: "W" }, {
+      error: unreadableMessage("W", new RangeError("stack")),
+    });
+    assert.match(
+      (stopped.lost[1] as Error).message,
+      /was stopped before this task's result came .*could not be read on the pool's thread/,
+    );
+  },
+);
+
 test("diedStarting: not ready and no task claimed", T, () => {
   assert.equal(diedStarting(false, -1), true);
   assert.equal(diedStarting(false, 0), true);
@@ -133,7 +170,9 @@ test(
   T,
   () => {
     const tasks = [task(0), task(1), task(2)];
-    const { requeue, lost } = sentence(tasks, 2, "PoolWorker-7", { code: 1 });
+    const { requeue, lost } = sentence(tasks, 2, { name: "PoolWorker-7" }, {
+      code: 1,
+    });
     assert.deepEqual(requeue, [tasks[0], tasks[2]]);
     assert.equal(tasks[0].rerun, true);
     assert.equal(tasks[2].rerun, false);
@@ -311,7 +350,9 @@ test(
     ];
     assert.equal(movedAway(tasks[0]), true);
     assert.equal(movedAway(tasks[3]), false, "an adapter copied it");
-    const { requeue, lost, stranded } = sentence(tasks, 2, "PoolWorker-3", {
+    const { requeue, lost, stranded } = sentence(tasks, 2, {
+      name: "PoolWorker-3",
+    }, {
       code: 9,
     });
     assert.deepEqual(requeue, [tasks[3]]);

@@ -32,7 +32,7 @@ const LIMITS: boolean | readonly ResourceLimitName[] = runtime === "node"
 interface NodeWorker {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
   on(event: "message", listener: (data: unknown) => void): void;
-  on(event: "error", listener: (error: unknown) => void): void;
+  on(event: "error" | "messageerror", listener: (error: unknown) => void): void;
   on(event: "exit", listener: (code: number) => void): void;
   terminate(): Promise<number>;
   ref(): void;
@@ -76,6 +76,8 @@ export function nodeAdapter(wt: WorkerThreads): WorkerAdapter {
       let ended = false;
       let lastError: unknown;
       worker.on("message", (data) => events.message(data));
+      // A message this thread could not read (a value nested too deeply).
+      worker.on("messageerror", (error) => events.messageError?.(error));
       worker.on("error", (error) => {
         lastError = error;
       });

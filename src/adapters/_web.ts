@@ -52,6 +52,14 @@ export function startWebWorker(
     events.exit(info);
   };
   worker.onmessage = (event: MessageEvent) => events.message(event.data);
+  // A message this thread could not read (a value nested too deeply): the
+  // event carries no error (Deno, browsers).
+  worker.onmessageerror = (event: MessageEvent) =>
+    events.messageError?.(
+      event.data instanceof Error
+        ? event.data
+        : new Error("the runtime could not deserialize it"),
+    );
   worker.onerror = (event: ErrorEvent) => {
     // Without preventDefault, Deno ends the whole process.
     event.preventDefault();

@@ -23,7 +23,7 @@
  */
 
 import type { WorkerExit } from "./adapter.ts";
-import { exitDetail } from "./_messages.ts";
+import { exitDetail, UnreadableMessage } from "./_messages.ts";
 import { WorkerLostError } from "./errors.ts";
 
 /** An unanswered task of the dead worker, as blame sees it. */
@@ -120,10 +120,13 @@ export interface Sentence<T> {
   requeue: T[];
   /** Reject these, blamed: flat `[task, WorkerLostError, ...]`. */
   lost: unknown[];
+  /** Whether a task is rejected for the death: `lost`, or an unread one. */
+  settles: boolean;
   /**
-   * Reject these, not blamed: tasks to run elsewhere whose transferred
-   * buffers went with the worker ({@linkcode movedAway}); flat
-   * `[task, WorkerLostError, ...]`.
+   * Reject these, not blamed: first the task of a message the worker could
+   * not read ({@linkcode takeUnread}: a `TypeError`), then tasks to run
+   * elsewhere whose transferred buffers went with the worker
+   * ({@linkcode movedAway}); flat `[task, error, ...]`.
    */
   stranded: unknown[];
 }
@@ -190,21 +193,27 @@ export function strandedError(
 }
 
 /**
- * Applies {@linkcode blame} to the unanswered `tasks` of worker `name`,
- * which ended with `info`: marks the ones that run again (`rerun`), and
- * makes the error of each one blamed.
+ * Applies {@linkcode blame} to the unanswered `tasks` of `worker`, which
+ * ended with `info`: marks the ones that run again (`rerun`), and makes the
+ * error of each one blamed. `worker.lostAt`: the first ordinal of a message
+ * the worker could not read, if it said so ({@linkcode takeUnread}).
  */
 export function sentence<T extends DeadTask>(
-  tasks: readonly T[],
+  all: readonly T[],
   started: number,
-  name: string,
+  worker: { readonly name: string; readonly lostAt?: number },
   info: WorkerExit,
 ): Sentence<T> {
+  const name = worker.name;
+  const tasks = all.slice();
+  const unreadTask = takeUnread(tasks, worker.lostAt, name, info);
   const verdicts = blame(tasks, started);
   const detail = exitDetail(info);
+  const unread = info.error instanceof UnreadableMessage;
   const requeue: T[] = [];
   const lost: unknown[] = [];
-  const stranded: unknown[] = [];
+  const stranded: unknown[] = unreadTask;
+  const settles = unreadTask.length > 0;
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i];
     const verdict = verdicts[i];
@@ -218,7 +227,9 @@ export function sentence<T extends DeadTask>(
       requeue.push(task);
       continue;
     }
-    const message = verdict === RUNNING
+    const message = unread
+      ? `Worker '${name}' was stopped before this task's result came${detail}`
+      : verdict === RUNNING
       ? `Worker '${name}' died while running this task${detail}`
       : `Worker '${name}' died before sending this task's result, the second worker to do so${detail}`;
     lost.push(
@@ -230,7 +241,7 @@ export function sentence<T extends DeadTask>(
       }),
     );
   }
-  return { requeue, lost, stranded };
+  return { requeue, lost, settles: settles || lost.length > 0, stranded };
 }
 
 /**
@@ -248,4 +259,42 @@ export function deathLoop(
     }; the pool stops instead of restarting them forever: fix what kills them (an initializer that leaves a rejection or error behind, a crash at start-up, an adapter whose transport cannot carry the messages) and create a new pool`,
     { cause: info.error, workerName: name, exitCode: info.code },
   );
+}
+
+/**
+ * Takes out of `tasks` the one at ordinal `lostAt`: the first task of a
+ * message its worker could not read (it said so as it stopped; later tasks
+ * of that message, if any, run elsewhere, and one that cannot be read
+ * there either is taken so in turn). Returns `[task, TypeError]`, flat as
+ * {@linkcode Sentence.lost}, or nothing. Sent again it would be lost again.
+ *
+ * @example Usage
+ * ```ts
+ * import { takeUnread } from "./_blame.ts";
+ *
+ * const tasks = [{ ordinal: 4 }, { ordinal: 5 }];
+ * const [task] = takeUnread(tasks, 5, "PoolWorker-1", {});
+ * console.log(task === undefined, tasks.length); // false 1
+ * ```
+ */
+export function takeUnread<T extends { readonly ordinal: number }>(
+  tasks: T[],
+  lostAt: number | undefined,
+  name: string,
+  info: WorkerExit,
+): unknown[] {
+  const i = lostAt === undefined
+    ? -1
+    : tasks.findIndex((task) => task.ordinal === lostAt);
+  if (i < 0) return [];
+  const [task] = tasks.splice(i, 1);
+  return [
+    task,
+    new TypeError(
+      `Worker '${name}' could not read this task's arguments${
+        exitDetail(info)
+      }: a value nested too deeply (a few thousand levels, on some runtimes) cannot reach a worker; pass flatter data`,
+      { cause: info.error },
+    ),
+  ];
 }

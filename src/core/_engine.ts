@@ -307,14 +307,14 @@ export class Engine {
     this.#workers.remove(slot);
     if (this.#state === "terminate") return;
     const tasks = slot.inflight.drain(); // none started if it died starting
-    const verdict = sentence(tasks, starting ? 0 : started, slot.name, info);
-    this.#failAll(verdict.stranded); // not blamed: their buffers went with it
+    const verdict = sentence(tasks, starting ? 0 : started, slot, info);
+    this.#failAll(verdict.stranded); // not blamed (buffers gone, or unread)
     this.#queue.prependAll(verdict.requeue); // a #break rejects them with it
     if (starting) {
       this.#workers.notStarted(slot.id, info, false);
       return this.#dispatch();
     }
-    this.#deaths = verdict.lost.length > 0 ? 0 : this.#deaths + 1;
+    this.#deaths = verdict.settles ? 0 : this.#deaths + 1;
     if (fruitless(this.#deaths, this.#opts.processes)) {
       return this.#break(deathLoop(slot.name, info, this.#deaths));
     }

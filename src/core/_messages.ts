@@ -31,6 +31,26 @@ export function exitDetail(info: WorkerExit): string {
   return parts.length > 0 ? ` (${parts.join(": ")})` : "";
 }
 
+/**
+ * The cause of a worker's stop when a message from it could not be read
+ * on the pool's thread (`WorkerEvents.messageError`): what it held (a
+ * result, a `reportProgress` value) is lost with it.
+ */
+export class UnreadableMessage extends Error {}
+
+/** The {@linkcode UnreadableMessage} of worker `name`, from the runtime's `error`. */
+export function unreadableMessage(
+  name: string,
+  error: unknown,
+): UnreadableMessage {
+  return new UnreadableMessage(
+    `a message from worker '${name}' could not be read on the pool's thread (${
+      errorText(error)
+    }): a result or reportProgress value nested too deeply (a few thousand levels, on some runtimes) is lost with it; return flatter data`,
+    { cause: error },
+  );
+}
+
 /** What breaks the pool when the initializer threw in worker `name`. */
 export function initializerError(name: string, record: ErrorRecord): Error {
   return new Error(

@@ -296,6 +296,9 @@ export class Slot {
    */
   reported: number | undefined;
 
+  /** The first ordinal of a message the worker could not read, if it said so. */
+  lostAt: number | undefined;
+
   /**
    * The first ordinal the worker has not started: from its gate
    * (`gateStarted`), else from its `fatal` message; -1 when it cannot tell

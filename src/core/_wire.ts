@@ -324,17 +324,20 @@ export function decoding<T>(what: string, decode: () => T): T {
  * The `fatal` message a worker posts as it dies: of `error`, or (with
  * `error` undefined) a plain exit with `code`; `started` is its next
  * ordinal. `protocol`: it refused a message of the pool (a protocol slip).
+ * `lost`: the first ordinal of a message it could not read.
  */
 export function fatalMessage(
   error: unknown,
   code: number | undefined,
   started: number,
   protocol: boolean,
+  lost?: number,
 ): FatalMessage {
   const message: FatalMessage = error === undefined
     ? { type: "fatal", code, started }
     : { type: "fatal", error: toRecord(error), started };
   if (protocol) message.protocol = true;
+  if (lost !== undefined) message.lost = lost;
   return message;
 }
 

@@ -233,6 +233,12 @@ export interface FatalMessage {
    * and read through `fatalMessage`/`fatalProtocol` of `_wire.ts`.
    */
   protocol?: true;
+  /**
+   * A message of the pool could not be read in the worker (its
+   * `messageerror`): the ordinal of its first task, which the pool rejects
+   * instead of sending again.
+   */
+  lost?: number;
 }
 
 /** Every message the main side sends. */

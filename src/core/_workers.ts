@@ -21,7 +21,12 @@ import {
   WireError,
   type WorkerMessage,
 } from "./_wire.ts";
-import { initializerError, startError, startupDeath } from "./_messages.ts";
+import {
+  initializerError,
+  startError,
+  startupDeath,
+  unreadableMessage,
+} from "./_messages.ts";
 
 /**
  * Longest wait (ms) for the workers' `terminate()` at the end: a custom
@@ -159,6 +164,7 @@ export class Workers {
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
         // A JavaScript adapter may call exit() with nothing, or null.
         exit: (info) => this.#host.exit(slot, info ?? {}),
+        messageError: (error) => this.#unreadable(slot, error),
       }));
     } catch (error) {
       return this.notStarted(id, { error }, true);
@@ -234,6 +240,16 @@ export class Workers {
     }, 0);
   }
 
+  /**
+   * A message from `slot`'s worker could not be read here: what it held is
+   * lost, so the worker is stopped, its tasks blamed as on a death.
+   */
+  #unreadable(slot: Slot, error: unknown): void {
+    if (!slot.live) return;
+    void slot.stop();
+    this.#host.exit(slot, { error: unreadableMessage(slot.name, error) });
+  }
+
   #onMessage(slot: Slot, msg: WorkerMessage): void {
     if (!slot.live) return;
     try {
@@ -280,6 +296,7 @@ export class Workers {
         return this.#host.break(initializerError(slot.name, msg.error));
       case "fatal":
         if (typeof msg.started === "number") slot.reported = msg.started;
+        if (typeof msg.lost === "number") slot.lostAt = msg.lost;
         void slot.stop();
         if (fatalProtocol(msg)) {
           // The worker refused a message of ours: a protocol slip, which a

@@ -25,6 +25,14 @@ export interface WorkerEvents {
    * exit, crash, fatal error event. Not called after `terminate()`.
    */
   exit(info: WorkerExit): void;
+  /**
+   * Optional for an adapter to call: a message from the worker could not be
+   * read on this thread (the runtime's `messageerror` event: Node and Deno
+   * cannot copy a value nested a few thousand levels deep). What it held
+   * is lost, so the core stops and replaces the worker and blames its
+   * tasks as on a death, with `error` as the cause.
+   */
+  messageError?(error: unknown): void;
 }
 
 /**

@@ -15,7 +15,10 @@ import type { WorkerChannel } from "./serve.ts";
 
 interface Port {
   postMessage(data: unknown, transfer?: readonly unknown[]): void;
-  on(event: "message", listener: (data: unknown) => void): void;
+  on(
+    event: "message" | "messageerror",
+    listener: (data: unknown) => void,
+  ): void;
   addEventListener?(type: "message", listener: (event: Event) => void): void;
 }
 
@@ -228,6 +231,9 @@ export function hostChannel(): Required<WorkerChannel> {
           );
         } else port.on("message", handler);
       },
+      onUnreadable(report) {
+        port.on("messageerror", report);
+      },
       onFatal(report) {
         const proc = g.process!;
         const die = (error: unknown) => {
@@ -260,6 +266,13 @@ export function hostChannel(): Required<WorkerChannel> {
       g.addEventListener!(
         "message",
         (event) => handler((event as MessageEvent).data),
+      );
+    },
+    onUnreadable(report) {
+      // The event carries no error (Deno, browsers).
+      g.addEventListener!(
+        "messageerror",
+        () => report(new Error("the runtime could not deserialize it")),
       );
     },
     onFatal(report) {

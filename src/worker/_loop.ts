@@ -12,18 +12,15 @@
 import { enterProcess } from "../current_process.ts";
 import { currentReporter, enterReporter } from "../progress.ts";
 import type { ProcessInfo } from "../types.ts";
-import type {
-  ErrorRecord,
-  FatalMessage,
-  InitMessage,
-  MainMessage,
-  TaskView,
-} from "../core/_wire.ts";
 import {
   decodeMain,
+  type ErrorRecord,
+  type FatalMessage,
   fatalMessage,
   gateClaim,
   gateKeep,
+  type InitMessage,
+  type MainMessage,
   MODE_CALL,
   MODE_CALL1,
   MODE_MAP,
@@ -37,6 +34,7 @@ import {
   TASK_STARTED,
   TASK_TRANSFER,
   taskCount,
+  type TaskView,
 } from "../core/_wire.ts";
 import { isThenable } from "../core/_thenable.ts";
 import { compile, describe } from "./_compile.ts";
@@ -45,6 +43,7 @@ import { runItems } from "./_run.ts";
 import { ShapeTable } from "./_shape.ts";
 import { NoteBuffer } from "./_notes.ts";
 import { postEach } from "./_post_each.ts";
+import { lostOrdinal, unreadableHere } from "./_unread.ts";
 import type { WorkerChannel } from "./serve.ts";
 
 /** Flush buffered results at least this often while tasks run (ms). */
@@ -72,6 +71,9 @@ export class WorkerLoop {
   private control: Int32Array | undefined;
   /** Ordinal of the next task received (tasks are numbered in arrival order). */
   private ordinal = 0;
+  /** The first ordinal of a message of the pool it could not read (`unreadable`). */
+  private lostAt: number | undefined = undefined;
+  private lost: Error | undefined = undefined;
   /** Results waiting to be posted (flat, see `putResult`). */
   private out: unknown[] = [];
   private readonly shapes = new ShapeTable();
@@ -100,6 +102,7 @@ export class WorkerLoop {
       if (!this.stopped) channel.post({ type: "notes", notes });
     });
     channel.onFatal?.((error, code) => this.fatal(error, code));
+    channel.onUnreadable?.((error) => this.unreadable(error));
     channel.listen((data) => this.receive(data));
   }
 
@@ -147,13 +150,27 @@ export class WorkerLoop {
   }
 
   /**
+   * A message of the pool could not be read: later ordinals would be wrong,
+   * so no task starts after the one running; then `fatal` names the lost
+   * one's first ordinal (the pool rejects that task, not sent again).
+   */
+  private unreadable(error: unknown): void {
+    if (this.stopped || this.lost !== undefined) return;
+    // Tasks received and not taken run elsewhere, as later ones.
+    this.lostAt = lostOrdinal(this.inbox, this.inboxPos, this.ordinal);
+    this.lost = unreadableHere(error);
+    if (!this.running) this.fatal(this.lost);
+  }
+
+  /**
    * The worker is about to die: post what is done, then why (`protocol`:
-   * it refused a message of the pool).
+   * it refused a message of the pool); and which message it could not read.
    */
   private fatal(error: unknown, code?: number, protocol = false): void {
     if (this.stopped) return;
     this.flush();
-    const message = fatalMessage(error, code, this.ordinal, protocol);
+    const { ordinal, lostAt } = this;
+    const message = fatalMessage(error, code, ordinal, protocol, lostAt);
     // Nothing more runs here: the pool counts this worker dead on receipt.
     this.stopped = true;
     if (this.posting) this.pendingFatal = message;
@@ -230,6 +247,7 @@ export class WorkerLoop {
         // `stop()` (even from inside a task) empties the inbox: no task of
         // this batch may start after it.
         for (; this.inboxPos < count && !this.stopped;) {
+          if (this.lost !== undefined) return this.fatal(this.lost);
           takeTask(batch, this.inboxPos++, view);
           const { seq, fid, mode, flags, payload } = view;
 
@@ -346,6 +364,7 @@ export class WorkerLoop {
     } finally {
       this.running = false;
       notes.seq = -1;
+      if (this.lost !== undefined) this.fatal(this.lost); // its last task ran
     }
   }
 

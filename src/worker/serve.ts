@@ -50,6 +50,14 @@ export interface WorkerChannel {
    * what the worker finished and why it is gone.
    */
   onFatal?(report: (error: unknown, code?: number) => void): void;
+  /**
+   * Optional: registers `report`, which the transport calls when a message
+   * from the pool could not be read here (a `messageerror` event). Its
+   * tasks are lost: the loop stops taking tasks and posts a `fatal` message
+   * naming where they were, so that the pool rejects them instead of
+   * sending them again.
+   */
+  onUnreadable?(report: (error: unknown) => void): void;
 }
 
 /**

@@ -1,0 +1,180 @@
+/**
+ * A message the other side cannot read (its `messageerror` event): a
+ * value nested a few thousand levels deep is copied by `postMessage` but
+ * cannot be read back on Node and Deno (their deserializer runs out of
+ * stack; Bun reads it). Found by a tester: a deep argument on Deno jammed
+ * its worker for good, a deep result on Node and Deno never settled, and a
+ * deep `reportProgress` value on Node was dropped without a word. Whatever
+ * the runtime, each call settles (the value, or an error naming the cause),
+ * a value is never lost silently, and the pool goes on.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { reportProgress, WorkerLostError } from "../mod.ts";
+import { deadline, settle, T, until, withPool } from "./_util.ts";
+
+/** A chain `{ c: { c: ... } }` `n` levels deep (self-contained: sent as source). */
+const makeDeep = (n: number) => {
+  const root: { c?: unknown } = {};
+  let o = root;
+  for (let i = 0; i < n; i++) {
+    const next = {};
+    o.c = next;
+    o = next;
+  }
+  return root;
+};
+
+/** The depth of such a chain (self-contained: sent as source). */
+const depthOf = (value: unknown) => {
+  let n = 0;
+  let o = value as { c?: unknown } | undefined;
+  while (o !== undefined && o.c !== undefined) {
+    o = o.c as { c?: unknown };
+    n++;
+  }
+  return n;
+};
+
+/** Depths that Node or Deno cannot read back (3,000), or cannot copy at all. */
+const DEPTHS = [3_000, 12_000];
+
+/** A rejection for a deep value: named, and saying what to do. */
+function assertDeepError(error: unknown, label: string): void {
+  assert.ok(error instanceof Error, `${label}: ${String(error)}`);
+  assert.match(
+    error.message,
+    /nested too deeply|could not be read|could not read|clone|stack/i,
+    `${label}: ${error.name}: ${error.message}`,
+  );
+}
+
+/** The pool still runs plain work right, and stats() adds up at the end. */
+async function assertGoesOn(
+  pool: import("../mod.ts").Pool,
+  submitted: number,
+): Promise<void> {
+  const values = Array.from({ length: 8 }, (_, i) => i);
+  assert.deepEqual(
+    await deadline(pool.map((x: number) => x * 2, values, 1), 30, "map after"),
+    values.map((x) => x * 2),
+  );
+  await until(() => pool.stats().running === 0, 10, "running 0");
+  const s = pool.stats();
+  assert.equal(s.queued, 0);
+  assert.equal(s.completed + s.failed, submitted + values.length);
+}
+
+describe("A message the other side cannot read (messageerror)", () => {
+  test(
+    "a result nested too deeply: the call settles, with it or a named error; the pool goes on",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        for (const depth of DEPTHS) {
+          const r = await deadline(
+            settle(pool.apply(makeDeep, [depth])),
+            30,
+            `apply returning depth ${depth}`,
+          );
+          if (r.ok) assert.equal(depthOf(r.value), depth);
+          else assertDeepError(r.error, `result of depth ${depth}`);
+        }
+        await assertGoesOn(pool, DEPTHS.length);
+      });
+    },
+  );
+
+  test(
+    "an argument nested too deeply: the call settles, run or refused naming it; the pool goes on",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        for (const depth of DEPTHS) {
+          const r = await deadline(
+            settle(pool.apply(depthOf, [makeDeep(depth)])),
+            30,
+            `apply with an argument of depth ${depth}`,
+          );
+          if (r.ok) assert.equal(r.value, depth);
+          else {
+            assertDeepError(r.error, `argument of depth ${depth}`);
+            assert.ok(
+              !(r.error instanceof WorkerLostError),
+              "a task whose arguments cannot be read is refused, not blamed on a death",
+            );
+          }
+        }
+        await assertGoesOn(pool, DEPTHS.length);
+      });
+    },
+  );
+
+  test(
+    "one deep item in a map: the map settles; a call beside it is untouched",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const items = [makeDeep(1), makeDeep(3_000), makeDeep(2), makeDeep(3)];
+        const beside = Array.from({ length: 40 }, (_, i) => i);
+        const [deep, other] = await deadline(
+          Promise.all([
+            settle(pool.map(depthOf, items, 1)),
+            pool.map((x: number) => x + 1, beside, 1),
+          ]),
+          30,
+          "a map with a deep item, and one beside it",
+        );
+        if (deep.ok) assert.deepEqual(deep.value, [1, 3_000, 2, 3]);
+        else assertDeepError(deep.error, "map with a deep item");
+        assert.deepEqual(other, beside.map((x) => x + 1));
+        await assertGoesOn(pool, items.length + beside.length);
+      });
+    },
+  );
+
+  test(
+    "a reportProgress value nested too deeply is delivered, or its call rejects: never dropped",
+    T,
+    async () => {
+      await withPool({}, async (pool) => {
+        const got: unknown[] = [];
+        const r = await deadline(
+          settle(pool.apply(
+            (depth: number) => {
+              reportProgress("before");
+              const root: { c?: unknown } = {};
+              let o = root;
+              for (let i = 0; i < depth; i++) {
+                const next = {};
+                o.c = next;
+                o = next;
+              }
+              reportProgress(root);
+              // apart in time from the first value (the throttle sends both)
+              const t = Date.now();
+              while (Date.now() - t < 20) { /* wait */ }
+              reportProgress("after");
+              return "done";
+            },
+            [3_000],
+            {
+              onProgress: (value) =>
+                got.push(typeof value === "object" ? depthOf(value) : value),
+            },
+          )),
+          30,
+          "apply with a deep progress value",
+        );
+        if (r.ok) {
+          assert.equal(r.value, "done");
+          assert.deepEqual(got, ["before", 3_000, "after"]);
+        } else {
+          assertDeepError(r.error, "deep progress value");
+          assert.ok(!got.includes("after"), `got ${JSON.stringify(got)}`);
+        }
+        await assertGoesOn(pool, 1);
+      });
+    },
+  );
+});
