@@ -111,6 +111,28 @@ describe("A message the other side cannot read (messageerror)", () => {
   );
 
   test(
+    "an argument nested too deeply sent while the workers' initializer runs: the pool does not break",
+    T,
+    async () => {
+      await withPool({
+        initializer: () => new Promise<void>((r) => setTimeout(r, 300)),
+      }, async (pool) => {
+        const r = await deadline(
+          settle(pool.apply(depthOf, [makeDeep(3_000)])),
+          30,
+          "apply with a deep argument during the initializer",
+        );
+        if (r.ok) assert.equal(r.value, 3_000);
+        else {
+          assertDeepError(r.error, "argument during the initializer");
+          assert.ok(r.error instanceof TypeError, String(r.error));
+        }
+        await assertGoesOn(pool, 1);
+      });
+    },
+  );
+
+  test(
     "one deep item in a map: the map settles; a call beside it is untouched",
     T,
     async () => {

@@ -151,15 +151,14 @@ export class WorkerLoop {
 
   /**
    * A message of the pool could not be read: later ordinals would be wrong,
-   * so no task starts after the one running; then `fatal` names the lost
-   * one's first ordinal (the pool rejects that task, not sent again).
+   * so no task starts after the one running; then `fatal` (after `ready`,
+   * or at once if `init` was lost) names the lost one's first ordinal.
    */
   private unreadable(error: unknown): void {
     if (this.stopped || this.lost !== undefined) return;
-    // Tasks received and not taken run elsewhere, as later ones.
     this.lostAt = lostOrdinal(this.inbox, this.inboxPos, this.ordinal);
     this.lost = unreadableHere(error);
-    if (!this.running) this.fatal(this.lost);
+    if (!this.running && (this.ready || !this.process)) this.fatal(this.lost);
   }
 
   /**
@@ -228,7 +227,7 @@ export class WorkerLoop {
     this.ready = true;
     this.channel.post({ type: "ready" });
     this.lastFlush = performance.now();
-    if (this.inbox.length > 0) void this.drain();
+    if (this.inbox.length > 0 || this.lost) void this.drain(); // or its fatal
   }
 
   private async drain(): Promise<void> {
