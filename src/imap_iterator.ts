@@ -380,7 +380,7 @@ function progressSink(
       if (caller === undefined) {
         callers.set(index, caller = new ProgressCaller(onProgress));
       }
-      if (!caller.failed) caller.call(value);
+      if (!caller.failed) return caller.call(value);
     },
   };
 }
