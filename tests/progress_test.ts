@@ -734,6 +734,7 @@ describe("reportProgress and onProgress", () => {
           if (v === 5) throw oops;
         };
         const rejecting = async (v: unknown) => {
+          await Promise.resolve();
           if (v === 5) throw oops;
         };
         const tally = async (call: () => Promise<unknown>) => {
