@@ -31,19 +31,21 @@ export class ProgressCaller {
   }
 
   /**
-   * Passes one value on. For an async `onProgress`, returns a promise that
-   * rejects as it does, for the pool to fail the task (see `routeNotes`).
+   * Passes one value on. For an async `onProgress`, returns its promise,
+   * for the pool to fail the task if it rejects (see `routeNotes`): the
+   * same promise, so that the task is marked in the same microtask as
+   * {@linkcode failed} is set.
    */
   call(value: unknown): PromiseLike<unknown> | undefined {
     const returned = this.#onProgress(value);
     if (!isThenable(returned)) return undefined;
-    return Promise.resolve(returned).then(undefined, (error) => {
-      if (!this.failed) {
-        this.failed = true;
-        this.error = error;
-      }
-      throw error;
+    const promise = Promise.resolve(returned);
+    promise.then(undefined, (error) => {
+      if (this.failed) return;
+      this.failed = true;
+      this.error = error;
     });
+    return promise;
   }
 }
 
