@@ -124,7 +124,8 @@ function checkSignal(method: string, value: unknown): AbortSignal | undefined {
 
 /**
  * A time limit in seconds (`timeout`, `taskTimeout`): a positive number;
- * `Infinity` for none; undefined/null for the default.
+ * `Infinity` for none; undefined/null for the default. Not a number:
+ * `TypeError`; zero, negative or `NaN`: `RangeError`.
  */
 function checkSeconds(
   method: string,
@@ -132,14 +133,14 @@ function checkSeconds(
   value: unknown,
 ): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || Number.isNaN(value)) {
+  if (typeof value !== "number") {
     throw new TypeError(
       `Cannot ${
         doing(method)
       } as '${name}' must be a number of seconds: received ${received(value)}`,
     );
   }
-  if (!(value > 0)) {
+  if (!(value > 0)) { // NaN too: a number out of range, as for the others
     throw new RangeError(
       `Cannot ${
         doing(method)

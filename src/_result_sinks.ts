@@ -30,16 +30,22 @@ export class ProgressCaller {
     this.#onProgress = onProgress;
   }
 
-  /** Passes one value on. */
-  call(value: unknown): void {
+  /**
+   * Passes one value on. For an async `onProgress`, returns its promise,
+   * for the pool to fail the task if it rejects (see `routeNotes`): the
+   * same promise, so that the task is marked in the same microtask as
+   * {@linkcode failed} is set.
+   */
+  call(value: unknown): PromiseLike<unknown> | undefined {
     const returned = this.#onProgress(value);
-    if (isThenable(returned)) {
-      Promise.resolve(returned).then(undefined, (error) => {
-        if (this.failed) return;
-        this.failed = true;
-        this.error = error;
-      });
-    }
+    if (!isThenable(returned)) return undefined;
+    const promise = Promise.resolve(returned);
+    promise.then(undefined, (error) => {
+      if (this.failed) return;
+      this.failed = true;
+      this.error = error;
+    });
+    return promise;
   }
 }
 
@@ -82,9 +88,9 @@ export function applyProgressSink(
       if (caller.failed) base.fail(ctx, caller.error);
       else base.partial(ctx, values, errors);
     },
-    progress(ctx: unknown, value: unknown): void {
+    progress(ctx: unknown, value: unknown) {
       if (!caller.failed && isPending(target(ctx) as AsyncResult<unknown>)) {
-        caller.call(value);
+        return caller.call(value);
       }
     },
   };
@@ -141,13 +147,18 @@ export class MapSink implements TaskSink {
     this.#finishOne();
   }
 
-  /** A chunk reported progress: to `onProgress`, while the map is pending. */
-  progress(_ctx: unknown, value: unknown): void {
+  /**
+   * A chunk reported progress: to `onProgress`, while the map is pending.
+   * Once an async `onProgress` rejected, a chunk reporting progress fails
+   * with that rejection, as each would by calling a sync one that throws.
+   */
+  progress(_ctx: unknown, value: unknown): PromiseLike<unknown> | undefined {
     const caller = this.#onProgress;
     if (
-      caller !== undefined && !caller.failed &&
-      isPending(this.#result as AsyncResult<unknown>)
-    ) caller.call(value);
+      caller === undefined || !isPending(this.#result as AsyncResult<unknown>)
+    ) return undefined;
+    if (caller.failed) throw caller.error;
+    return caller.call(value);
   }
 
   /** Chunk number `ctx` failed as a whole (in the worker, or lost). */

@@ -108,8 +108,8 @@ export class AsyncResult<T> {
    * @returns The task's result.
    * @throws {TimeoutError} If the result is not ready within `timeout`
    *   seconds. The task keeps running.
-   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
-   *   rejection).
+   * @throws {TypeError} If `timeout` is not a number (as a rejection).
+   * @throws {RangeError} If `timeout` is `NaN` (as a rejection).
    *
    * @example Usage
    * ```ts
@@ -148,8 +148,8 @@ export class AsyncResult<T> {
    * @param timeout Seconds to wait (fractions allowed, any size);
    *   `undefined`, `null` or `Infinity` wait forever; `0` or less only
    *   checks, as in Python.
-   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
-   *   rejection).
+   * @throws {TypeError} If `timeout` is not a number (as a rejection).
+   * @throws {RangeError} If `timeout` is `NaN` (as a rejection).
    *
    * @example Usage
    * ```ts

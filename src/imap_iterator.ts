@@ -147,8 +147,8 @@ export class IMapIterator<T> implements AsyncIterableIterator<T> {
    * @returns The next result, or `{ done: true }` at the end.
    * @throws {TimeoutError} If the next result is not ready within `timeout`
    *   seconds. Iteration can go on afterwards.
-   * @throws {TypeError} If `timeout` is `NaN` or not a number (as a
-   *   rejection).
+   * @throws {TypeError} If `timeout` is not a number (as a rejection).
+   * @throws {RangeError} If `timeout` is `NaN` (as a rejection).
    *
    * @example Usage
    * ```ts
@@ -380,7 +380,7 @@ function progressSink(
       if (caller === undefined) {
         callers.set(index, caller = new ProgressCaller(onProgress));
       }
-      if (!caller.failed) caller.call(value);
+      if (!caller.failed) return caller.call(value);
     },
   };
 }

@@ -718,6 +718,72 @@ describe("reportProgress and onProgress", () => {
   );
 
   test(
+    "stats(): a task failed by its onProgress counts failed, sync or async",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        // Reports 0..n-1, then waits a little (an async rejection comes first).
+        const task = (n: number): number => {
+          for (let i = 0; i < n; i++) reportProgress(i);
+          const end = Date.now() + 30;
+          while (Date.now() < end) { /* busy */ }
+          return n;
+        };
+        const oops = new Error("bar broke");
+        const throwing = (v: unknown) => {
+          if (v === 5) throw oops;
+        };
+        const rejecting = async (v: unknown) => {
+          await Promise.resolve();
+          if (v === 5) throw oops;
+        };
+        const tally = async (call: () => Promise<unknown>) => {
+          const before = pool.stats();
+          assert.equal(await rejection(deadline(call(), 20, "call")), oops);
+          const after = pool.stats();
+          return [
+            after.completed - before.completed,
+            after.failed - before.failed,
+          ];
+        };
+        for (const onProgress of [throwing, rejecting]) {
+          const kind = onProgress === throwing ? "sync" : "async";
+          assert.deepEqual(
+            await tally(() => pool.apply(task, [100], { onProgress })),
+            [0, 1],
+            `apply, ${kind}`,
+          );
+          assert.deepEqual(
+            await tally(() =>
+              pool.apply(task, [100], { onProgress, timeout: 60 })
+            ),
+            [0, 1],
+            `apply with a timeout, ${kind}`,
+          );
+          assert.deepEqual(
+            await tally(() =>
+              pool.map(task, [100, 100], { chunksize: 1, onProgress })
+            ),
+            [0, 2],
+            `map of 2 chunks, ${kind}`,
+          );
+          // imap: the chunk whose onProgress failed; the other completes.
+          const it = pool.imap(task, [100, 3], { onProgress });
+          assert.deepEqual(
+            await tally(async () => {
+              const error = await rejection(it.next());
+              assert.equal((await it.next()).value, 3);
+              throw error;
+            }),
+            [1, 1],
+            `imap, ${kind}`,
+          );
+        }
+      });
+    },
+  );
+
+  test(
     "a malformed or stray notes message breaks the pool with a WireError",
     T,
     async () => {

@@ -279,6 +279,110 @@ describe("a result after its time ran out", () => {
   });
 });
 
+describe("pool.stats() around an abort (README: Pool state)", () => {
+  test(
+    "a call on an aborted signal from an abort listener: counted as documented",
+    T,
+    async () => {
+      await withPool({ processes: 2 }, async (pool) => {
+        await pool.apply((x: number) => x, [0]);
+        const task = (x: number) => x;
+        // The pool does not watch the signal: counted nowhere.
+        const first = new AbortController();
+        let call: Promise<unknown> | undefined;
+        let before: PoolStats | undefined;
+        first.signal.addEventListener("abort", () => {
+          before = pool.stats();
+          call = pool.apply(task, [1], { signal: first.signal });
+        });
+        const reason = new Error("R");
+        first.abort(reason);
+        assert.equal(await rejection(deadline(call!, 20, "call")), reason);
+        await sleep(20);
+        let after = pool.stats();
+        assert.deepEqual(
+          [after.completed - before!.completed, after.failed - before!.failed],
+          [0, 0],
+          "counted nowhere",
+        );
+        // A call of the pool watches it (the listener runs before the
+        // pool's): the listener's call joins the aborted tasks, failed.
+        const second = new AbortController();
+        let joined: Promise<unknown> | undefined;
+        second.signal.addEventListener("abort", () => {
+          joined = pool.apply(task, [2], { signal: second.signal });
+        });
+        const gate = latch();
+        try {
+          const running = observe(
+            pool.apply(waitFor, [gate, 3], { signal: second.signal }),
+          );
+          await until(() => pool.stats().running === 1, 20, "running");
+          before = pool.stats();
+          second.abort(reason);
+          assert.equal(
+            await rejection(deadline(joined!, 20, "joined")),
+            reason,
+          );
+          assert.equal(await rejection(deadline(running, 20, "run")), reason);
+          await sleep(20);
+          after = pool.stats();
+          assert.deepEqual(
+            [after.completed - before.completed, after.failed - before.failed],
+            [0, 2],
+            "the running call and the listener's",
+          );
+        } finally {
+          release(gate);
+        }
+      });
+    },
+  );
+
+  test(
+    "10,000 aborted calls: no task queued or running once all settled",
+    T,
+    async () => {
+      await withPool({ processes: 2 }, async (pool) => {
+        await pool.map((x: number) => x, [1, 2]);
+        const base = pool.stats();
+        const controller = new AbortController();
+        const calls = Array.from(
+          { length: 10_000 },
+          (_, i) =>
+            pool.apply((x: number) => x + 1, [i], {
+              signal: controller.signal,
+            }).then(() => 1, () => 0),
+        );
+        await sleep(0);
+        controller.abort();
+        await deadline(Promise.all(calls), 20, "all");
+        // Workers may still be busy answering tasks of the aborted call
+        // they started (counted failed already): busy, neither queued nor
+        // running, and they take work again once those answers came.
+        let s = pool.stats();
+        assert.deepEqual([s.queued, s.running], [0, 0], JSON.stringify(s));
+        assert.equal(
+          s.completed + s.failed - base.completed - base.failed,
+          10_000,
+        );
+        assert.ok(s.busy + s.idle <= 2, JSON.stringify(s));
+        await until(() => pool.stats().idle === 2, 20, "idle again");
+        s = pool.stats();
+        assert.deepEqual(
+          [s.busy, s.idle, s.queued, s.running],
+          [0, 2, 0, 0],
+          JSON.stringify(s),
+        );
+        assert.equal(
+          await deadline(pool.apply((x: number) => x, [7]), 20, "next"),
+          7,
+        );
+      });
+    },
+  );
+});
+
 describe("signals the pool cannot mark", () => {
   test(
     "a signal that takes no new property still stops its calls",

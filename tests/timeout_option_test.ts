@@ -361,7 +361,7 @@ describe("taskTimeout and option checks", () => {
 
   test("bad timeout and signal values are refused at the call", T, async () => {
     await withPool({}, async (pool) => {
-      for (const bad of [0, -1, -Infinity]) {
+      for (const bad of [0, -1, -Infinity, NaN]) {
         const e = await rejection(pool.apply(() => 1, [], { timeout: bad }));
         assert.ok(e instanceof RangeError, String(e));
         assert.throws(
@@ -369,7 +369,7 @@ describe("taskTimeout and option checks", () => {
           RangeError,
         );
       }
-      for (const bad of [NaN, "1", {}]) {
+      for (const bad of ["1", {}]) {
         assert.throws(
           () =>
             pool.apply_async(() => 1, [], {

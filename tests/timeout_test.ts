@@ -53,7 +53,6 @@ const NO_WAIT_TIMEOUTS = [0, -0, -0.001, -1, -1e308, -Infinity];
 
 /** Values that are not a number of seconds. */
 const NOT_SECONDS: [unknown, RegExp][] = [
-  [NaN, /received NaN/],
   ["5", /received string '5'/],
   [5n, /received bigint 5n/],
   [{}, /received object/],
@@ -271,7 +270,7 @@ describe("zero and negative timeouts do not wait", () => {
 
 describe("timeouts that are not a number of seconds", () => {
   test(
-    "AsyncResult.get(), wait() and IMapIterator.next() reject with a TypeError naming 'timeout'",
+    "AsyncResult.get(), wait() and IMapIterator.next() reject with a TypeError naming 'timeout' (NaN: RangeError)",
     T,
     async () => {
       await withPool({}, async (pool) => {
@@ -297,6 +296,19 @@ describe("timeouts that are not a number of seconds", () => {
             );
             assert.match(error.message, received, label);
           }
+        }
+        // NaN is a number out of range: a RangeError, as for every option.
+        for (
+          const [label, call] of [
+            ["get", () => result.get(NaN)],
+            ["wait", () => result.wait(NaN)],
+            ["next", () => it.next(NaN)],
+          ] as const
+        ) {
+          const error = await deadline(rejection(call(), label), 5, label);
+          assert.ok(error instanceof RangeError, `${label}(NaN): ${error}`);
+          assert.match(error.message, /'timeout' must be a number of seconds/);
+          assert.match(error.message, /received NaN/);
         }
         // Nothing was consumed or broken by the refused calls.
         assert.equal(

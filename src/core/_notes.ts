@@ -33,7 +33,9 @@ export type StartedHook = (task: TaskRecord, slot: Slot) => void;
  *
  * A sink's `progress` that throws fails its task: the task settles with
  * that error instead of its outcome (see `routeResults`), and its later
- * progress is not delivered.
+ * progress is not delivered. So does a promise it returns that rejects
+ * before the task's result comes (an async `onProgress`), so the task is
+ * counted failed, as for a throw.
  *
  * @throws {WireError} For a malformed list, a note about a task never
  *   issued, or an unknown kind.
@@ -75,7 +77,8 @@ export function routeNotes(
       const sink = task.sink;
       if (sink.progress === undefined) continue;
       try {
-        sink.progress(task.ctx, noteValue(notes, k));
+        const back = sink.progress(task.ctx, noteValue(notes, k));
+        if (back) failOnRejection(task, back);
       } catch (error) {
         task.progressFailed = true;
         task.progressError = error;
@@ -106,4 +109,13 @@ function find(slot: Slot, seq: number, from: number): number {
     if (tasks.at(i)!.seq === seq) return i;
   }
   return -1;
+}
+
+/** A rejection of `back` (from `sink.progress`) fails `task` as a throw does. */
+function failOnRejection(task: TaskRecord, back: PromiseLike<unknown>): void {
+  back.then(undefined, (error) => {
+    if (task.progressFailed) return;
+    task.progressFailed = true;
+    task.progressError = error;
+  });
 }

@@ -18,7 +18,10 @@ export interface PoolStats {
   /**
    * Workers started and running tasks (or with tasks sent to them). A
    * worker still starting is neither busy nor idle; after `terminate()`, or
-   * once the workers of a closed pool have exited, both are 0.
+   * once the workers of a closed pool have exited, both are 0. For a moment
+   * after an abort a worker may hold only tasks of the aborted call
+   * (counted `failed`, neither queued nor running): busy until it answered
+   * them (or is stopped and replaced).
    */
   busy: number;
   /** Workers started and without a task (see {@linkcode PoolStats.busy}). */

@@ -35,18 +35,25 @@ function describe(value: unknown): string {
  * @param timeout The timeout as passed by the user.
  * @param what What the call does, for the error message ("get result").
  * @returns Milliseconds, or `undefined` for no limit.
- * @throws {TypeError} If `timeout` is `NaN` or not a number.
+ * @throws {TypeError} If `timeout` is not a number.
+ * @throws {RangeError} If `timeout` is `NaN`.
  */
 export function timeoutMs(
   timeout: unknown,
   what: string,
 ): number | undefined {
   if (timeout === undefined || timeout === null) return undefined;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+  if (typeof timeout !== "number") {
     throw new TypeError(
       `Cannot ${what} as 'timeout' must be a number of seconds (or undefined to wait forever): received ${
         describe(timeout)
       }`,
+    );
+  }
+  if (Number.isNaN(timeout)) {
+    // A number, out of range: as `processes`, `chunksize` and the others
+    throw new RangeError(
+      `Cannot ${what} as 'timeout' must be a number of seconds, not NaN (or undefined to wait forever): received NaN`,
     );
   }
   const ms = timeout * 1000;

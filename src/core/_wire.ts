@@ -238,9 +238,10 @@ export interface TaskSink {
    * The task called `reportProgress(value)` (only for tasks sent with
    * `TASK_PROGRESS`), before its outcome. A sink whose result already
    * settled ignores it. What it throws fails the task (its outcome is
-   * replaced by that error) and stops its later progress.
+   * replaced by that error) and stops its later progress; so does the
+   * rejection of a promise it returns, if it comes before the outcome.
    */
-  progress?(ctx: unknown, value: unknown): void;
+  progress?(ctx: unknown, value: unknown): void | PromiseLike<unknown>;
   /**
    * The task started in its worker (only for tasks sent with
    * `TASK_STARTED`), before its outcome.
