@@ -147,6 +147,18 @@ test(
     assert.equal(plain.stranded.length, 0);
     assert.equal(plain.settles, true);
     assert.deepEqual(takeUnread([task(0)], 5, "W", {}), []);
+    // What this thread cannot copy either is the culprit, wherever it is in
+    // the lost message; the first task of that message then runs elsewhere.
+    const batch = [
+      { ordinal: 2, payload: [1] },
+      { ordinal: 3, payload: [() => 1] },
+      { ordinal: 4, payload: [2], transfer: [] },
+    ];
+    const found = takeUnread(batch, 2, "W", {});
+    assert.equal(found.length, 2);
+    assert.equal((found[0] as { ordinal: number }).ordinal, 3);
+    assert.match((found[1] as Error).message, /nor can this thread copy them/);
+    assert.deepEqual(batch.map((t) => t.ordinal), [2, 4]);
     // A message from the worker the pool could not read.
     const stopped = sentence([task(0)], 1, { name: "W" }, {
       error: unreadableMessage("W", new RangeError("stack")),

@@ -111,6 +111,30 @@ describe("A message the other side cannot read (messageerror)", () => {
   );
 
   test(
+    "an argument nested too deeply sent in one message with others: only its task is refused",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        await pool.apply((x: number) => x, [0]); // started: no wait for it
+        // Submitted in one turn: sent to the one worker in one message.
+        const before = pool.apply((x: number) => x + 1, [1]);
+        const deep = settle(pool.apply(depthOf, [makeDeep(3_000)]));
+        const after = pool.map((x: number) => x * 3, [1, 2, 3], 1);
+        const [b, d, a] = await deadline(
+          Promise.all([before, deep, after]),
+          30,
+          "calls sent with a deep argument",
+        );
+        assert.equal(b, 2);
+        assert.deepEqual(a, [3, 6, 9]);
+        if (d.ok) assert.equal(d.value, 3_000);
+        else assertDeepError(d.error, "argument sent with others");
+        await assertGoesOn(pool, 6); // 1 + 1 + 1 + 3 tasks
+      });
+    },
+  );
+
+  test(
     "an argument nested too deeply sent while the workers' initializer runs: the pool does not break",
     T,
     async () => {

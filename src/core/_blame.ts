@@ -25,6 +25,9 @@
 import type { WorkerExit } from "./adapter.ts";
 import { exitDetail, UnreadableMessage } from "./_messages.ts";
 import { WorkerLostError } from "./errors.ts";
+import { takeUnread } from "./_unread_task.ts";
+
+export { takeUnread } from "./_unread_task.ts";
 
 /** An unanswered task of the dead worker, as blame sees it. */
 export interface Unanswered {
@@ -259,42 +262,4 @@ export function deathLoop(
     }; the pool stops instead of restarting them forever: fix what kills them (an initializer that leaves a rejection or error behind, a crash at start-up, an adapter whose transport cannot carry the messages) and create a new pool`,
     { cause: info.error, workerName: name, exitCode: info.code },
   );
-}
-
-/**
- * Takes out of `tasks` the one at ordinal `lostAt`: the first task of a
- * message its worker could not read (it said so as it stopped; later tasks
- * of that message, if any, run elsewhere, and one that cannot be read
- * there either is taken so in turn). Returns `[task, TypeError]`, flat as
- * {@linkcode Sentence.lost}, or nothing. Sent again it would be lost again.
- *
- * @example Usage
- * ```ts
- * import { takeUnread } from "./_blame.ts";
- *
- * const tasks = [{ ordinal: 4 }, { ordinal: 5 }];
- * const [task] = takeUnread(tasks, 5, "PoolWorker-1", {});
- * console.log(task === undefined, tasks.length); // false 1
- * ```
- */
-export function takeUnread<T extends { readonly ordinal: number }>(
-  tasks: T[],
-  lostAt: number | undefined,
-  name: string,
-  info: WorkerExit,
-): unknown[] {
-  const i = lostAt === undefined
-    ? -1
-    : tasks.findIndex((task) => task.ordinal === lostAt);
-  if (i < 0) return [];
-  const [task] = tasks.splice(i, 1);
-  return [
-    task,
-    new TypeError(
-      `Worker '${name}' could not read this task's arguments${
-        exitDetail(info)
-      }: a value nested too deeply (a few thousand levels, on some runtimes) cannot reach a worker; pass flatter data`,
-      { cause: info.error },
-    ),
-  ];
 }
