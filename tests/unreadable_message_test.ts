@@ -10,7 +10,12 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { reportProgress, WorkerLostError } from "../mod.ts";
+import {
+  currentProcess,
+  RemoteError,
+  reportProgress,
+  WorkerLostError,
+} from "../mod.ts";
 import { deadline, settle, T, until, withPool } from "./_util.ts";
 
 /** A chain `{ c: { c: ... } }` `n` levels deep (self-contained: sent as source). */
@@ -175,6 +180,42 @@ describe("A message the other side cannot read (messageerror)", () => {
         else assertDeepError(deep.error, "map with a deep item");
         assert.deepEqual(other, beside.map((x) => x + 1));
         await assertGoesOn(pool, items.length + beside.length);
+      });
+    },
+  );
+
+  test(
+    "a thrown value nested too deeply: a RemoteError describing it; the worker lives",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        const first = await pool.apply(() => currentProcess().name);
+        for (const how of ["value", "cause", "property"]) {
+          const r = await deadline(
+            settle(pool.apply((how: string, depth: number) => {
+              const root: { c?: unknown } = {};
+              let o = root;
+              for (let i = 0; i < depth; i++) {
+                const next = {};
+                o.c = next;
+                o = next;
+              }
+              if (how === "value") throw root;
+              if (how === "cause") {
+                throw new Error("deep cause", { cause: root });
+              }
+              throw Object.assign(new Error("deep property"), { data: root });
+            }, [how, 3_000])),
+            30,
+            `a task throwing a deep ${how}`,
+          );
+          assert.equal(r.ok, false, how);
+          const error = (r as { error: unknown }).error;
+          assert.ok(error instanceof RemoteError, `${how}: ${String(error)}`);
+        }
+        // The same worker answers: it was not stopped.
+        assert.equal(await pool.apply(() => currentProcess().name), first);
+        await assertGoesOn(pool, 5);
       });
     },
   );

@@ -98,8 +98,12 @@ function describe(value: unknown): string {
   }
 }
 
-/** A structured clone of `value` (so sending it cannot fail), else its text. */
+/**
+ * A structured clone of `value` (so sending it cannot fail), else its text;
+ * its text too when nested deeper than the pool's thread can read back.
+ */
 function cloneable(value: unknown): unknown {
+  if (tooDeep(value)) return describe(value);
   try {
     return structuredClone(value);
   } catch {
@@ -108,6 +112,7 @@ function cloneable(value: unknown): unknown {
 }
 
 function jsonSafe(value: unknown): unknown {
+  if (tooDeep(value)) return describe(value);
   try {
     const json = JSON.stringify(value);
     return json === undefined ? undefined : JSON.parse(json);
@@ -252,4 +257,43 @@ export function fromRecord(record: ErrorRecord): RemoteError {
     }
   }
   return error;
+}
+
+/**
+ * Levels of nesting an error's value may have: Node's main thread cannot
+ * read back a message nested about 1,800 levels deep, nor Deno's 2,800
+ * (its `messageerror`): the error would be lost with the worker.
+ */
+const MAX_NESTING = 1_000;
+/** Objects {@linkcode tooDeep} looks at, at most (then it says no). */
+const MAX_VISITS = 100_000;
+
+/**
+ * Whether `value` holds objects nested more than {@linkcode MAX_NESTING}
+ * levels deep (plain objects, arrays, maps and sets, through their own
+ * enumerable values), looked at iteratively up to {@linkcode MAX_VISITS}.
+ */
+function tooDeep(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const stack: [unknown, number][] = [[value, 1]];
+  const seen = new Set<unknown>();
+  try {
+    while (stack.length > 0 && seen.size < MAX_VISITS) {
+      const [item, depth] = stack.pop()!;
+      if (typeof item !== "object" || item === null || seen.has(item)) {
+        continue;
+      }
+      if (depth > MAX_NESTING) return true;
+      seen.add(item);
+      const children = item instanceof Map
+        ? [...item.keys(), ...item.values()]
+        : item instanceof Set
+        ? [...item]
+        : Object.values(item);
+      for (const child of children) stack.push([child, depth + 1]);
+    }
+  } catch {
+    // a getter or proxy that throws: the clone will tell
+  }
+  return false;
 }
