@@ -68,7 +68,7 @@ function spawnNode(events: WorkerEvents): WorkerHandle {
   let ended = false;
   let lastError: unknown;
   worker.on("message", (data) => events.message(data));
-  worker.on("messageerror", (error) => events.messageError?.(error));
+  worker.on("messageerror", (error) => events.messageError?.(error, true));
   worker.on("error", (error) => {
     lastError = error;
   });

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { Unread } from "./_unread_results.ts";
 import type { TransferListItem, WorkerHandle } from "./adapter.ts";
 import { Deque } from "./_deque.ts";
 import type { CallGroup } from "./_cancel.ts";
@@ -298,6 +299,8 @@ export class Slot {
 
   /** The first ordinal of a message the worker could not read, if it said so. */
   lostAt: number | undefined;
+  /** A message from it this thread could not read, being settled. */
+  unread: Unread | undefined;
 
   /**
    * The first ordinal the worker has not started: from its gate

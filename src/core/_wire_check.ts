@@ -116,11 +116,13 @@ export function decodeMain(data: unknown): MainMessage {
       }
       return msg;
     }
+    case "sync":
+      return msg;
     default:
       throw new WireError(
         `a message of type ${
           show((msg as { type?: unknown }).type)
-        } (the worker knows init, define, forget and tasks)`,
+        } (the worker knows init, define, forget, tasks and sync)`,
       );
   }
 }

@@ -246,7 +246,23 @@ export type MainMessage =
   | InitMessage
   | DefineMessage
   | ForgetMessage
-  | TasksMessage;
+  | TasksMessage
+  | SyncMessage;
+
+/**
+ * main → worker: a message from it could not be read here; it answers with
+ * {@linkcode SyncedMessage} once what it finished is sent.
+ */
+export interface SyncMessage {
+  type: "sync";
+}
+
+/** worker → main: the answer to {@linkcode SyncMessage}. */
+export interface SyncedMessage {
+  type: "synced";
+  /** The last task whose result it sent (-1: none yet). */
+  seq: number;
+}
 /** Note kind: the task started (only for tasks flagged `TASK_STARTED`). */
 export const NOTE_STARTED = 0;
 /** Note kind: a `reportProgress(value)` (only for tasks flagged `TASK_PROGRESS`). */
@@ -272,4 +288,5 @@ export type WorkerMessage =
   | InitErrorMessage
   | ResultsMessage
   | NotesMessage
-  | FatalMessage;
+  | FatalMessage
+  | SyncedMessage;

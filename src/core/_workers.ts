@@ -12,6 +12,7 @@
 import type { WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import type { Slot } from "./_slot.ts";
+import { afterUnread, markUnread, syncedUnread } from "./_unread_results.ts";
 import { openSlot, type SlotInit } from "./_spawn.ts";
 
 export type { SlotInit } from "./_spawn.ts";
@@ -164,7 +165,8 @@ export class Workers {
         message: (data) => this.#onMessage(slot, data as WorkerMessage),
         // A JavaScript adapter may call exit() with nothing, or null.
         exit: (info) => this.#host.exit(slot, info ?? {}),
-        messageError: (error) => this.#unreadable(slot, error),
+        messageError: (error, goesOn) =>
+          this.#unreadable(slot, error, goesOn === true),
       }));
     } catch (error) {
       return this.notStarted(id, { error }, true);
@@ -241,11 +243,21 @@ export class Workers {
   }
 
   /**
-   * A message from `slot`'s worker could not be read here: what it held is
-   * lost, so the worker is stopped, its tasks blamed as on a death.
+   * A message from `slot`'s worker could not be read here: the worker is
+   * asked what it sent last, to find what the message held (see
+   * `_unread_results.ts`). If it cannot be asked, it is stopped, its tasks
+   * blamed as on a death.
    */
-  #unreadable(slot: Slot, error: unknown): void {
+  #unreadable(slot: Slot, error: unknown, goesOn: boolean): void {
     if (!slot.live) return;
+    try {
+      if (goesOn) {
+        if (markUnread(slot, error)) slot.handle!.post({ type: "sync" });
+        return;
+      }
+    } catch {
+      // it cannot be asked: stopped
+    }
     void slot.stop();
     this.#host.exit(slot, { error: unreadableMessage(slot.name, error) });
   }
@@ -282,7 +294,17 @@ export class Workers {
             `worker '${slot.name}' sent results that are not a list of [seq, status, payload]`,
           );
         }
-        return this.#host.results(slot, results, msg.busy);
+        return this.#host.results(
+          slot,
+          slot.unread === undefined ? results : afterUnread(slot, results),
+          msg.busy,
+        );
+      }
+      case "synced": {
+        const lost = syncedUnread(slot, msg.seq);
+        return lost.length > 0
+          ? this.#host.results(slot, lost, undefined)
+          : undefined;
       }
       case "notes":
         return this.#host.notes(slot, msg.notes);

@@ -28,11 +28,14 @@ export interface WorkerEvents {
   /**
    * Optional for an adapter to call: a message from the worker could not be
    * read on this thread (the runtime's `messageerror` event: Node and Deno
-   * cannot copy a value nested a few thousand levels deep). What it held
-   * is lost, so the core stops and replaces the worker and blames its
-   * tasks as on a death, with `error` as the cause.
+   * cannot copy back a value nested a few thousand levels deep). With
+   * `goesOn` (the channel delivers later messages: measured on Node and
+   * Bun) the worker goes on and the pool finds which of its tasks the
+   * message held; without it (Deno delivers nothing more), the pool stops
+   * and replaces the worker and blames its tasks as on a death, with
+   * `error` as the cause.
    */
-  messageError?(error: unknown): void;
+  messageError?(error: unknown, goesOn?: boolean): void;
 }
 
 /**

@@ -6,7 +6,12 @@
  * @module
  */
 
-import type { FnSpec } from "../core/_wire.ts";
+import {
+  type DefineMessage,
+  type FnSpec,
+  type ForgetMessage,
+  readDefines,
+} from "../core/_wire.ts";
 import { compile, type Fn } from "./_compile.ts";
 
 /** A compiled function, a pending module import, or why it failed. */
@@ -22,6 +27,12 @@ export class FunctionTable {
     this.#specs.set(fid, spec);
     this.#compiled.delete(fid);
   };
+
+  /** Defines or forgets functions, as a `define` or `forget` message says. */
+  take(msg: DefineMessage | ForgetMessage): void {
+    if (msg.type === "define") readDefines(msg.defs, this.define);
+    else for (const fid of msg.fids) this.forget(fid);
+  }
 
   /** Functions known now (defined, not forgotten). */
   get size(): number {

@@ -25,7 +25,7 @@ import {
   MODE_CALL1,
   MODE_MAP,
   putResult,
-  readDefines,
+  RESULT_STRIDE,
   STATUS_ERROR,
   STATUS_OK,
   STATUS_PARTIAL,
@@ -71,6 +71,7 @@ export class WorkerLoop {
   private control: Int32Array | undefined;
   /** Ordinal of the next task received (tasks are numbered in arrival order). */
   private ordinal = 0;
+  private lastSeq = -1; // the last task whose result was posted
   /** The first ordinal of a message of the pool it could not read (`unreadable`). */
   private lostAt: number | undefined = undefined;
   private lost: Error | undefined = undefined;
@@ -128,8 +129,7 @@ export class WorkerLoop {
     try {
       msg = decodeMain(data);
     } catch (error) {
-      // A protocol slip (said so in the message: never told by the name of
-      // an error, a user's may be named WireError): the pool fails loudly.
+      // A protocol slip (flagged so, never told by an error's name): loudly.
       return this.fatal(error, undefined, true);
     }
     switch (msg.type) {
@@ -138,10 +138,12 @@ export class WorkerLoop {
         if (this.ready && !this.running) void this.drain();
         break;
       case "define":
-        readDefines(msg.defs, this.table.define);
-        break;
       case "forget":
-        for (const fid of msg.fids) this.table.forget(fid);
+        this.table.take(msg);
+        break;
+      case "sync": // the pool could not read a message of ours
+        this.flush();
+        this.channel.post({ type: "synced", seq: this.lastSeq });
         break;
       case "init":
         void this.init(msg);
@@ -243,8 +245,7 @@ export class WorkerLoop {
       while (inbox.length > 0) {
         const batch = inbox[0];
         const count = taskCount(batch);
-        // `stop()` (even from inside a task) empties the inbox: no task of
-        // this batch may start after it.
+        // `stop()` (even in a task) empties the inbox: none starts after it.
         for (; this.inboxPos < count && !this.stopped;) {
           if (this.lost !== undefined) return this.fatal(this.lost);
           takeTask(batch, this.inboxPos++, view);
@@ -265,8 +266,7 @@ export class WorkerLoop {
             gateKeep(control, ordinal);
           }
           this.ran++;
-          // Notes only for a caller that listens (a flag on the task): else
-          // reportProgress() stays a no-op.
+          // Notes only for a caller that listens: else a no-op.
           notes.seq = flags & TASK_PROGRESS ? seq : -1;
           if (flags & TASK_STARTED) notes.started(seq);
           // Results wait to be batched only while the next task is known to
@@ -374,6 +374,7 @@ export class WorkerLoop {
     this.notes.flush(); // every note of a task before its result
     if (this.out.length === 0 || this.stopped) return;
     const results = this.out;
+    this.lastSeq = results[results.length - RESULT_STRIDE] as number;
     this.out = [];
     const busy = now - this.busySince;
     this.busySince = now;
