@@ -14,6 +14,7 @@ import {
   isAsyncIterable,
   isIterable,
   readAll,
+  readSync,
 } from "./core/_chunking.ts";
 import {
   MODE_CALL,
@@ -281,8 +282,21 @@ export function submitMap<R>(
       engine.submit(fid, field, chunks[i], sink, i, undefined, group);
     }
   };
-  if (isIterable(iterable)) {
-    submit(Array.isArray(iterable) ? iterable : Array.from(iterable));
+  if (Array.isArray(iterable)) submit(iterable);
+  else if (isIterable(iterable)) {
+    // Read item by item: the input may abort the call's signal, or spend
+    // its time limit, while it is read; then the rest is not read.
+    const call = {
+      stopped: false,
+      deadline: group?.deadline ?? Infinity,
+      expire: () => group?.expire(),
+    };
+    stopInput = () => {
+      call.stopped = true;
+    };
+    const items = readSync(iterable, call);
+    stopInput = undefined;
+    if (items !== undefined) submit(items);
   } else {
     // terminate() settles the result at once, whatever the input does.
     // The function stays registered while the input is read.

@@ -17,7 +17,13 @@ import {
   sentence,
   takeUnread,
 } from "../src/core/_blame.ts";
-import { unreadableMessage } from "../src/core/_messages.ts";
+import {
+  clause,
+  clauseText,
+  initializerError,
+  startError,
+  unreadableMessage,
+} from "../src/core/_messages.ts";
 import { MAX_WINDOW, Window } from "../src/core/_window.ts";
 import { Registry } from "../src/core/_registry.ts";
 import {
@@ -518,3 +524,28 @@ test(
     }
   },
 );
+
+test("a runtime's message inside a sentence loses one trailing period", () => {
+  assert.equal(
+    clause("Maximum call stack size exceeded."),
+    "Maximum call stack size exceeded",
+  );
+  assert.equal(clause("no period"), "no period");
+  assert.equal(clause("wait..."), "wait..");
+  assert.equal(clause(""), "");
+  assert.equal(clauseText(new RangeError("too deep.")), "too deep");
+  assert.equal(clauseText("thrown."), "thrown");
+  const init = initializerError(
+    "W",
+    {
+      name: "Error",
+      message: "bad config.",
+    } as Parameters<typeof initializerError>[1],
+  );
+  assert.match(init.message, /: Error: bad config; no task can run/);
+  for (const what of ["workers", "worker 'W'"]) {
+    const error = startError(what, new Error("cannot spawn."));
+    assert.match(error.message, /cannot spawn; the pool is broken/);
+    assert.doesNotMatch(error.message, /\.;/);
+  }
+});

@@ -546,3 +546,57 @@ describe("signal: lifecycle and scale", () => {
     },
   );
 });
+
+describe("signal: the map family stops reading a sync input", () => {
+  for (
+    const method of ["map", "map_async", "starmap", "starmap_async"] as const
+  ) {
+    test(
+      `${method}: an input that aborts the signal is read no further`,
+      T,
+      async () => {
+        await withPool({ processes: 2 }, async (pool) => {
+          await pool.map((x: number) => x, [1, 2], 1);
+          const before = pool.stats();
+          const controller = new AbortController();
+          const reason = new Error("from the input");
+          let read = 0;
+          let finished = false;
+          function* input() {
+            try {
+              for (let i = 0; i < 2_000_000; i++) {
+                read++;
+                if (i === 3) controller.abort(reason);
+                yield method.startsWith("starmap") ? [i] : i;
+              }
+            } finally {
+              finished = true;
+            }
+          }
+          const options = { chunksize: 1, signal: controller.signal };
+          const fn = (x: number) => x;
+          const call = method === "map"
+            ? pool.map(fn, input() as Iterable<number>, options)
+            : method === "map_async"
+            ? pool.map_async(fn, input() as Iterable<number>, options).get()
+            : method === "starmap"
+            ? pool.starmap(fn, input() as Iterable<[number]>, options)
+            : pool.starmap_async(fn, input() as Iterable<[number]>, options)
+              .get();
+          assert.equal(await rejection(deadline(call, 5)), reason);
+          assert.ok(read <= 5, `read ${read} items`);
+          assert.equal(finished, true, "the input's finally ran");
+          await sleep(30);
+          const after = pool.stats();
+          assert.equal(after.completed, before.completed, "none completed");
+          assert.equal(after.failed, before.failed, "none counted failed");
+          assert.equal(after.queued, 0);
+          assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2]), [
+            2,
+            3,
+          ]);
+        });
+      },
+    );
+  }
+});

@@ -194,6 +194,59 @@ describe("timeout on the map family and imap: from the call", () => {
   );
 });
 
+describe("timeout on the map family: a sync input read past the limit", () => {
+  for (const method of ["map", "starmap_async"] as const) {
+    test(
+      `${method}: the input is read no further once the time is up`,
+      T,
+      async () => {
+        await withPool({ processes: 2 }, async (pool) => {
+          await pool.map((x: number) => x, [1, 2], 1);
+          const before = pool.stats();
+          let read = 0;
+          let finished = false;
+          // 200,000 items, 2 ms of busy wait every 1,000: ~0.4 s if read
+          // to the end, while no timer can fire.
+          function* input() {
+            try {
+              for (let i = 0; i < 200_000; i++) {
+                read++;
+                if (i % 1000 === 999) {
+                  const t = performance.now();
+                  while (performance.now() - t < 2) {
+                    // busy
+                  }
+                }
+                yield method === "map" ? i : [i];
+              }
+            } finally {
+              finished = true;
+            }
+          }
+          const fn = (x: number) => x;
+          const call = method === "map"
+            ? pool.map(fn, input() as Iterable<number>, { timeout: 0.05 })
+            : pool.starmap_async(fn, input() as Iterable<[number]>, {
+              timeout: 0.05,
+            }).get();
+          const error = await rejection(deadline(call, 10));
+          assert.ok(error instanceof TimeoutError, String(error));
+          assert.ok(read < 200_000, `read ${read} items`);
+          assert.equal(finished, true, "the input's finally ran");
+          await nap(30);
+          const after = pool.stats();
+          assert.equal(after.completed, before.completed, "none completed");
+          assert.equal(after.failed, before.failed, "none counted failed");
+          assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2]), [
+            2,
+            3,
+          ]);
+        });
+      },
+    );
+  }
+});
+
 describe("taskTimeout and option checks", () => {
   test(
     "taskTimeout is every call's default; a call's timeout overrides it",

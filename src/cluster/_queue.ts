@@ -27,6 +27,7 @@ import {
   shownServers,
   subjects,
 } from "./_settings.ts";
+import { clauseText } from "../core/_messages.ts";
 
 /** Tasks a consumer may have delivered and unacknowledged, all hosts together. */
 const MAX_ACK_PENDING = 100_000;
@@ -82,7 +83,7 @@ export async function ensureQueue(
   } catch (error) {
     throw new Error(
       `JetStream is not available on ${shownServers(s)}: ${
-        errorText(error)
+        clauseText(error)
       }; start nats-server with -js`,
       { cause: error },
     );
@@ -168,7 +169,7 @@ export async function applyHostLimits(
       `cannot update the consumer '${s.consumer}' of stream '${s.stream}' to ackWait ${
         s.ackWaitMs / 1000
       } s, maxDeliver ${s.maxDeliver}: ${
-        errorText(error)
+        clauseText(error)
       }; start the host without --ack-wait/--max-deliver to use the consumer as it is`,
       { cause: error },
     );

@@ -23,6 +23,45 @@ export function chunkArray<T>(items: readonly T[], size: number): T[][] {
   return chunks;
 }
 
+/** Items {@linkcode readSync} reads between two looks at the clock. */
+const CLOCK_EVERY = 4096;
+
+/**
+ * Reads a sync iterable (not an array) into an array, item by item, and
+ * stops early: once `call.stopped` is set (the call was settled while its
+ * input was read, say by a generator that aborts the call's signal), or
+ * once `call.deadline` (ms, `performance.now()`) has passed, checked every
+ * {@linkcode CLOCK_EVERY} items and at the end: then `call.expire()` runs
+ * (no timer can fire during a synchronous read). Stopping calls the
+ * input's `return()`, so a generator's `finally` runs. `undefined` when it
+ * stopped early; what the input throws is thrown.
+ */
+export function readSync<T>(
+  iterable: Iterable<T>,
+  call: { stopped: boolean; deadline: number; expire(): void },
+): T[] | undefined {
+  const out: T[] = [];
+  const deadline = call.deadline;
+  let count = 0;
+  for (const item of iterable) {
+    if (call.stopped) return undefined;
+    out.push(item);
+    if (++count === CLOCK_EVERY) {
+      count = 0;
+      if (performance.now() >= deadline) {
+        call.expire();
+        return undefined;
+      }
+    }
+  }
+  if (call.stopped) return undefined;
+  if (deadline !== Infinity && performance.now() >= deadline) {
+    call.expire();
+    return undefined;
+  }
+  return out;
+}
+
 /** A whole input being read by {@linkcode readAll}. */
 export interface InputRead<T> {
   /** Every item, once the input ends; rejects with what the input throws. */

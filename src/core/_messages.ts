@@ -23,6 +23,20 @@ export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * `text` to go on inside a sentence (before `; ...`): without one trailing
+ * period, so that a runtime's message that ends in one (Bun: "Maximum call
+ * stack size exceeded.") does not read ".; ".
+ */
+export function clause(text: string): string {
+  return text.endsWith(".") ? text.slice(0, -1) : text;
+}
+
+/** {@linkcode errorText} as a {@linkcode clause}. */
+export function clauseText(error: unknown): string {
+  return clause(errorText(error));
+}
+
 /** ` (exit code 1: reason)`, or nothing when nothing is known. */
 export function exitDetail(info: WorkerExit): string {
   const parts: string[] = [];
@@ -54,7 +68,9 @@ export function unreadableMessage(
 /** What breaks the pool when the initializer threw in worker `name`. */
 export function initializerError(name: string, record: ErrorRecord): Error {
   return new Error(
-    `Pool initializer failed in worker '${name}': ${record.name}: ${record.message}; no task can run, fix the initializer and create a new pool`,
+    `Pool initializer failed in worker '${name}': ${record.name}: ${
+      clause(record.message)
+    }; no task can run, fix the initializer and create a new pool`,
     { cause: fromRecord(record) },
   );
 }
@@ -84,8 +100,10 @@ export function startError(
 ): Error {
   return new Error(
     (what === "workers"
-      ? `Cannot start workers as the adapter failed to load: ${error}`
-      : `Cannot start ${what}: ${errorText(error)}`) + brokenStart(tries, ms),
+      ? `Cannot start workers as the adapter failed to load: ${
+        clause(String(error))
+      }`
+      : `Cannot start ${what}: ${clauseText(error)}`) + brokenStart(tries, ms),
     { cause: error },
   );
 }

@@ -23,7 +23,7 @@ import {
   putDefine,
   TASK_TRANSFER,
 } from "./_wire.ts";
-import { errorText } from "./_messages.ts";
+import { clauseText, errorText } from "./_messages.ts";
 
 /** A worker silent this long with unstarted tasks has them taken back (ms). */
 export const STEAL_AFTER_MS = 20;
@@ -205,10 +205,10 @@ export function send(
           new TypeError(
             task.transfer === undefined
               ? `Cannot send task arguments to a worker as structured clone cannot copy them: ${
-                errorText(error)
+                clauseText(error)
               }; pass plain data (no functions, symbols or class instances)`
               : `Cannot send task arguments to a worker as structured clone cannot copy or move them: ${
-                errorText(error)
+                clauseText(error)
               }; pass plain data (no functions, symbols or class instances), and list in 'transfer' only transferable objects (ArrayBuffer, MessagePort, ...), each at most once, and none already detached`,
             { cause: error },
           ),
