@@ -8,6 +8,7 @@
  */
 
 import { toRecord } from "../core/_error_record.ts";
+import { clause } from "../core/_messages.ts";
 import type { ErrorRecord } from "../core/_wire.ts";
 import {
   oneResult,
@@ -40,7 +41,9 @@ export function postEach(
         {
           name: "DataCloneError",
           message:
-            `Cannot send the task's result back to the pool as structured clone cannot copy it: ${why.message}; return plain data (no functions, symbols or class instances with private state)`,
+            `Cannot send the task's result back to the pool as structured clone cannot copy it: ${
+              clause(why.message)
+            }; return plain data (no functions, symbols or class instances with private state)`,
         } satisfies ErrorRecord,
       );
       try {
