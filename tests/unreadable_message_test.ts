@@ -291,6 +291,52 @@ describe("A message the other side cannot read (messageerror)", () => {
   );
 
   test(
+    "two unreadable values in a row, a result then a progress value: neither is dropped silently",
+    T,
+    async () => {
+      await withPool({ processes: 1 }, async (pool) => {
+        await pool.apply((x: number) => x, [0]); // started: tasks go out together
+        const got: unknown[] = [];
+        const [a, b] = await deadline(
+          Promise.all([
+            settle(pool.apply(makeDeep, [3_000])),
+            settle(pool.apply(
+              (depth: number) => {
+                const root: { c?: unknown } = {};
+                let o = root;
+                for (let i = 0; i < depth; i++) {
+                  const next = {};
+                  o.c = next;
+                  o = next;
+                }
+                reportProgress(root);
+                return "b";
+              },
+              [3_000],
+              {
+                onProgress: (v) =>
+                  got.push(typeof v === "object" ? depthOf(v) : v),
+              },
+            )),
+          ]),
+          30,
+          "a deep result, then a deep progress value",
+        );
+        if (a.ok) assert.equal(depthOf(a.value), 3_000);
+        else assertDeepError(a.error, "the deep result");
+        if (b.ok) {
+          assert.equal(b.value, "b");
+          assert.ok(
+            got.includes(3_000),
+            `resolved, but got ${JSON.stringify(got)}`,
+          );
+        } else assertDeepError(b.error, "the task with a deep progress value");
+        await assertGoesOn(pool, 3);
+      });
+    },
+  );
+
+  test(
     "a reportProgress value nested too deeply is delivered, or its call rejects: never dropped",
     T,
     async () => {

@@ -26,6 +26,8 @@ export interface Unread {
   readonly cause: unknown;
   /** Tasks that had started and listen to progress: the lost notes' tasks. */
   readonly maybeNoted: TaskRecord[];
+  /** Messages lost before it is settled (one `sync` asked). */
+  lost: number;
 }
 
 /**
@@ -34,16 +36,25 @@ export interface Unread {
  * Returns whether to ask the worker (`sync`): not while one is asked.
  */
 export function markUnread(slot: Slot, cause: unknown): boolean {
-  if (slot.unread !== undefined) return false;
-  const started = slot.started(); // -1 without a gate: the oldest runs
-  const maybeNoted: TaskRecord[] = [];
+  const unread = slot.unread;
+  const maybeNoted = unread?.maybeNoted ?? [];
+  // Without a gate the worker posts each result before its next task: it
+  // is at most one task past the oldest per message lost so far.
+  const started = slot.started();
+  const ahead = (unread?.lost ?? 0) + 1;
   const inflight = slot.inflight;
   for (let i = 0; i < inflight.size; i++) {
     const task = inflight.at(i)!;
-    if (started >= 0 ? task.ordinal >= started : i > 0) break;
-    if ((task.mode & TASK_PROGRESS) !== 0) maybeNoted.push(task);
+    if (started >= 0 ? task.ordinal >= started : i > ahead) break;
+    if ((task.mode & TASK_PROGRESS) !== 0 && !maybeNoted.includes(task)) {
+      maybeNoted.push(task);
+    }
   }
-  slot.unread = { cause, maybeNoted };
+  if (unread !== undefined) {
+    unread.lost++; // settled with the first: by then either may be notes
+    return false;
+  }
+  slot.unread = { cause, maybeNoted, lost: 1 };
   return true;
 }
 
@@ -91,6 +102,7 @@ function indexOf(slot: Slot, seq: unknown): number {
 /** Error results for `slot`'s oldest tasks up to `last`: theirs were lost. */
 function lostResults(slot: Slot, unread: Unread, last: number): unknown[] {
   slot.unread = undefined;
+  if (unread.lost > 1) failNoted(unread); // another lost message: notes?
   const record: ErrorRecord = {
     name: "DataCloneError",
     message: `Cannot read the task's result on the pool's thread (${
@@ -110,7 +122,7 @@ function failNoted(unread: Unread): void {
     if (task.progressFailed) continue;
     task.progressFailed = true;
     task.progressError = new TypeError(
-      `A reportProgress() value of this task could not be read on the pool's thread (${
+      `A reportProgress() value of this task (or of another that this worker ran then) could not be read on the pool's thread (${
         errorText(unread.cause)
       }): a value nested too deeply (a few thousand levels, on some runtimes) cannot be copied back; report flatter data`,
     );

@@ -13,6 +13,7 @@ import type { WorkerAdapter, WorkerExit } from "./adapter.ts";
 import { fromRecord } from "./_error_record.ts";
 import type { Slot } from "./_slot.ts";
 import { afterUnread, markUnread, syncedUnread } from "./_unread_results.ts";
+import { gateRevoke } from "./_wire_gate.ts";
 import { openSlot, type SlotInit } from "./_spawn.ts";
 
 export type { SlotInit } from "./_spawn.ts";
@@ -258,6 +259,8 @@ export class Workers {
     } catch {
       // it cannot be asked: stopped
     }
+    // It runs on until terminated: no task may start there after the blame.
+    if (slot.gate !== undefined) gateRevoke(slot.gate, slot.sent);
     void slot.stop();
     this.#host.exit(slot, { error: unreadableMessage(slot.name, error) });
   }

@@ -12,6 +12,7 @@
 
 import type { ProgressReporter } from "../progress.ts";
 import { NOTE_PROGRESS, NOTE_STARTED, putNote } from "../core/_wire.ts";
+import { clause } from "../core/_messages.ts";
 
 /**
  * Progress values wait at most this long (ms) before they are posted;
@@ -168,7 +169,9 @@ function plainCopy(value: unknown, depth: number): unknown {
 
 function notCloneable(why: string, cause?: unknown): TypeError {
   return new TypeError(
-    `Cannot send this reportProgress() value to the pool as structured clone cannot copy it (${why}): report plain data (numbers, strings, plain objects and arrays; no functions, symbols or class instances with private state)`,
+    `Cannot send this reportProgress() value to the pool as structured clone cannot copy it (${
+      clause(why)
+    }): report plain data (numbers, strings, plain objects and arrays; no functions, symbols or class instances with private state)`,
     { cause },
   );
 }
