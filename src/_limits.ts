@@ -9,7 +9,7 @@
  */
 
 import type { ResourceLimitName, ResourceLimits } from "./core/adapter.ts";
-import { distance, kindOf, received } from "./_option_names.ts";
+import { distance, inheritedKeys, kindOf, received } from "./_option_names.ts";
 
 /**
  * The smallest value of each limit a worker survives, where one exists:
@@ -70,7 +70,13 @@ export function resourceLimitsOption(
   const out: Record<string, number> = {};
   // Its fields as options are read: own or inherited, enumerable (an
   // unknown one is refused) or getters (each limit read by its name).
-  for (const key of new Set([...keys(value), ...names])) {
+  for (
+    const key of new Set([
+      ...Object.keys(value),
+      ...inheritedKeys(value),
+      ...names,
+    ])
+  ) {
     const limit = (value as Record<string, unknown>)[key];
     if (!(names as string[]).includes(key)) {
       const fold = key.toLowerCase().replace(/[_-]/g, "");
@@ -108,22 +114,4 @@ export function resourceLimitsOption(
     out[key] = limit;
   }
   return Object.keys(out).length === 0 ? undefined : Object.freeze(out);
-}
-
-/**
- * The field names of `limits` that could be limits, as options are
- * checked: its own enumerable ones and, up to `Object.prototype`, those its
- * prototypes give it (enumerable, or getters).
- */
-function keys(limits: object): string[] {
-  const out = Object.keys(limits);
-  let proto = Object.getPrototypeOf(limits);
-  while (proto !== Object.prototype && proto !== null) {
-    for (const key of Object.getOwnPropertyNames(proto)) {
-      const field = Object.getOwnPropertyDescriptor(proto, key)!;
-      if (field.enumerable || field.get !== undefined) out.push(key);
-    }
-    proto = Object.getPrototypeOf(proto);
-  }
-  return out;
 }

@@ -93,6 +93,25 @@ export function kindOf(value: unknown): string {
   return `${/^([AEIO]|U[^Ri])/i.test(name) ? "an" : "a"} ${name}`;
 }
 
+/**
+ * The keys an object's prototypes give it, as options and limits are read:
+ * enumerable ones or getters, up to `Object.prototype` (whose keys belong
+ * to every object); not methods, nor `constructor`.
+ */
+export function inheritedKeys(object: object): string[] {
+  const out: string[] = [];
+  let proto = Object.getPrototypeOf(object);
+  while (proto !== Object.prototype && proto !== null) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      if (key === "constructor") continue;
+      const property = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (property.enumerable || property.get !== undefined) out.push(key);
+    }
+    proto = Object.getPrototypeOf(proto);
+  }
+  return out;
+}
+
 /** `"create pool"` for the constructor, `"call map()"` for a method. */
 export function doing(method: string): string {
   return method === "Pool" ? "create pool" : `call ${method}()`;
@@ -201,16 +220,8 @@ export function checkKeys(method: string, options: object): void {
       throw unknownOption(method, key);
     }
   }
-  let proto = Object.getPrototypeOf(options);
-  while (proto !== Object.prototype && proto !== null) {
-    for (const key of Object.getOwnPropertyNames(proto)) {
-      if (names.has(key) || key === "constructor") continue;
-      const property = Object.getOwnPropertyDescriptor(proto, key)!;
-      if (property.enumerable || property.get !== undefined) {
-        throw unknownOption(method, key);
-      }
-    }
-    proto = Object.getPrototypeOf(proto);
+  for (const key of inheritedKeys(options)) {
+    if (!names.has(key)) throw unknownOption(method, key);
   }
   const record = options as Record<string, unknown>;
   const pairs = allowed.pairs;
